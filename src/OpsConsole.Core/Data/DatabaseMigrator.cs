@@ -1,0 +1,54 @@
+using System.Diagnostics;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace OpsConsole.Core.Data;
+
+/// <summary>Applies the console's EF Core migrations under a PostgreSQL advisory lock, so instances starting together take turns.</summary>
+public sealed partial class DatabaseMigrator(IServiceScopeFactory scopes, DatabaseState state, ILogger<DatabaseMigrator> logger)
+{
+    public async Task<IReadOnlyList<string>> MigrateAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ConsoleDbContext>();
+        var stopwatch = Stopwatch.StartNew();
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+            await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_lock(@key)", connection))
+            {
+                lockCommand.Parameters.AddWithValue("key", ConsoleDatabase.MigrationLockKey);
+                await lockCommand.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            try
+            {
+                var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
+                if (pending.Count > 0)
+                {
+                    await db.Database.MigrateAsync(cancellationToken);
+                }
+
+                LogMigrated(pending.Count, string.Join(", ", pending), stopwatch.ElapsedMilliseconds);
+                state.MarkMigrated();
+                return pending;
+            }
+            finally
+            {
+                await using var unlock = new NpgsqlCommand("SELECT pg_advisory_unlock(@key)", connection);
+                unlock.Parameters.AddWithValue("key", ConsoleDatabase.MigrationLockKey);
+                await unlock.ExecuteNonQueryAsync(CancellationToken.None);
+            }
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Database schema is current: applied {Count} migration(s) [{Migrations}] in {ElapsedMs} ms")]
+    private partial void LogMigrated(int count, string migrations, long elapsedMs);
+}

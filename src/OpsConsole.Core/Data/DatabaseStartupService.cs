@@ -1,0 +1,86 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OpsConsole.Core.Identity;
+using Polly;
+using Polly.Retry;
+
+namespace OpsConsole.Core.Data;
+
+/// <summary>
+/// Brings the database to the current schema and seeds roles and the bootstrap admin. Runs beside the web
+/// server (which answers /health/ready with 503 meanwhile) and retries while the database is unreachable.
+/// </summary>
+public sealed partial class DatabaseStartupService(
+    DatabaseMigrator migrator,
+    IServiceScopeFactory scopes,
+    DatabaseState state,
+    InitialAdminPasswordFile initialAdminPassword,
+    ILogger<DatabaseStartupService> logger) : BackgroundService
+{
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes once migrations and seeding are done (for callers that must not race them).</summary>
+    public Task Ready => _ready.Task;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var pipeline = new ResiliencePipelineBuilder()
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(e => e is not OperationCanceledException),
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = TimeSpan.FromMilliseconds(500),
+                MaxDelay = TimeSpan.FromSeconds(10),
+                MaxRetryAttempts = int.MaxValue,
+                OnRetry = args =>
+                {
+                    var message = args.Outcome.Exception?.GetBaseException().Message ?? "unknown error";
+                    state.MarkFailed(message);
+                    LogRetry(message, args.RetryDelay.TotalSeconds);
+                    return ValueTask.CompletedTask;
+                },
+            })
+            .Build();
+
+        try
+        {
+            await pipeline.ExecuteAsync(async ct =>
+            {
+                await migrator.MigrateAsync(ct);
+                await SeedAsync();
+            }, stoppingToken);
+            _ready.TrySetResult();
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            _ready.TrySetCanceled(stoppingToken);
+        }
+    }
+
+    private async Task SeedAsync()
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var accounts = scope.ServiceProvider.GetRequiredService<AccountService>();
+        var admin = await accounts.EnsureBootstrapAdminAsync();
+        if (admin is not null)
+        {
+            // Printed exactly once, at creation; afterwards only the file (mode 0600) holds it.
+            LogBootstrapAdmin(admin.UserName, admin.Password, initialAdminPassword.Path);
+        }
+        else if (initialAdminPassword.Exists)
+        {
+            LogBootstrapPending(initialAdminPassword.Path);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Database not ready ({Error}); retrying in {DelaySeconds:0.0} s")]
+    private partial void LogRetry(string error, double delaySeconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "First sign-in: user '{UserName}' with one-time password {OneTimePassword} (also written to {PasswordFile}); it must be changed at first sign-in")]
+    private partial void LogBootstrapAdmin(string userName, string oneTimePassword, string passwordFile);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The bootstrap admin has not changed its one-time password yet; it is in {PasswordFile}")]
+    private partial void LogBootstrapPending(string passwordFile);
+}

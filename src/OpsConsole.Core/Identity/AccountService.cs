@@ -1,0 +1,116 @@
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Logging;
+
+namespace OpsConsole.Core.Identity;
+
+public sealed record OneTimePassword(string UserName, string Password);
+
+/// <summary>Account operations shared by the admin CLI and bootstrap: roles, users and one-time passwords.</summary>
+public sealed partial class AccountService(
+    UserManager<ConsoleUser> users,
+    RoleManager<IdentityRole> roles,
+    TimeProvider time,
+    InitialAdminPasswordFile initialAdminPassword,
+    ILogger<AccountService> logger)
+{
+    public const string BootstrapAdminUserName = "admin";
+
+    // No look-alike characters: the password is read off a terminal and typed by hand.
+    private const string PasswordAlphabet = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+
+    public static string GenerateOneTimePassword() => RandomNumberGenerator.GetString(PasswordAlphabet, 20);
+
+    public async Task EnsureRolesAsync()
+    {
+        foreach (var role in ConsoleRoles.All)
+        {
+            if (!await roles.RoleExistsAsync(role))
+            {
+                Check(await roles.CreateAsync(new IdentityRole(role)), $"create role {role}");
+            }
+        }
+    }
+
+    /// <summary>Creates the `admin` account when the console has no users at all; returns its one-time password, else null.</summary>
+    public async Task<OneTimePassword?> EnsureBootstrapAdminAsync()
+    {
+        await EnsureRolesAsync();
+        if (users.Users.Any())
+        {
+            return null;
+        }
+
+        var admin = await CreateUserAsync(BootstrapAdminUserName, ConsoleRoles.Admin);
+        initialAdminPassword.Write(admin.Password);
+        return admin;
+    }
+
+    public async Task<OneTimePassword> CreateUserAsync(string userName, string role)
+    {
+        var canonicalRole = ConsoleRoles.Normalize(role)
+            ?? throw new ArgumentException($"Unknown role '{role}'. Roles: {string.Join(", ", ConsoleRoles.All)}.", nameof(role));
+        await EnsureRolesAsync();
+        if (await users.FindByNameAsync(userName) is not null)
+        {
+            throw new InvalidOperationException($"A user named '{userName}' already exists.");
+        }
+
+        var password = GenerateOneTimePassword();
+        var user = new ConsoleUser(userName) { MustChangePassword = true, CreatedAt = time.GetUtcNow(), LockoutEnabled = true };
+        Check(await users.CreateAsync(user, password), $"create user {userName}");
+        Check(await users.AddToRoleAsync(user, canonicalRole), $"add {userName} to {canonicalRole}");
+        LogUserCreated(userName, canonicalRole);
+        return new OneTimePassword(userName, password);
+    }
+
+    /// <summary>Replaces the password with a new one-time password and ends the user's sessions (security stamp).</summary>
+    public async Task<OneTimePassword> ResetPasswordAsync(string userName)
+    {
+        var user = await users.FindByNameAsync(userName)
+            ?? throw new InvalidOperationException($"No user named '{userName}'.");
+        var password = GenerateOneTimePassword();
+        var token = await users.GeneratePasswordResetTokenAsync(user);
+        Check(await users.ResetPasswordAsync(user, token, password), $"reset password of {userName}");
+        user.MustChangePassword = true;
+        Check(await users.UpdateAsync(user), $"flag {userName}");
+        Check(await users.SetLockoutEndDateAsync(user, null), $"unlock {userName}");
+        Check(await users.ResetAccessFailedCountAsync(user), $"reset failures of {userName}");
+        LogPasswordReset(userName);
+        return new OneTimePassword(userName, password);
+    }
+
+    /// <summary>Changes the password of a signed-in user and clears the one-time flag.</summary>
+    public async Task<IdentityResult> ChangePasswordAsync(ConsoleUser user, string currentPassword, string newPassword)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        var result = await users.ChangePasswordAsync(user, currentPassword, newPassword);
+        if (!result.Succeeded)
+        {
+            return result;
+        }
+
+        user.MustChangePassword = false;
+        result = await users.UpdateAsync(user);
+        if (result.Succeeded && string.Equals(user.UserName, BootstrapAdminUserName, StringComparison.Ordinal))
+        {
+            initialAdminPassword.Delete(); // the one-time password is dead now; do not leave it lying around
+        }
+
+        return result;
+    }
+
+    private static void Check(IdentityResult result, string what)
+    {
+        if (!result.Succeeded)
+        {
+            throw new InvalidOperationException($"Could not {what}: {string.Join("; ", result.Errors.Select(e => e.Description))}");
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Created user {UserName} with role {Role}")]
+    private partial void LogUserCreated(string userName, string role);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Reset the password of {UserName}")]
+    private partial void LogPasswordReset(string userName);
+}

@@ -1,0 +1,40 @@
+using Microsoft.AspNetCore.Authorization;
+
+namespace OpsConsole.Core.Identity;
+
+/// <summary>
+/// Named authorization policies, one per area or action. Pages, the API, the hub and Core services all
+/// check these names, so a role change happens here and nowhere else.
+/// </summary>
+public static class ConsolePolicies
+{
+    /// <summary>Any signed-in person or device: the home page and the live connection.</summary>
+    public const string SignedIn = "console.signed-in";
+
+    /// <summary>The console's own health page (System) and its live topic.</summary>
+    public const string SystemRead = "console.system.read";
+
+    /// <summary>Administration of the console itself (users, devices, settings).</summary>
+    public const string Administer = "console.administer";
+
+    /// <summary>Roles allowed by each policy; the single source of truth for nav and tests.</summary>
+    public static IReadOnlyDictionary<string, string[]> Roles { get; } = new Dictionary<string, string[]>
+    {
+        [SignedIn] = [.. ConsoleRoles.All],
+        [SystemRead] = [ConsoleRoles.Admin, ConsoleRoles.Sre, ConsoleRoles.OnCall],
+        [Administer] = [ConsoleRoles.Admin],
+    };
+
+    public static void AddConsolePolicies(this AuthorizationOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        foreach (var (name, roles) in Roles)
+        {
+            options.AddPolicy(name, p => p.RequireAuthenticatedUser().RequireRole(roles));
+        }
+    }
+
+    /// <summary>True when any of the given roles satisfies the policy (for UI decisions; the server still checks).</summary>
+    public static bool Allows(string policy, IEnumerable<string> roles) =>
+        Roles.TryGetValue(policy, out var allowed) && roles.Any(r => allowed.Contains(r, StringComparer.Ordinal));
+}

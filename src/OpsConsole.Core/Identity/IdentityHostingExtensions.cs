@@ -1,0 +1,45 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using OpsConsole.Core.Data;
+
+namespace OpsConsole.Core.Identity;
+
+public static class IdentityHostingExtensions
+{
+    public const int MinimumPasswordLength = 12;
+
+    /// <summary>Local accounts on the EF stores, the console's password policy, lockout and named policies.</summary>
+    public static IdentityBuilder AddConsoleIdentity(this IHostApplicationBuilder builder, string dataDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(new InitialAdminPasswordFile(dataDirectory));
+        builder.Services.AddScoped<AccountService>();
+        builder.Services.AddAuthorizationBuilder();
+        builder.Services.Configure<Microsoft.AspNetCore.Authorization.AuthorizationOptions>(o => o.AddConsolePolicies());
+
+        return builder.Services
+            .AddIdentityCore<ConsoleUser>(options =>
+            {
+                // Length over composition rules (NIST SP 800-63B): 12+ characters, anything allowed.
+                options.Password.RequiredLength = MinimumPasswordLength;
+                options.Password.RequireDigit = false;
+                options.Password.RequireLowercase = false;
+                options.Password.RequireUppercase = false;
+                options.Password.RequireNonAlphanumeric = false;
+                options.Password.RequiredUniqueChars = 4;
+                options.Lockout.AllowedForNewUsers = true;
+                options.Lockout.MaxFailedAccessAttempts = 5;
+                options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
+                options.User.RequireUniqueEmail = false;
+                options.User.AllowedUserNameCharacters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._@+";
+            })
+            .AddRoles<IdentityRole>()
+            .AddEntityFrameworkStores<ConsoleDbContext>()
+            .AddSignInManager()
+            .AddDefaultTokenProviders()
+            .AddPasswordValidator<NewPasswordDiffersValidator>()
+            .AddClaimsPrincipalFactory<ConsoleUserClaimsPrincipalFactory>();
+    }
+}

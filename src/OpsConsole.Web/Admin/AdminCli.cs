@@ -1,0 +1,88 @@
+using System.CommandLine;
+using OpsConsole.Core.Data;
+using OpsConsole.Core.Identity;
+using OpsConsole.Web.Hosting;
+
+namespace OpsConsole.Web.Admin;
+
+/// <summary>
+/// `admin` subcommands: the same configuration and database as the console, without the web server.
+/// With the embedded cluster they attach to the running one, or start and stop it for the command.
+/// </summary>
+public static class AdminCli
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var root = new RootCommand("Operations Console administration (run as: ./run.sh admin <command>)");
+
+        var migrate = new Command("migrate", "Apply the console's database migrations and exit.");
+        migrate.SetAction((_, ct) => WithServicesAsync(async (services, token) =>
+        {
+            var applied = await services.GetRequiredService<DatabaseMigrator>().MigrateAsync(token);
+            Console.WriteLine(applied.Count == 0 ? "Schema is current; nothing to apply." : $"Applied: {string.Join(", ", applied)}");
+            return 0;
+        }, ct));
+        root.Subcommands.Add(migrate);
+
+        var userOption = new Option<string>("--user") { Description = "User name", Required = true };
+        var roleOption = new Option<string>("--role") { Description = $"One of: {string.Join(", ", ConsoleRoles.All)}", Required = true };
+        var createUser = new Command("create-user", "Create a local account with a role; prints its one-time password.") { userOption, roleOption };
+        createUser.SetAction((parse, ct) => WithAccountsAsync(async accounts =>
+        {
+            var otp = await accounts.CreateUserAsync(parse.GetRequiredValue(userOption), parse.GetRequiredValue(roleOption));
+            PrintOneTimePassword(otp);
+            return 0;
+        }, ct));
+        root.Subcommands.Add(createUser);
+
+        var resetUserOption = new Option<string>("--user") { Description = "User name", Required = true };
+        var resetPassword = new Command("reset-password", "Give an account a new one-time password (unlocks it, ends its sessions).") { resetUserOption };
+        resetPassword.SetAction((parse, ct) => WithAccountsAsync(async accounts =>
+        {
+            PrintOneTimePassword(await accounts.ResetPasswordAsync(parse.GetRequiredValue(resetUserOption)));
+            return 0;
+        }, ct));
+        root.Subcommands.Add(resetPassword);
+
+        return await root.Parse(args).InvokeAsync();
+    }
+
+    private static void PrintOneTimePassword(OneTimePassword otp)
+    {
+        Console.WriteLine($"user: {otp.UserName}");
+        Console.WriteLine($"one-time password: {otp.Password}");
+        Console.WriteLine("It must be changed at first sign-in.");
+    }
+
+    private static Task<int> WithAccountsAsync(Func<AccountService, Task<int>> action, CancellationToken cancellationToken) =>
+        WithServicesAsync(async (services, token) =>
+        {
+            await services.GetRequiredService<DatabaseMigrator>().MigrateAsync(token);
+            await using var scope = services.CreateAsyncScope();
+            var accounts = scope.ServiceProvider.GetRequiredService<AccountService>();
+            await accounts.EnsureRolesAsync();
+            return await action(accounts);
+        }, cancellationToken);
+
+    private static async Task<int> WithServicesAsync(Func<IServiceProvider, CancellationToken, Task<int>> action, CancellationToken cancellationToken)
+    {
+        var builder = ConsoleApp.CreateBuilder([]);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        var dataDirectory = ConsoleApp.ResolveDataDirectory(builder.Configuration, builder.Environment.ContentRootPath);
+        using var bootLoggers = ConsoleApp.BootLoggerFactory(builder.Configuration);
+        try
+        {
+            await using var database = await ConsoleDatabaseConnection.ResolveAsync(
+                builder.Configuration, dataDirectory, attachToRunning: true, bootLoggers.CreateLogger("OpsConsole.Admin"), cancellationToken);
+            builder.AddConsoleData(database.ConnectionString);
+            builder.AddConsoleIdentity(dataDirectory);
+            await using var services = builder.Services.BuildServiceProvider();
+            return await action(services, cancellationToken);
+        }
+        catch (Exception ex) when (ex is StartupException or InvalidOperationException or ArgumentException)
+        {
+            Console.Error.WriteLine($"error: {ex.Message}");
+            return 1;
+        }
+    }
+}

@@ -1,0 +1,8 @@
+namespace OpsConsole.Web.Components.Layout;
+
+public enum LiveConnectionState
+{
+    Connected,
+    Reconnecting,
+    Offline,
+}

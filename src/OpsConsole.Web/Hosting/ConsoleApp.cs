@@ -1,0 +1,145 @@
+using Microsoft.AspNetCore.Identity;
+using OpsConsole.Core.Data;
+using OpsConsole.Core.Identity;
+using OpsConsole.Core.Live;
+using OpsConsole.Core.Storage;
+using OpsConsole.Core.SystemStatus;
+using OpsConsole.Web.Components;
+using OpsConsole.Web.Live;
+using Prometheus;
+
+namespace OpsConsole.Web.Hosting;
+
+/// <summary>
+/// Builds the console host: configuration from the repository root, the database (embedded or external),
+/// then one Add* call per capability. Program.cs and the integration tests both start the console through here.
+/// </summary>
+public sealed class ConsoleApp : IAsyncDisposable
+{
+    public const string DefaultUrl = "http://127.0.0.1:5080";
+
+    private ConsoleApp(WebApplication app, ConsoleDatabaseConnection database)
+    {
+        App = app;
+        Database = database;
+    }
+
+    public WebApplication App { get; }
+
+    public ConsoleDatabaseConnection Database { get; }
+
+    public static async Task<ConsoleApp> CreateAsync(
+        string[] args, Action<WebApplicationBuilder>? configure = null, CancellationToken cancellationToken = default)
+    {
+        var builder = CreateBuilder(args);
+        configure?.Invoke(builder);
+
+        var dataDirectory = ResolveDataDirectory(builder.Configuration, builder.Environment.ContentRootPath);
+        using var bootLoggers = BootLoggerFactory(builder.Configuration);
+        var database = await ConsoleDatabaseConnection.ResolveAsync(
+            builder.Configuration, dataDirectory, attachToRunning: false, bootLoggers.CreateLogger("OpsConsole.Hosting"), cancellationToken);
+        try
+        {
+            builder.AddConsoleHost(dataDirectory, database.ConnectionString);
+            var app = builder.Build();
+            app.UseConsolePipeline();
+            return new ConsoleApp(app, database);
+        }
+        catch
+        {
+            await database.DisposeAsync();
+            throw;
+        }
+    }
+
+    public static WebApplicationBuilder CreateBuilder(string[] args)
+    {
+        var contentRoot = ContentRoot.Resolve(args);
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ContentRootPath = contentRoot,
+            WebRootPath = Path.Combine(contentRoot, "wwwroot"),
+            // Static web asset manifests (MudBlazor, blazor.web.js) are found by application name, also under a test host.
+            ApplicationName = typeof(ConsoleApp).Assembly.GetName().Name,
+        });
+        builder.WebHost.UseStaticWebAssets();
+        if (string.IsNullOrWhiteSpace(builder.Configuration["urls"]))
+        {
+            builder.WebHost.UseUrls(DefaultUrl); // ASPNETCORE_URLS / --urls override this
+        }
+
+        return builder;
+    }
+
+    public static string ResolveDataDirectory(IConfiguration configuration, string contentRoot)
+    {
+        var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+        var path = storage.ResolveDataDirectory(contentRoot);
+        Directory.CreateDirectory(path);
+        return path;
+    }
+
+    internal static ILoggerFactory BootLoggerFactory(IConfiguration configuration) =>
+        LoggerFactory.Create(logging => logging.AddConfiguration(configuration.GetSection("Logging")).AddConsole());
+
+    public async ValueTask DisposeAsync()
+    {
+        await App.DisposeAsync();
+        await Database.DisposeAsync(); // after the app: hosted services may still use the database while stopping
+    }
+}
+
+public static class ConsoleHostExtensions
+{
+    public static WebApplicationBuilder AddConsoleHost(this WebApplicationBuilder builder, string dataDirectory, string connectionString)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+
+        builder.AddConsoleData(connectionString);
+        builder.AddConsoleIdentity(dataDirectory);
+        builder.AddConsoleAuthentication();
+        builder.Services.AddLiveEvents();
+        builder.Services.AddLiveEventsPostgresBridge(_ => connectionString);
+        builder.AddSystemStatus();
+        builder.AddConsoleObservability();
+        builder.AddConsoleSecurity();
+
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddMudServicesForConsole();
+        builder.Services.AddSignalR();
+        builder.Services.AddLiveHub();
+        return builder;
+    }
+
+    public static WebApplication UseConsolePipeline(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseExceptionHandler("/error", createScopeForErrors: true);
+            app.UseHsts(); // only ever sent over HTTPS
+        }
+
+        app.UseMiddleware<CorrelationIdMiddleware>();
+        app.UseMiddleware<SecurityHeadersMiddleware>();
+        app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        app.UseStaticFiles();
+        app.UseRouting();
+        app.UseHttpMetrics();
+        app.UseAuthentication();
+        app.UseMiddleware<PasswordChangeGateMiddleware>();
+        app.UseRateLimiter();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+
+        app.MapConsoleHealth();
+        app.MapMetrics("/metrics");
+        app.MapAccountEndpoints();
+        app.MapHub<LiveHub>(LiveHub.Path);
+        app.MapStaticAssets();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        return app;
+    }
+}

@@ -1,0 +1,76 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Components.Server.Circuits;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using OpsConsole.Core.SystemStatus;
+
+namespace OpsConsole.Web.Hosting;
+
+public static class ObservabilityHosting
+{
+    /// <summary>Health checks, circuit tracking with a per-circuit log scope. /metrics itself is prometheus-net's.</summary>
+    public static WebApplicationBuilder AddConsoleObservability(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddHealthChecks();
+        builder.Services.AddScoped<CircuitHandler, TrackingCircuitHandler>();
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapConsoleHealth(this IEndpointRouteBuilder endpoints)
+    {
+        // Liveness: the process answers; no dependency is consulted, so a database outage never restarts the console.
+        endpoints.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteJson })
+            .AllowAnonymous();
+        endpoints.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = WriteJson })
+            .AllowAnonymous();
+        return endpoints;
+    }
+
+    private static Task WriteJson(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json; charset=utf-8";
+        context.Response.Headers.CacheControl = "no-store";
+        var body = new
+        {
+            status = report.Status.ToString(),
+            totalDurationMs = Math.Round(report.TotalDuration.TotalMilliseconds, 1),
+            checks = report.Entries.ToDictionary(
+                e => e.Key,
+                e => new
+                {
+                    status = e.Value.Status.ToString(),
+                    description = e.Value.Description,
+                    durationMs = Math.Round(e.Value.Duration.TotalMilliseconds, 1),
+                }),
+        };
+        return JsonSerializer.SerializeAsync(context.Response.Body, body, JsonOptions, context.RequestAborted);
+    }
+
+    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
+}
+
+/// <summary>Counts connected circuits and puts the circuit id in the log scope of everything a circuit does.</summary>
+public sealed class TrackingCircuitHandler(CircuitTracker tracker, ILogger<TrackingCircuitHandler> logger) : CircuitHandler
+{
+    public override Task OnConnectionUpAsync(Circuit circuit, CancellationToken cancellationToken)
+    {
+        tracker.Connected();
+        return Task.CompletedTask;
+    }
+
+    public override Task OnConnectionDownAsync(Circuit circuit, CancellationToken cancellationToken)
+    {
+        tracker.Disconnected();
+        return Task.CompletedTask;
+    }
+
+    public override Func<CircuitInboundActivityContext, Task> CreateInboundActivityHandler(Func<CircuitInboundActivityContext, Task> next) =>
+        async context =>
+        {
+            using (logger.BeginScope(new Dictionary<string, object> { ["CircuitId"] = context.Circuit.Id }))
+            {
+                await next(context);
+            }
+        };
+}

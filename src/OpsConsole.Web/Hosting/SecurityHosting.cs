@@ -1,0 +1,34 @@
+using System.Net;
+using System.Threading.RateLimiting;
+
+namespace OpsConsole.Web.Hosting;
+
+public static class SecurityHosting
+{
+    /// <summary>Rate limiting of sign-in attempts per client address (lockout covers per-account guessing).</summary>
+    public static WebApplicationBuilder AddConsoleSecurity(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddRateLimiter(options =>
+        {
+            options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            options.AddPolicy(AuthenticationHosting.SignInRateLimitPolicy, context =>
+            {
+                // Only attempts (POST) count; showing the form is free.
+                if (!HttpMethods.IsPost(context.Request.Method))
+                {
+                    return RateLimitPartition.GetNoLimiter("form");
+                }
+
+                var address = context.Connection.RemoteIpAddress ?? IPAddress.None;
+                return RateLimitPartition.GetFixedWindowLimiter(address.ToString(), _ => new FixedWindowRateLimiterOptions
+                {
+                    PermitLimit = builder.Configuration.GetValue("Security:SignInAttemptsPerMinute", 20),
+                    Window = TimeSpan.FromMinutes(1),
+                    QueueLimit = 0,
+                });
+            });
+        });
+        return builder;
+    }
+}

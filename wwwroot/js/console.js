@@ -1,0 +1,116 @@
+// Console-wide browser glue: theme persistence, the live connection indicator and the reconnect dialog.
+// Kept tiny and framework-free; everything else is Blazor.
+(function () {
+  "use strict";
+
+  const THEME_COOKIE = "opsconsole.theme";
+  const AUTO_RETRY_MS = 5000;
+  let lastUpdate = new Date();
+  let state = "connected";
+  let retryTimer = null;
+
+  function setTheme(theme) {
+    const value = theme === "light" ? "light" : "dark";
+    // One year; read by the server on the next page load so the first paint has the right theme.
+    document.cookie = `${THEME_COOKIE}=${value}; path=/; max-age=31536000; samesite=lax`;
+    document.body.classList.toggle("theme-dark", value === "dark");
+    document.body.classList.toggle("theme-light", value === "light");
+  }
+
+  function formatTime(date) {
+    return date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
+  }
+
+  function render() {
+    document.documentElement.dataset.connection = state;
+    for (const el of document.querySelectorAll("[data-live-indicator]")) {
+      el.dataset.state = state;
+    }
+    for (const el of document.querySelectorAll("[data-live-last-update]")) {
+      el.textContent = formatTime(lastUpdate);
+      el.setAttribute("datetime", lastUpdate.toISOString());
+    }
+  }
+
+  function setState(next) {
+    if (state === "connected" && next !== "connected") {
+      lastUpdate = new Date(); // the moment we last knew the data was current
+    }
+    state = next;
+    render();
+  }
+
+  // Blazor reports the circuit's state through this event on #components-reconnect-modal.
+  function onReconnectState(event) {
+    const modal = event.currentTarget;
+    switch (event.detail.state) {
+      case "show":
+      case "retrying":
+        setState("reconnecting");
+        if (!modal.open) modal.showModal();
+        break;
+      case "hide":
+        setState("connected");
+        if (modal.open) modal.close();
+        stopAutoRetry();
+        break;
+      case "failed":
+      case "paused":
+      case "resume-failed":
+        setState("offline");
+        modal.dataset.phase = event.detail.state;
+        if (!modal.open) modal.showModal();
+        startAutoRetry();
+        break;
+      case "rejected":
+        // The server is back but forgot this circuit: a fresh page is the only way forward.
+        location.reload();
+        break;
+    }
+    if (event.detail.state !== "failed" && event.detail.state !== "paused" && event.detail.state !== "resume-failed") {
+      delete modal.dataset.phase;
+    }
+  }
+
+  async function retry() {
+    try {
+      const reconnected = await Blazor.reconnect();
+      if (!reconnected) {
+        const resumed = Blazor.resumeCircuit ? await Blazor.resumeCircuit() : false;
+        if (!resumed) location.reload();
+      }
+    } catch {
+      // Server still unreachable; the automatic retry keeps going.
+    }
+  }
+
+  function startAutoRetry() {
+    if (retryTimer === null) retryTimer = setInterval(retry, AUTO_RETRY_MS);
+  }
+
+  function stopAutoRetry() {
+    if (retryTimer !== null) {
+      clearInterval(retryTimer);
+      retryTimer = null;
+    }
+  }
+
+  function init() {
+    const modal = document.getElementById("components-reconnect-modal");
+    if (modal) {
+      modal.addEventListener("components-reconnect-state-changed", onReconnectState);
+      const button = document.getElementById("components-reconnect-button");
+      if (button) button.addEventListener("click", retry);
+    }
+    // While connected, "last update" keeps pace with the clock.
+    setInterval(() => { if (state === "connected") lastUpdate = new Date(); }, 1000);
+    render();
+  }
+
+  window.opsConsole = { setTheme };
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();
