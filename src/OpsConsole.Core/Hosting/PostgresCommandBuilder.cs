@@ -54,9 +54,9 @@ internal sealed class PostgresCommandBuilder(PostgresBinaries binaries, bool run
     public ProcessCommand CanWrite(string directory) => Wrap("test", ["-w", directory]);
 
     /// <summary>Hands a path to the server account; chown itself runs as root, so it is never wrapped.</summary>
-    public static ProcessCommand Chown(string path, bool recursive) => new(
+    public static ProcessCommand Chown(bool recursive, params string[] paths) => new(
         "chown",
-        recursive ? ["-R", $"{ServiceAccount}:{ServiceAccount}", path] : [$"{ServiceAccount}:{ServiceAccount}", path]);
+        [.. recursive ? new[] { "-R" } : [], $"{ServiceAccount}:{ServiceAccount}", "--", .. paths]);
 
     /// <summary>Exit code 0 when the server account exists; Debian's postgresql package creates it.</summary>
     public static ProcessCommand UserExists() => new("id", ["-u", ServiceAccount]);

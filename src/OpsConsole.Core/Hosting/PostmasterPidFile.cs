@@ -3,7 +3,7 @@ using System.Globalization;
 namespace OpsConsole.Core.Hosting;
 
 /// <summary>The first lines of <c>postmaster.pid</c>: PID, data directory, start time, port, socket dir, listen address, shmem key, status.</summary>
-internal sealed record PostmasterPidFile(int ProcessId, string? DataDirectory, int? Port, string? Status)
+internal sealed record PostmasterPidFile(int ProcessId, string? DataDirectory, int? Port, string? Status, int? SharedMemoryId = null)
 {
     /// <summary>Returns null when the file is empty or line 1 is not a PID (e.g. truncated by a crash mid-write).</summary>
     public static PostmasterPidFile? Parse(string content)
@@ -20,7 +20,11 @@ internal sealed record PostmasterPidFile(int ProcessId, string? DataDirectory, i
         string? Line(int index) => lines.Length > index && lines[index].Trim().Length > 0 ? lines[index].Trim() : null;
 
         int? port = int.TryParse(Line(3), NumberStyles.None, CultureInfo.InvariantCulture, out var p) ? p : null;
-        return new PostmasterPidFile(pid, Line(1), port, Line(7));
+
+        // Line 7 is "<shmem key> <shmem id>"; the id lets us tell whether old backends still hold the segment.
+        var shm = Line(6)?.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        int? shmId = shm is { Length: 2 } && int.TryParse(shm[1], NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : null;
+        return new PostmasterPidFile(pid, Line(1), port, Line(7), shmId);
     }
 
     /// <summary>
@@ -59,6 +63,28 @@ internal sealed record PostmasterPidFile(int ProcessId, string? DataDirectory, i
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// Reads the attach count of a System V segment from /proc/sysvipc/shm text
+    /// ("key shmid perms size cpid lpid nattch ..."); null when the segment no longer exists.
+    /// </summary>
+    public static int? SharedMemoryAttachCount(string procSysvipcShm, int sharedMemoryId)
+    {
+        ArgumentNullException.ThrowIfNull(procSysvipcShm);
+        foreach (var line in procSysvipcShm.Split('\n').Skip(1))
+        {
+            var cols = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (cols.Length > 6
+                && int.TryParse(cols[1], NumberStyles.None, CultureInfo.InvariantCulture, out var id)
+                && id == sharedMemoryId
+                && int.TryParse(cols[6], NumberStyles.None, CultureInfo.InvariantCulture, out var attached))
+            {
+                return attached;
+            }
+        }
+
+        return null;
     }
 
     private static string Normalize(string path) => Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
