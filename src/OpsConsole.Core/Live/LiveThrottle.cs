@@ -43,6 +43,22 @@ public sealed class LiveThrottle : IDisposable
         }
     }
 
+    /// <summary>True while the callback is executing.</summary>
+    internal bool IsRunning
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _running;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Requests a callback run. Signals that arrive while a run is already queued (including before the leading
+    /// run has actually started) are absorbed by it, because that run will observe the latest state.
+    /// </summary>
     public void Signal()
     {
         lock (_gate)

@@ -51,6 +51,30 @@ public sealed partial class PostgresLiveEventBridge : BackgroundService
         return json;
     }
 
+    /// <summary>Serializes for NOTIFY; false (logged and counted) when unserializable or over the 8000-byte limit.</summary>
+    internal bool TryPrepareNotify(LiveItem item, out string json)
+    {
+        int bytes;
+        try
+        {
+            json = Serialize(item, out bytes);
+        }
+        catch (Exception ex) when (ex is JsonException or NotSupportedException)
+        {
+            LogSerializeFailed(_logger, item.Topic, ex);
+            json = string.Empty;
+            return false;
+        }
+
+        if (bytes > MaxNotifyPayloadBytes)
+        {
+            _bus.OnNotifyOversize(item.Topic, bytes);
+            return false;
+        }
+
+        return true;
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var builder = new NpgsqlDataSourceBuilder(_connectionString());
@@ -133,21 +157,8 @@ public sealed partial class PostgresLiveEventBridge : BackgroundService
         var pipeline = CreateRetryPipeline("NOTIFY");
         await foreach (var item in outbound.ReadAllAsync(stoppingToken))
         {
-            string json;
-            int bytes;
-            try
+            if (!TryPrepareNotify(item, out var json))
             {
-                json = Serialize(item, out bytes);
-            }
-            catch (Exception ex) when (ex is JsonException or NotSupportedException)
-            {
-                LogSerializeFailed(_logger, item.Topic, ex);
-                continue;
-            }
-
-            if (bytes > MaxNotifyPayloadBytes)
-            {
-                _bus.OnNotifyOversize(item.Topic, bytes);
                 continue;
             }
 
