@@ -1,0 +1,37 @@
+using System.Globalization;
+using System.Text;
+
+namespace OpsConsole.Core.Hosting;
+
+/// <summary>The console-owned settings, kept in an include file so postgresql.conf stays initdb's own.</summary>
+internal static class PostgresConfigFile
+{
+    public const string FileName = "opsconsole.conf";
+    public const string IncludeLine = "include_if_exists = 'opsconsole.conf'";
+
+    public static string Render(int port)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine("# Written by the operations console on every start; edits are overwritten.");
+        sb.AppendLine("listen_addresses = '127.0.0.1'");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"port = {port}");
+        // TCP only: no dependency on /var/run/postgresql existing or being writable.
+        sb.AppendLine("unix_socket_directories = ''");
+        sb.AppendLine("max_connections = 200");
+        return sb.ToString();
+    }
+
+    /// <summary>Returns the text to append to postgresql.conf, or null when the include is already present.</summary>
+    public static string? IncludeToAppend(string postgresqlConf)
+    {
+        ArgumentNullException.ThrowIfNull(postgresqlConf);
+        var present = postgresqlConf.Split('\n').Any(l => l.Trim() == IncludeLine);
+        if (present)
+        {
+            return null;
+        }
+
+        var separator = postgresqlConf.Length == 0 || postgresqlConf.EndsWith('\n') ? string.Empty : "\n";
+        return separator + "\n# Operations console settings (port, listen address).\n" + IncludeLine + "\n";
+    }
+}

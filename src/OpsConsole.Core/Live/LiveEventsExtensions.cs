@@ -1,0 +1,45 @@
+namespace OpsConsole.Core.Live;
+
+public static class LiveEventsExtensions
+{
+    /// <summary>
+    /// Aspire-style "OnNewX": calls <paramref name="onChanged"/> (throttled by <paramref name="minimumInterval"/>)
+    /// whenever <paramref name="topic"/> gets an event. Dispose the result to stop; the payload is intentionally
+    /// not passed so components re-read current state instead of applying every event.
+    /// </summary>
+    public static IDisposable SubscribeThrottled<T>(this ILiveEvents events, LiveTopic<T> topic, TimeSpan minimumInterval, Func<Task> onChanged) =>
+        SubscribeThrottled(events, topic, minimumInterval, onChanged, filter: null);
+
+    /// <summary>As above, but only events whose payload passes <paramref name="filter"/> signal a refresh.</summary>
+    public static IDisposable SubscribeThrottled<T>(this ILiveEvents events, LiveTopic<T> topic, TimeSpan minimumInterval, Func<Task> onChanged, Func<T, bool>? filter)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        var timeProvider = (events as LiveEventBus)?.TimeProvider ?? TimeProvider.System;
+        var throttle = new LiveThrottle(minimumInterval, onChanged, timeProvider);
+
+        // Small queue: the handler only flips a flag, and losing events is harmless since they are coalesced anyway.
+        var subscription = events.Subscribe(
+            topic,
+            e =>
+            {
+                if (filter is null || filter(e.Payload))
+                {
+                    throttle.Signal();
+                }
+
+                return Task.CompletedTask;
+            },
+            new LiveSubscriptionOptions { Capacity = 16 });
+
+        return new CompositeDisposable(subscription, throttle);
+    }
+
+    private sealed class CompositeDisposable(IDisposable first, IDisposable second) : IDisposable
+    {
+        public void Dispose()
+        {
+            first.Dispose();
+            second.Dispose();
+        }
+    }
+}
