@@ -595,7 +595,7 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         }
         catch (IOException ex)
         {
-            throw new EmbeddedPostgresException(
+            throw new DataDirectoryInUseException(
                 $"The data directory {dataDirectory} is in use by another console process (lock {path}); stop it first or use another data directory.",
                 ex);
         }

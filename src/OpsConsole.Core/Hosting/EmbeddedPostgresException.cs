@@ -1,7 +1,7 @@
 namespace OpsConsole.Core.Hosting;
 
 /// <summary>The embedded PostgreSQL cluster could not be prepared, started or stopped.</summary>
-public sealed class EmbeddedPostgresException : Exception
+public class EmbeddedPostgresException : Exception
 {
     public EmbeddedPostgresException()
     {

@@ -5,6 +5,7 @@ using OpsConsole.Core.Live;
 using OpsConsole.Core.Storage;
 using OpsConsole.Core.SystemStatus;
 using OpsConsole.Web.Components;
+using OpsConsole.Web.Components.Account;
 using OpsConsole.Web.Live;
 using Prometheus;
 

@@ -30,16 +30,22 @@ public sealed class ConsoleDatabaseConnection : IAsyncDisposable
         try
         {
             var embedded = await EmbeddedPostgres.StartAsync(
-                new EmbeddedPostgresOptions { DataDirectory = dataDirectory, AttachToRunning = attachToRunning },
-                logger,
-                cancellationToken);
-            return new ConsoleDatabaseConnection(embedded.ConnectionString, embedded.OwnsServer ? embedded : null);
+                new EmbeddedPostgresOptions { DataDirectory = dataDirectory }, logger, cancellationToken);
+            return new ConsoleDatabaseConnection(embedded.ConnectionString, embedded);
         }
-        catch (PostgresBinariesNotFoundException ex)
+        catch (DataDirectoryInUseException) when (attachToRunning && File.Exists(ConnectionStringFile(dataDirectory)))
+        {
+            // A running console owns the cluster: admin commands use it through its connection string and leave it running.
+            var connectionString = (await File.ReadAllTextAsync(ConnectionStringFile(dataDirectory), cancellationToken)).Trim();
+            return new ConsoleDatabaseConnection(connectionString, null);
+        }
+        catch (Exception ex) when (ex is PostgresBinariesNotFoundException or EmbeddedPostgresException or TimeoutException)
         {
             throw new StartupException(ex.Message, ex);
         }
     }
+
+    private static string ConnectionStringFile(string dataDirectory) => Path.Combine(dataDirectory, "connection-string");
 
     public async ValueTask DisposeAsync()
     {

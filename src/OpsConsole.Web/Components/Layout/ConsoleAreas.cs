@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Components.Routing;
 using MudBlazor;
 using OpsConsole.Core.Identity;
 
