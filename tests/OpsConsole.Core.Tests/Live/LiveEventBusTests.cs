@@ -215,6 +215,23 @@ public sealed class LiveEventBusTests
     }
 
     [Fact]
+    public async Task Sequence_is_per_topic()
+    {
+        var bus = new LiveEventBus();
+        var other = new LiveTopic<int>("test.other");
+        var seqs = new ConcurrentQueue<long>();
+        using var sub = bus.Subscribe(other, e => { seqs.Enqueue(e.Sequence); return Task.CompletedTask; });
+
+        bus.Publish(Numbers, 1);
+        bus.Publish(other, 1);
+        bus.Publish(Numbers, 2);
+        bus.Publish(other, 2);
+
+        await TestWait.UntilAsync(() => seqs.Count == 2, "other topic events arrived");
+        Assert.Equal([1L, 2L], seqs);
+    }
+
+    [Fact]
     public void Publish_without_subscribers_is_counted_and_does_not_throw()
     {
         var bus = new LiveEventBus();
