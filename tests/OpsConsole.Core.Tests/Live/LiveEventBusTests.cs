@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text.Json;
 using Microsoft.Extensions.Time.Testing;
 using OpsConsole.Core.Live;
 
