@@ -86,7 +86,7 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         }
         catch
         {
-            instance.ReleaseLock();
+            await instance.CleanUpFailedStartAsync();
             throw;
         }
     }
@@ -161,6 +161,24 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
     {
         stopped = true;
         serverRunning = false;
+        ReleaseLock();
+    }
+
+    /// <summary>A start that failed or was cancelled after pg_ctl succeeded must not leave a server nobody owns.</summary>
+    private async Task CleanUpFailedStartAsync()
+    {
+        if (serverRunning)
+        {
+            try
+            {
+                await StopServerCoreAsync(CancellationToken.None);
+            }
+            catch (Exception ex) when (ex is EmbeddedPostgresException or TimeoutException)
+            {
+                logger.LogWarning(ex, "Could not stop PostgreSQL after a failed start; the next start will recover it");
+            }
+        }
+
         ReleaseLock();
     }
 
@@ -411,8 +429,9 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
 
         // Old backends can outlive a killed postmaster; deleting the pid file while they hold shared memory
         // would defeat PostgreSQL's own guard against two servers on one cluster.
-        if (info?.SharedMemoryId is int shmId)
+        if (info?.SharedMemoryId is int shmId && IsSharedMemoryAttached(shmId))
         {
+            logger.LogWarning("Waiting for processes of the previous server to release shared memory id {ShmId}", shmId);
             await WaitUntilAsync(() => !IsSharedMemoryAttached(shmId), TimeSpan.FromSeconds(15), ct);
             if (IsSharedMemoryAttached(shmId))
             {

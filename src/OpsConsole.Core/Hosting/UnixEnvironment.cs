@@ -23,10 +23,6 @@ internal static class UnixEnvironment
         }
     }
 
-    /// <summary>True when the process exists (signal 0 probes without delivering anything).</summary>
-    public static bool ProcessExists(int pid) =>
-        NativeMethods.Kill(pid, 0) == 0 || Marshal.GetLastPInvokeError() == 1 /* EPERM: exists, not ours */;
-
     public static bool Signal(int pid, int signal) => NativeMethods.Kill(pid, signal) == 0;
 
     /// <summary>Writes a secret file that only the owner can read; tightens the mode first if it already exists.</summary>

@@ -19,7 +19,6 @@ public sealed partial class LiveEventBus : ILiveEvents
     private readonly ConcurrentDictionary<string, LiveTopicState> _topics = new(StringComparer.Ordinal);
     private readonly ILogger<LiveEventBus> _logger;
     private readonly Channel<LiveItem> _outbound;
-    private long _sequence;
     private long _published;
     private long _remoteReceived;
     private long _delivered;
@@ -71,7 +70,7 @@ public sealed partial class LiveEventBus : ILiveEvents
         var state = GetTopic(topic.Name);
         state.EnsurePayloadType<T>();
 
-        var item = LiveItem.Local(topic.Name, payload, TimeProvider.GetUtcNow(), Interlocked.Increment(ref _sequence), InstanceId);
+        var item = LiveItem.Local(topic.Name, payload, TimeProvider.GetUtcNow(), Interlocked.Increment(ref state.Sequence), InstanceId);
         Interlocked.Increment(ref _published);
         Interlocked.Increment(ref state.Published);
         LiveMetrics.Published.WithLabels(topic.Name).Inc();

@@ -18,18 +18,27 @@ public static class LiveEventsExtensions
         var throttle = new LiveThrottle(minimumInterval, onChanged, timeProvider);
 
         // Small queue: the handler only flips a flag, and losing events is harmless since they are coalesced anyway.
-        var subscription = events.Subscribe(
-            topic,
-            e =>
-            {
-                if (filter is null || filter(e.Payload))
+        IDisposable subscription;
+        try
+        {
+            subscription = events.Subscribe(
+                topic,
+                e =>
                 {
-                    throttle.Signal();
-                }
+                    if (filter is null || filter(e.Payload))
+                    {
+                        throttle.Signal();
+                    }
 
-                return Task.CompletedTask;
-            },
-            new LiveSubscriptionOptions { Capacity = 16 });
+                    return Task.CompletedTask;
+                },
+                new LiveSubscriptionOptions { Capacity = 16 });
+        }
+        catch
+        {
+            throttle.Dispose(); // don't leak the timer when the topic is rejected (e.g. payload type conflict)
+            throw;
+        }
 
         return new CompositeDisposable(subscription, throttle);
     }

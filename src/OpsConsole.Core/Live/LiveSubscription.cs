@@ -8,13 +8,14 @@ namespace OpsConsole.Core.Live;
 /// </summary>
 internal abstract class LiveSubscription : IDisposable
 {
+    private static readonly LiveSubscriptionOptions DefaultOptions = new();
     private readonly Channel<LiveItem> _channel;
     private readonly LiveEventBus _bus;
     private int _disposed;
 
     protected LiveSubscription(LiveEventBus bus, LiveTopicState topic, LiveSubscriptionOptions? options)
     {
-        var capacity = options?.Capacity ?? 256;
+        var capacity = (options ?? DefaultOptions).Capacity;
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1, nameof(options));
         _bus = bus;
         Topic = topic;

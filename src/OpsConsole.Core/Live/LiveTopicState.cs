@@ -10,6 +10,7 @@ internal sealed class LiveTopicState(string name)
     private Type? _payloadType;
     private Func<JsonElement, object?>? _deserializer;
 
+    public long Sequence;
     public long Published;
     public long RemoteReceived;
     public long Delivered;

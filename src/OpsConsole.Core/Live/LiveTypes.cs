@@ -5,12 +5,10 @@ namespace OpsConsole.Core.Live;
 /// <summary>A typed topic. <paramref name="Name"/> is stable (e.g. "system.stats").</summary>
 /// <param name="Name">Stable topic name; also the key used across instances.</param>
 /// <param name="Distributed">When true, local publishes are also forwarded to other instances over LISTEN/NOTIFY.</param>
-#pragma warning disable CA1005, CA2326 // T only types the payload; the topic itself carries no T value by design.
 public sealed record LiveTopic<T>(string Name, bool Distributed = false);
-#pragma warning restore CA1005, CA2326
 
 /// <summary>An event delivered to a typed subscriber.</summary>
-/// <param name="Sequence">Per-origin-instance publish sequence; gaps mean events were dropped for this subscriber.</param>
+/// <param name="Sequence">Increasing per (topic, origin instance); a gap means events were dropped for this subscriber (or missed across instances).</param>
 public sealed record LiveEvent<T>(string Topic, T Payload, DateTimeOffset PublishedAt, long Sequence, string OriginInstance);
 
 /// <summary>An untyped event (payload as JSON, camelCase web defaults) for raw subscribers and the wire format.</summary>

@@ -106,7 +106,10 @@ public sealed partial class PostgresLiveEventBridge : BackgroundService
                 UseJitter = true,
                 Delay = TimeSpan.FromMilliseconds(250),
                 MaxDelay = TimeSpan.FromSeconds(10),
-                ShouldHandle = new PredicateBuilder().Handle<Exception>(static ex => ex is not OperationCanceledException),
+                // Everything but our own shutdown is retried: an unexpected OCE must not fault the service and stop the host.
+                ShouldHandle = static args => ValueTask.FromResult(
+                    args.Outcome.Exception is { } ex
+                    && !(ex is OperationCanceledException && args.Context.CancellationToken.IsCancellationRequested)),
                 OnRetry = args =>
                 {
                     LogRetry(_logger, what, args.AttemptNumber + 1, args.RetryDelay, args.Outcome.Exception);

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text.Json;
 using Microsoft.Extensions.Time.Testing;
 using OpsConsole.Core.Live;
 
@@ -212,6 +211,23 @@ public sealed class LiveEventBusTests
         Assert.Equal(time.GetUtcNow() - TimeSpan.FromSeconds(1), list[0].PublishedAt);
         Assert.Equal(time.GetUtcNow(), list[1].PublishedAt);
         Assert.All(list, e => Assert.Equal("node-a", e.OriginInstance));
+    }
+
+    [Fact]
+    public async Task Sequence_is_per_topic()
+    {
+        var bus = new LiveEventBus();
+        var other = new LiveTopic<int>("test.other");
+        var seqs = new ConcurrentQueue<long>();
+        using var sub = bus.Subscribe(other, e => { seqs.Enqueue(e.Sequence); return Task.CompletedTask; });
+
+        bus.Publish(Numbers, 1);
+        bus.Publish(other, 1);
+        bus.Publish(Numbers, 2);
+        bus.Publish(other, 2);
+
+        await TestWait.UntilAsync(() => seqs.Count == 2, "other topic events arrived");
+        Assert.Equal([1L, 2L], seqs);
     }
 
     [Fact]
