@@ -5,7 +5,8 @@ namespace OpsConsole.Web.Tests.Components.Layout;
 
 public sealed class ConnectionIndicatorTests : BunitContext
 {
-    private static readonly DateTimeOffset LastUpdate = new(2026, 3, 14, 15, 9, 26, TimeSpan.Zero);
+    // An unusual offset, so showing the value's own clock instead of converting to local time is caught.
+    private static readonly DateTimeOffset LastUpdate = new(2026, 3, 14, 15, 9, 26, new TimeSpan(5, 45, 0));
 
     public static TheoryData<LiveConnectionState> States => [.. Enum.GetValues<LiveConnectionState>()];
 
