@@ -7,9 +7,10 @@ using Npgsql;
 namespace OpsConsole.Core.Data;
 
 /// <summary>Applies the console's EF Core migrations under a PostgreSQL advisory lock, so instances starting together take turns.</summary>
-public sealed partial class DatabaseMigrator(IServiceScopeFactory scopes, DatabaseState state, ILogger<DatabaseMigrator> logger)
+public sealed partial class DatabaseMigrator(IServiceScopeFactory scopes, ILogger<DatabaseMigrator> logger)
 {
-    public async Task<IReadOnlyList<string>> MigrateAsync(CancellationToken cancellationToken)
+    /// <param name="whileLocked">Runs after migrating, still under the lock (seeding must not race another instance either).</param>
+    public async Task<IReadOnlyList<string>> MigrateAsync(CancellationToken cancellationToken, Func<CancellationToken, Task>? whileLocked = null)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ConsoleDbContext>();
@@ -33,7 +34,11 @@ public sealed partial class DatabaseMigrator(IServiceScopeFactory scopes, Databa
                 }
 
                 LogMigrated(pending.Count, string.Join(", ", pending), stopwatch.ElapsedMilliseconds);
-                state.MarkMigrated();
+                if (whileLocked is not null)
+                {
+                    await whileLocked(cancellationToken);
+                }
+
                 return pending;
             }
             finally

@@ -48,8 +48,8 @@ public sealed partial class DatabaseStartupService(
         {
             await pipeline.ExecuteAsync(async ct =>
             {
-                await migrator.MigrateAsync(ct);
-                await SeedAsync();
+                await migrator.MigrateAsync(ct, _ => SeedAsync());
+                state.MarkMigrated(); // ready only once the schema is current and the first account can sign in
             }, stoppingToken);
             _ready.TrySetResult();
         }

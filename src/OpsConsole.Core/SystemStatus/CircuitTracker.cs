@@ -10,6 +10,8 @@ public sealed class CircuitTracker
 
     private int _connected;
 
+    public CircuitTracker() => CircuitsGauge.Set(0); // exported from the start, not only after the first circuit
+
     public int Connected() => Update(Interlocked.Increment(ref _connected));
 
     public int Disconnected() => Update(Interlocked.Decrement(ref _connected));

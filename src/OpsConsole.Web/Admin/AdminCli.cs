@@ -57,10 +57,17 @@ public static class AdminCli
     private static Task<int> WithAccountsAsync(Func<AccountService, Task<int>> action, CancellationToken cancellationToken) =>
         WithServicesAsync(async (services, token) =>
         {
-            await services.GetRequiredService<DatabaseMigrator>().MigrateAsync(token);
             await using var scope = services.CreateAsyncScope();
             var accounts = scope.ServiceProvider.GetRequiredService<AccountService>();
-            await accounts.EnsureRolesAsync();
+            await services.GetRequiredService<DatabaseMigrator>().MigrateAsync(token, async _ =>
+            {
+                // Same seeding as the console: on a brand-new database the admin account must exist too.
+                if (await accounts.EnsureBootstrapAdminAsync() is { } admin)
+                {
+                    Console.WriteLine("The console had no accounts; created the bootstrap administrator:");
+                    PrintOneTimePassword(admin);
+                }
+            });
             return await action(accounts);
         }, cancellationToken);
 

@@ -125,7 +125,18 @@ public static class ConsoleHostExtensions
 
         app.UseMiddleware<CorrelationIdMiddleware>();
         app.UseMiddleware<SecurityHeadersMiddleware>();
-        app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        app.UseStatusCodePagesWithReExecute("/status/{0}", createScopeForStatusCodePages: true);
+        app.Use((context, next) =>
+        {
+            // Friendly status pages are for people loading pages; API, hub, health and form posts keep their bare status.
+            if (!HttpMethods.IsGet(context.Request.Method) || AuthenticationHosting.IsNonBrowserPath(context.Request.Path)
+                || context.Request.Path.StartsWithSegments("/health", StringComparison.OrdinalIgnoreCase))
+            {
+                context.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodePagesFeature>()?.Enabled = false;
+            }
+
+            return next(context);
+        });
         app.UseStaticFiles();
         app.UseRouting();
         app.UseHttpMetrics();

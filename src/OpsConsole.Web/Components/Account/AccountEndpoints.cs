@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Identity;
 using OpsConsole.Core.Identity;
 
@@ -5,16 +6,23 @@ namespace OpsConsole.Web.Components.Account;
 
 public static class AccountEndpoints
 {
-    /// <summary>Sign-out is a POST with an antiforgery token (a GET link could be triggered by any page).</summary>
+    /// <summary>Sign-out is a POST with an antiforgery token (a GET link, or a cross-site form, must not sign anyone out).</summary>
     public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapPost("/account/logout", async (SignInManager<ConsoleUser> signIn, HttpContext context) =>
+        endpoints.MapPost("/account/logout", async Task<IResult> (SignInManager<ConsoleUser> signIn, IAntiforgery antiforgery, HttpContext context) =>
         {
+            // The antiforgery middleware only records the outcome; an endpoint without form binding must check it itself.
+            if (!await antiforgery.IsRequestValidAsync(context))
+            {
+                return TypedResults.Problem(
+                    title: "Missing or invalid antiforgery token",
+                    detail: "Sign out from the console's own menu.",
+                    statusCode: StatusCodes.Status400BadRequest);
+            }
+
             await signIn.SignOutAsync();
             return TypedResults.LocalRedirect("/account/login");
-        })
-        .AllowAnonymous()
-        .WithMetadata(new Microsoft.AspNetCore.Antiforgery.RequireAntiforgeryTokenAttribute());
+        }).AllowAnonymous().DisableAntiforgery();
         return endpoints;
     }
 }

@@ -5,14 +5,14 @@ using OpsConsole.Core.Identity;
 namespace OpsConsole.Web.Components.Layout;
 
 /// <summary>An area of the console in the navigation drawer, shown only to roles its policy allows.</summary>
-public sealed record ConsoleArea(string Title, string Href, string Icon, string Policy, NavLinkMatch Match = NavLinkMatch.Prefix);
+public sealed record ConsoleArea(string Title, string Href, string Icon, string Policy, NavLinkMatch Match = NavLinkMatch.Prefix, string Description = "");
 
 public static class ConsoleAreas
 {
     /// <summary>Areas in drawer order; each capability adds its own entry when it ships.</summary>
     public static IReadOnlyList<ConsoleArea> All { get; } =
     [
-        new("Overview", "/", Icons.Material.Outlined.Dashboard, ConsolePolicies.SignedIn, NavLinkMatch.All),
-        new("System", "/system", Icons.Material.Outlined.MonitorHeart, ConsolePolicies.SystemRead),
+        new("Overview", "/", Icons.Material.Outlined.Dashboard, ConsolePolicies.SignedIn, NavLinkMatch.All, "Where every session starts."),
+        new("System", "/system", Icons.Material.Outlined.MonitorHeart, ConsolePolicies.SystemRead, Description: "The console's own health, live: uptime, database latency and pool, circuits, live events, memory, schema."),
     ];
 }

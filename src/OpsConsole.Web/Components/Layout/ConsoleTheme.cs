@@ -10,6 +10,7 @@ public static class ConsoleTheme
         PaletteLight = new PaletteLight
         {
             Primary = "#1f6feb",
+            Secondary = "#57606a",
             AppbarBackground = "#0d1b2a",
             AppbarText = "#f0f4f8",
             Background = "#f5f7fa",
@@ -20,6 +21,7 @@ public static class ConsoleTheme
         PaletteDark = new PaletteDark
         {
             Primary = "#58a6ff",
+            Secondary = "#8b949e",
             AppbarBackground = "#0b1220",
             Background = "#0f1722",
             Surface = "#16202d",

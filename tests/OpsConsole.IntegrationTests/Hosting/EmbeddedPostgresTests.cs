@@ -3,10 +3,9 @@ using Microsoft.Extensions.Logging;
 using Npgsql;
 using OpsConsole.Core.Hosting;
 
-namespace OpsConsole.Core.Tests.Hosting;
+namespace OpsConsole.IntegrationTests.Hosting;
 
-/// <summary>Starts real PostgreSQL clusters (needs the server binaries; as root also the postgres account). Filter with Category!=Integration.</summary>
-[Trait("Category", "Integration")]
+/// <summary>Starts real PostgreSQL clusters of its own (needs the server binaries; as root also the postgres account).</summary>
 public sealed class EmbeddedPostgresTests : IDisposable
 {
     private readonly DirectoryInfo dataDirectory = Directory.CreateTempSubdirectory("opsconsole-pg-");
@@ -107,7 +106,7 @@ public sealed class EmbeddedPostgresTests : IDisposable
     {
         await using var pg = await EmbeddedPostgres.StartAsync(Options, logger);
 
-        var ex = await Assert.ThrowsAsync<EmbeddedPostgresException>(() => EmbeddedPostgres.StartAsync(Options, logger));
+        var ex = await Assert.ThrowsAsync<DataDirectoryInUseException>(() => EmbeddedPostgres.StartAsync(Options, logger));
 
         Assert.Contains("in use", ex.Message, StringComparison.Ordinal);
         Assert.Equal(1, await ScalarAsync(pg.ConnectionString, "SELECT 1"));

@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.RegularExpressions;
+using OpsConsole.IntegrationTests.Infrastructure;
+
+namespace OpsConsole.IntegrationTests.Hosting;
+
+[Collection(PostgresCollection.Name)]
+public sealed partial class MetricsTests(PostgresFixture postgres)
+{
+    [Fact]
+    public async Task Metrics_endpoint_serves_valid_prometheus_text_with_the_consoles_own_series()
+    {
+        await using var console = await TestConsole.StartAsync(postgres.SharedConnectionString);
+        await console.WaitForReadinessAsync();
+        using var client = console.CreateClient();
+        (await client.GetAsync(new Uri("/account/login", UriKind.Relative))).Dispose(); // one routed request to count
+
+        using var response = await client.GetAsync(new Uri("/metrics", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
+        var text = await response.Content.ReadAsStringAsync();
+
+        var names = ParseExposition(text);
+        Assert.Contains("opsconsole_live_events_published_total", names);
+        Assert.Contains("opsconsole_circuits_connected", names);
+        Assert.Contains("http_request_duration_seconds", names);
+        Assert.Contains("http_requests_received_total", names);
+        Assert.Matches("http_request_duration_seconds_count\\{[^}]*endpoint=\"/account/login\"", text);
+
+        await CheckWithPromtoolIfInstalledAsync(text);
+    }
+
+    /// <summary>Checks every line against the text exposition format 0.0.4; returns the metric family names.</summary>
+    private static HashSet<string> ParseExposition(string text)
+    {
+        var families = new HashSet<string>(StringComparer.Ordinal);
+        var lineNumber = 0;
+        foreach (var line in text.Split('\n'))
+        {
+            lineNumber++;
+            if (line.Length == 0)
+            {
+                continue;
+            }
+
+            var type = TypeLine().Match(line);
+            if (type.Success)
+            {
+                families.Add(type.Groups["name"].Value);
+                continue;
+            }
+
+            if (line.StartsWith("# HELP ", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            Assert.True(SampleLine().IsMatch(line), $"line {lineNumber} is not a valid sample: {line}");
+        }
+
+        return families;
+    }
+
+    private static async Task CheckWithPromtoolIfInstalledAsync(string text)
+    {
+        var promtool = new[] { "/usr/bin/promtool", "/usr/local/bin/promtool" }.FirstOrDefault(File.Exists);
+        if (promtool is null)
+        {
+            return; // optional peer; the parser above already checked the format
+        }
+
+        using var process = Process.Start(new ProcessStartInfo(promtool, ["check", "metrics"])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        await process.StandardInput.WriteAsync(text);
+        process.StandardInput.Close();
+        var stderr = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        // promtool exits 3 for lint-only findings (naming advice); 1 means the exposition is invalid.
+        Assert.True(process.ExitCode is 0 or 3, $"promtool check metrics failed ({process.ExitCode}): {stderr}");
+    }
+
+    [GeneratedRegex("^# TYPE (?<name>[a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram|summary|untyped)$")]
+    private static partial Regex TypeLine();
+
+    [GeneratedRegex("""^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? (-?[0-9.eE+-]+|NaN|\+Inf|-Inf)( -?[0-9]+)?$""")]
+    private static partial Regex SampleLine();
+}

@@ -1,0 +1,81 @@
+using System.Net;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+using OpsConsole.Core.Identity;
+using OpsConsole.Core.Live;
+using OpsConsole.Core.SystemStatus;
+using OpsConsole.IntegrationTests.Infrastructure;
+
+namespace OpsConsole.IntegrationTests.Live;
+
+[Collection(PostgresCollection.Name)]
+public sealed class LiveHubTests(PostgresFixture postgres) : IAsyncLifetime
+{
+    private TestConsole _console = default!;
+
+    public async Task InitializeAsync()
+    {
+        await postgres.ResetSharedDatabaseAsync();
+        _console = await TestConsole.StartAsync(postgres.SharedConnectionString);
+        await _console.WaitForReadinessAsync();
+    }
+
+    public async Task DisposeAsync() => await _console.DisposeAsync();
+
+    [Fact]
+    public async Task A_signed_in_sre_joins_system_stats_and_receives_live_samples()
+    {
+        var (client, cookies) = await _console.SignInNewUserAsync("hub-sre", ConsoleRoles.Sre);
+        client.Dispose();
+        await using var hub = Connect(cookies);
+        var samples = new List<LiveEventEnvelope>();
+        var two = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        hub.On<LiveEventEnvelope>("Event", envelope =>
+        {
+            lock (samples)
+            {
+                samples.Add(envelope);
+                if (samples.Count >= 2)
+                {
+                    two.TrySetResult();
+                }
+            }
+        });
+        await hub.StartAsync();
+        await hub.InvokeAsync("Join", SystemTopics.Stats.Name);
+
+        await two.Task.WaitAsync(TimeSpan.FromSeconds(15));
+        lock (samples)
+        {
+            Assert.All(samples, s => Assert.Equal(SystemTopics.Stats.Name, s.Topic));
+            Assert.True(samples[1].Sequence > samples[0].Sequence);
+            Assert.True(samples[0].Payload.GetProperty("uptime").GetString() is { Length: > 0 });
+        }
+    }
+
+    [Fact]
+    public async Task A_viewer_may_connect_but_not_join_the_system_topic()
+    {
+        var (client, cookies) = await _console.SignInNewUserAsync("hub-viewer", ConsoleRoles.Viewer);
+        client.Dispose();
+        await using var hub = Connect(cookies);
+        await hub.StartAsync();
+        var denied = await Assert.ThrowsAsync<HubException>(() => hub.InvokeAsync("Join", SystemTopics.Stats.Name));
+        Assert.Contains("Not allowed", denied.Message, StringComparison.Ordinal);
+        var unknown = await Assert.ThrowsAsync<HubException>(() => hub.InvokeAsync("Join", "no.such.topic"));
+        Assert.Contains("Unknown topic", unknown.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Anonymous_callers_are_refused_with_401()
+    {
+        using var client = _console.CreateClient();
+        using var negotiate = await client.PostAsync(new Uri("/hubs/live/negotiate?negotiateVersion=1", UriKind.Relative), null);
+        Assert.Equal(HttpStatusCode.Unauthorized, negotiate.StatusCode);
+    }
+
+    private HubConnection Connect(CookieContainer cookies) =>
+        new HubConnectionBuilder()
+            .WithUrl(new Uri(_console.BaseAddress, "/hubs/live"), options => options.Cookies = cookies)
+            .Build();
+}
