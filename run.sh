@@ -21,7 +21,17 @@ if ! command -v dotnet >/dev/null 2>&1; then
   exit 1
 fi
 
-# Quiet, incremental Release build; errors and warnings still show.
-dotnet build src/OpsConsole.Web/OpsConsole.Web.csproj -c Release -nologo -v quiet -clp:NoSummary >&2
+# Incremental Release build; its output is shown only when it fails.
+build_log="$(mktemp)"
+trap 'rm -f "$build_log"' EXIT
+if ! dotnet build src/OpsConsole.Web/OpsConsole.Web.csproj -c Release -nologo -v quiet -tl:off >"$build_log" 2>&1; then
+  cat "$build_log" >&2
+  echo "run.sh: build failed" >&2
+  exit 1
+fi
+rm -f "$build_log"
+trap - EXIT
 
-exec dotnet src/OpsConsole.Web/bin/Release/net10.0/OpsConsole.Web.dll --contentRoot "$PWD" ${args[@]+"${args[@]}"}
+# The repository root is the content root (appsettings.json, wwwroot/), whatever the caller's directory.
+export ASPNETCORE_CONTENTROOT="$PWD"
+exec dotnet src/OpsConsole.Web/bin/Release/net10.0/OpsConsole.Web.dll ${args[@]+"${args[@]}"}

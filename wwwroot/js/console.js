@@ -5,9 +5,12 @@
 
   const THEME_COOKIE = "opsconsole.theme";
   const AUTO_RETRY_MS = 5000;
+  // After this long without the server, "reconnecting" becomes "offline" (Blazor keeps retrying meanwhile).
+  const OFFLINE_AFTER_MS = 10000;
   let lastUpdate = new Date();
   let state = "connected";
   let retryTimer = null;
+  let offlineTimer = null;
 
   function setTheme(theme) {
     const value = theme === "light" ? "light" : "dark";
@@ -35,6 +38,16 @@
   function setState(next) {
     if (state === "connected" && next !== "connected") {
       lastUpdate = new Date(); // the moment we last knew the data was current
+    }
+    if (next === "reconnecting" && offlineTimer === null) {
+      offlineTimer = setTimeout(() => { offlineTimer = null; if (state === "reconnecting") setState("offline"); }, OFFLINE_AFTER_MS);
+    }
+    if (next === "connected" && offlineTimer !== null) {
+      clearTimeout(offlineTimer);
+      offlineTimer = null;
+    }
+    if (next === "reconnecting" && state === "offline") {
+      return; // a new retry round does not make a long outage look short again
     }
     state = next;
     render();
@@ -102,6 +115,8 @@
       const button = document.getElementById("components-reconnect-button");
       if (button) button.addEventListener("click", retry);
     }
+    // The browser knows before Blazor does when the network itself is gone.
+    window.addEventListener("offline", () => setState("offline"));
     // While connected, "last update" keeps pace with the clock.
     setInterval(() => { if (state === "connected") lastUpdate = new Date(); }, 1000);
     render();

@@ -20,6 +20,5 @@ public sealed class ConsoleDbContext(DbContextOptions<ConsoleDbContext> options)
         {
             user.Property(u => u.DisplayName).HasMaxLength(200);
         });
-        builder.ApplyConfigurationsFromAssembly(typeof(ConsoleDbContext).Assembly);
     }
 }

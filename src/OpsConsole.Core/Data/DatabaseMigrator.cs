@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -27,7 +29,11 @@ public sealed partial class DatabaseMigrator(IServiceScopeFactory scopes, ILogge
 
             try
             {
-                var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
+                // On a brand-new database the history table does not exist yet; asking EF for pending migrations then logs a failed query.
+                var history = db.GetService<IHistoryRepository>();
+                var pending = await history.ExistsAsync(cancellationToken)
+                    ? (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList()
+                    : db.Database.GetMigrations().ToList();
                 if (pending.Count > 0)
                 {
                     await db.Database.MigrateAsync(cancellationToken);

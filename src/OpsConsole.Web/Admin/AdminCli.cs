@@ -74,9 +74,10 @@ public static class AdminCli
     private static async Task<int> WithServicesAsync(Func<IServiceProvider, CancellationToken, Task<int>> action, CancellationToken cancellationToken)
     {
         var builder = ConsoleApp.CreateBuilder([]);
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning).AddFilter((_, _, level) => level >= LogLevel.Warning);
         var dataDirectory = ConsoleApp.ResolveDataDirectory(builder.Configuration, builder.Environment.ContentRootPath);
-        using var bootLoggers = ConsoleApp.BootLoggerFactory(builder.Configuration);
+        // Commands print their results; the host's information logs would only bury them.
+        using var bootLoggers = ConsoleApp.BootLoggerFactory(builder.Configuration, LogLevel.Warning);
         try
         {
             await using var database = await ConsoleDatabaseConnection.ResolveAsync(

@@ -81,8 +81,15 @@ public sealed class ConsoleApp : IAsyncDisposable
         return path;
     }
 
-    internal static ILoggerFactory BootLoggerFactory(IConfiguration configuration) =>
-        LoggerFactory.Create(logging => logging.AddConfiguration(configuration.GetSection("Logging")).AddConsole());
+    internal static ILoggerFactory BootLoggerFactory(IConfiguration configuration, LogLevel? minimum = null) =>
+        LoggerFactory.Create(logging =>
+        {
+            logging.AddConfiguration(configuration.GetSection("Logging")).AddConsole();
+            if (minimum is { } level)
+            {
+                logging.SetMinimumLevel(level).AddFilter((_, _, l) => l >= level);
+            }
+        });
 
     public async ValueTask DisposeAsync()
     {
@@ -97,6 +104,8 @@ public static class ConsoleHostExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        // Open circuits hold WebSockets that otherwise delay Ctrl+C by up to 30 s; browsers reconnect on their own.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = builder.Configuration.GetValue("Hosting:ShutdownTimeout", TimeSpan.FromSeconds(5)));
 
         builder.AddConsoleData(connectionString);
         builder.AddConsoleIdentity(dataDirectory);

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Components.Server.Circuits;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OpsConsole.Core.SystemStatus;
+using Prometheus;
 
 namespace OpsConsole.Web.Hosting;
 
@@ -14,8 +15,21 @@ public static class ObservabilityHosting
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddHealthChecks();
         builder.Services.AddScoped<CircuitHandler, TrackingCircuitHandler>();
+        ConfigureMeterExport();
         return builder;
     }
+
+    /// <summary>
+    /// Which System.Diagnostics.Metrics meters /metrics exports: the database client, ASP.NET Core and the runtime.
+    /// Everything else (e.g. QUIC internals) would add hundreds of series nobody reads.
+    /// </summary>
+    public static bool IsExportedMeter(string meterName) =>
+        meterName is "Npgsql" or "System.Runtime"
+        || meterName.StartsWith("Microsoft.AspNetCore.", StringComparison.Ordinal)
+        || meterName.StartsWith("Microsoft.EntityFrameworkCore", StringComparison.Ordinal);
+
+    private static void ConfigureMeterExport() =>
+        Metrics.ConfigureMeterAdapter(options => options.InstrumentFilterPredicate = instrument => IsExportedMeter(instrument.Meter.Name));
 
     public static IEndpointRouteBuilder MapConsoleHealth(this IEndpointRouteBuilder endpoints)
     {

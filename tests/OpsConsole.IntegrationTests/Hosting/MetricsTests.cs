@@ -27,6 +27,9 @@ public sealed partial class MetricsTests(PostgresFixture postgres)
         Assert.Contains("http_request_duration_seconds", names);
         Assert.Contains("http_requests_received_total", names);
         Assert.Matches("http_request_duration_seconds_count\\{[^}]*endpoint=\"/account/login\"", text);
+        Assert.Contains(names, n => n.StartsWith("npgsql_db_client_connection", StringComparison.Ordinal)); // pool use
+        Assert.DoesNotContain(names, n => n.StartsWith("private_internaldiagnostics", StringComparison.Ordinal)); // filtered meters
+        Assert.DoesNotContain("Password=", text, StringComparison.OrdinalIgnoreCase); // pool names must not leak secrets
 
         await CheckWithPromtoolIfInstalledAsync(text);
     }
