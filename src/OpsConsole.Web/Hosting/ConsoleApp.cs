@@ -115,6 +115,8 @@ public static class ConsoleHostExtensions
         builder.AddSystemStatus();
         builder.AddConsoleObservability();
         builder.AddConsoleSecurity();
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<ConsoleExceptionHandler>();
 
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServicesForConsole();
@@ -126,9 +128,14 @@ public static class ConsoleHostExtensions
     public static WebApplication UseConsolePipeline(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            ExceptionHandlingPath = "/error",
+            CreateScopeForErrors = true,
+            StatusCodeSelector = ConsoleExceptionHandler.StatusFor,
+        });
         if (!app.Environment.IsDevelopment())
         {
-            app.UseExceptionHandler("/error", createScopeForErrors: true);
             app.UseHsts(); // only ever sent over HTTPS
         }
 

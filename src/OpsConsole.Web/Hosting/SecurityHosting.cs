@@ -9,6 +9,8 @@ public static class SecurityHosting
     public static WebApplicationBuilder AddConsoleSecurity(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        // Kestrel's own config binding covers endpoints only; Limits (e.g. MaxRequestBodySize) are bound here.
+        builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(builder.Configuration.GetSection("Kestrel"));
         builder.Services.AddRateLimiter(options =>
         {
             options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;

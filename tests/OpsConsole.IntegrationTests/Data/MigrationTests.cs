@@ -25,6 +25,9 @@ public sealed class MigrationTests(PostgresFixture postgres)
         Assert.Equal("admin", admin.UserName);
         Assert.True(admin.MustChangePassword);
 
+        // ConnectionStrings:Console is set, so no embedded cluster was created under the data directory.
+        Assert.False(Directory.Exists(Path.Combine(console.DataDirectory, "postgres")));
+
         var passwordFile = Path.Combine(console.DataDirectory, "initial-admin-password");
         Assert.True(File.Exists(passwordFile));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(passwordFile));

@@ -190,6 +190,23 @@ public sealed class SignInTests(PostgresFixture postgres) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Oversized_request_bodies_are_refused_with_413()
+    {
+        using var client = _console.CreateClient();
+        using var body = new StringContent("note=" + new string('a', 2 * 1024 * 1024), System.Text.Encoding.ASCII, "application/x-www-form-urlencoded");
+        using var response = await client.PostAsync(new Uri("/account/logout", UriKind.Relative), body);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+
+        // A malformed form is a 400 with a problem body, never a 500.
+        using var garbage = new ByteArrayContent(new byte[64 * 1024]);
+        garbage.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/x-www-form-urlencoded");
+        using var malformed = await client.PostAsync(new Uri("/account/logout", UriKind.Relative), garbage);
+        Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
+        Assert.Equal("application/problem+json", malformed.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
     public async Task Sign_out_requires_a_post_with_an_antiforgery_token()
     {
         var (client, _) = await _console.SignInNewUserAsync("sre-two", ConsoleRoles.Sre);

@@ -1,4 +1,6 @@
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging.Abstractions;
+using OpsConsole.Core.Data;
 using Npgsql;
 using OpsConsole.Core.Hosting;
 using Respawn;
@@ -25,6 +27,12 @@ public sealed class PostgresFixture : IAsyncLifetime
         Server = await EmbeddedPostgres.StartAsync(
             new EmbeddedPostgresOptions { DataDirectory = _directory.FullName, StartTimeout = TimeSpan.FromSeconds(60) },
             NullLogger.Instance);
+
+        // Migrate the shared database up front, so Respawn always finds the schema whatever test runs first.
+        var options = new DbContextOptionsBuilder<ConsoleDbContext>();
+        ConsoleDatabase.Configure(options, SharedConnectionString);
+        await using var db = new ConsoleDbContext(options.Options);
+        await db.Database.MigrateAsync();
     }
 
     public async Task DisposeAsync()
