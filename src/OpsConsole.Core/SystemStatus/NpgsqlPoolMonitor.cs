@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Prometheus;
 
 namespace OpsConsole.Core.SystemStatus;
 
@@ -8,6 +9,12 @@ namespace OpsConsole.Core.SystemStatus;
 /// </summary>
 public sealed class NpgsqlPoolMonitor : IDisposable
 {
+    private static readonly Gauge PoolConnections = Metrics.CreateGauge(
+        "opsconsole_db_pool_connections", "Connections in this console's Npgsql pools, by state (busy or idle).", "state");
+
+    private static readonly Gauge PoolMax = Metrics.CreateGauge(
+        "opsconsole_db_pool_max_connections", "Maximum connections of this console's Npgsql pools (summed).");
+
     private readonly MeterListener _listener = new();
     private readonly Lock _gate = new();
     private int _busy;
@@ -37,6 +44,9 @@ public sealed class NpgsqlPoolMonitor : IDisposable
             _idle = 0;
             _max = null;
             _listener.RecordObservableInstruments();
+            PoolConnections.WithLabels("busy").Set(_busy);
+            PoolConnections.WithLabels("idle").Set(_idle);
+            PoolMax.Set(_max ?? 0);
             return new DatabasePoolUsage(_busy, _idle, _max);
         }
     }

@@ -107,13 +107,13 @@ public static class ConsoleHostExtensions
         // Open circuits hold WebSockets that otherwise delay Ctrl+C by up to 30 s; browsers reconnect on their own.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = builder.Configuration.GetValue("Hosting:ShutdownTimeout", TimeSpan.FromSeconds(5)));
 
+        builder.AddConsoleObservability(); // first: it configures the process-wide metrics registry before anything registers metrics
         builder.AddConsoleData(connectionString);
         builder.AddConsoleIdentity(dataDirectory);
         builder.AddConsoleAuthentication();
         builder.Services.AddLiveEvents();
         builder.Services.AddLiveEventsPostgresBridge(_ => connectionString);
         builder.AddSystemStatus();
-        builder.AddConsoleObservability();
         builder.AddConsoleSecurity();
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ConsoleExceptionHandler>();

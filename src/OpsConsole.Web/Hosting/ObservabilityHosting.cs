@@ -28,8 +28,38 @@ public static class ObservabilityHosting
         || meterName.StartsWith("Microsoft.AspNetCore.", StringComparison.Ordinal)
         || meterName.StartsWith("Microsoft.EntityFrameworkCore", StringComparison.Ordinal);
 
-    private static void ConfigureMeterExport() =>
-        Metrics.ConfigureMeterAdapter(options => options.InstrumentFilterPredicate = instrument => IsExportedMeter(instrument.Meter.Name));
+    /// <summary>
+    /// Gauges named "*.count" become "*_count" series, which Prometheus reserves for histograms and summaries
+    /// (promtool flags them); the console exports its own pool gauges instead (opsconsole_db_pool_*).
+    /// </summary>
+    public static bool IsExportedInstrument(System.Diagnostics.Metrics.Instrument instrument)
+    {
+        ArgumentNullException.ThrowIfNull(instrument);
+        return IsExportedMeter(instrument.Meter.Name) && !instrument.Name.EndsWith(".count", StringComparison.Ordinal);
+    }
+
+    private static readonly Lock MetricsGate = new();
+    private static bool s_metricsConfigured;
+
+    private static void ConfigureMeterExport()
+    {
+        // prometheus-net's registry is process-wide; configure it once even when tests start several hosts.
+        lock (MetricsGate)
+        {
+            if (s_metricsConfigured)
+            {
+                return;
+            }
+
+            s_metricsConfigured = true;
+            Metrics.SuppressDefaultMetrics(new SuppressDefaultMetricOptions
+            {
+                SuppressDebugMetrics = true,
+                SuppressEventCounters = true, // the same runtime figures come from the System.Runtime meter
+            });
+            Metrics.ConfigureMeterAdapter(options => options.InstrumentFilterPredicate = IsExportedInstrument);
+        }
+    }
 
     public static IEndpointRouteBuilder MapConsoleHealth(this IEndpointRouteBuilder endpoints)
     {
