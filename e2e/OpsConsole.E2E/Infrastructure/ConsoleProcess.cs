@@ -18,6 +18,7 @@ public sealed class ConsoleProcess : IAsyncDisposable
     private readonly Process process;
     private readonly StreamWriter log;
     private readonly object logGate = new();
+    private bool terminateSent;
 
     private ConsoleProcess(Process process, StreamWriter log, string dataDirectory, Uri baseAddress, string logPath)
     {
@@ -118,7 +119,7 @@ public sealed class ConsoleProcess : IAsyncDisposable
     {
         if (!process.HasExited)
         {
-            Signal(process.Id, "TERM");
+            SendTerminate();
             using var timeout = new CancellationTokenSource(StopTimeout);
             try
             {
@@ -134,6 +135,17 @@ public sealed class ConsoleProcess : IAsyncDisposable
 
         process.WaitForExit(); // drains the redirected output
         return process.ExitCode;
+    }
+
+    /// <summary>Sends SIGTERM once, without waiting: the console begins its graceful shutdown.</summary>
+    public void SendTerminate()
+    {
+        if (!terminateSent && !process.HasExited)
+        {
+            terminateSent = true;
+            Log("test", "sending SIGTERM");
+            Signal(process.Id, "TERM");
+        }
     }
 
     /// <summary>SIGKILL, as an OOM killer or `kill -9` would: the embedded postmaster is left running.</summary>
