@@ -25,7 +25,6 @@ public sealed class ConsoleFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Assertions.SetDefaultExpectTimeout(20_000);
         var consoleStart = ConsoleProcess.StartAsync(dataDirectory, "shared");
         var browserStart = LaunchBrowserAsync();
         try
@@ -114,6 +113,8 @@ public sealed class ConsoleFixture : IAsyncLifetime
 
     public static async Task<(IPlaywright Playwright, IBrowser Browser)> LaunchBrowserAsync()
     {
+        // Generous for a loaded two-core machine; every wait is still on a condition, never a fixed delay.
+        Assertions.SetDefaultExpectTimeout(20_000);
         var playwright = await Playwright.CreateAsync();
         var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
