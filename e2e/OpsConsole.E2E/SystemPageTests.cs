@@ -17,6 +17,7 @@ public sealed class SystemPageTests(ConsoleFixture fixture, ITestOutputHelper ou
         await fixture.SignInAdminAsync(page);
         var system = page.Locator("[data-area=System]");
         await Expect(system).ToBeVisibleAsync();
+        await Flows.WaitForInteractiveAsync(page);
         await system.ClickAsync();
         await Expect(page).ToHaveURLAsync(new Uri(fixture.Console.BaseAddress, "system").ToString());
         await Expect(page.GetByTestId("stat-uptime")).ToBeVisibleAsync();

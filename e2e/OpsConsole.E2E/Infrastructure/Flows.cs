@@ -33,6 +33,52 @@ public static partial class Flows
     public static async Task<IReadOnlyList<string>> WaitForLiveSamplesAsync(IPage page, int changes)
     {
         ArgumentNullException.ThrowIfNull(page);
+        try
+        {
+            return await WaitForLiveSamplesCoreAsync(page, changes);
+        }
+        catch (Exception ex) when (ex is PlaywrightException or TimeoutException)
+        {
+            throw new InvalidOperationException($"No live samples on {page.Url}: {ex.Message}\n{await DescribeAsync(page)}", ex);
+        }
+    }
+
+    /// <summary>
+    /// Waits until the circuit has rendered the layout interactively. Prerendered HTML has no element-reference
+    /// attributes (_bl_...); they appear once the interactive renderer has patched the DOM. Clicking a link before
+    /// that races the circuit's start: the URL can change to /system while the circuit still renders the Overview.
+    /// </summary>
+    public static async Task WaitForInteractiveAsync(IPage page)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        await page.WaitForFunctionAsync(
+            "() => { const b = document.querySelector('[data-testid=theme-toggle]'); " +
+            "return !!b && [...b.attributes].some(a => a.name.startsWith('_bl_')); }",
+            null,
+            new PageWaitForFunctionOptions { Timeout = 20_000, PollingInterval = 100 });
+    }
+
+    /// <summary>What the page showed (URL, main text, live indicator), for failure messages.</summary>
+    public static async Task<string> DescribeAsync(IPage page)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        try
+        {
+            var path = Path.Combine(AppContext.BaseDirectory, "TestResults", "screenshots", $"failure-{DateTime.UtcNow:HHmmss.fff}.png");
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, Timeout = 5_000 });
+            var text = await page.EvaluateAsync<string>(
+                "() => `indicator=${document.querySelector('[data-live-indicator]')?.dataset.state} body=${document.body.innerText.slice(0, 600)}`");
+            return $"screenshot {path}; {text}";
+        }
+        catch (PlaywrightException ex)
+        {
+            return $"(no page description: {ex.Message})";
+        }
+    }
+
+    private static async Task<IReadOnlyList<string>> WaitForLiveSamplesCoreAsync(IPage page, int changes)
+    {
         var sampledAt = page.GetByTestId("sampled-at");
         await Expect(sampledAt).ToHaveTextAsync(SampleTime());
 
