@@ -1,0 +1,115 @@
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace OpsConsole.E2E.Infrastructure;
+
+/// <summary>User flows shared by the tests, written the way a person would do them.</summary>
+public static partial class Flows
+{
+    public static async Task SignInAsync(IPage page, string user, string password)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        await SubmitLoginAsync(page, user, password);
+        await Expect(page).Not.ToHaveURLAsync(LoginPath());
+        await Expect(page).Not.ToHaveURLAsync(ChangePasswordPath());
+    }
+
+    public static async Task SignInWithOneTimePasswordAsync(IPage page, string user, string oneTimePassword, string newPassword)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        await SubmitLoginAsync(page, user, oneTimePassword);
+        await Expect(page).ToHaveURLAsync(ChangePasswordPath());
+        await Expect(page.GetByTestId("must-change")).ToBeVisibleAsync();
+        await page.Locator("#current").FillAsync(oneTimePassword);
+        await page.Locator("#new").FillAsync(newPassword);
+        await page.Locator("#confirm").FillAsync(newPassword);
+        await page.Locator("button[type=submit]").ClickAsync();
+        await Expect(page).Not.ToHaveURLAsync(ChangePasswordPath());
+        await Expect(page).Not.ToHaveURLAsync(LoginPath());
+    }
+
+    /// <summary>Waits until the System page's sample time has changed <paramref name="changes"/> times without a reload.</summary>
+    public static async Task<IReadOnlyList<string>> WaitForLiveSamplesAsync(IPage page, int changes)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        try
+        {
+            return await WaitForLiveSamplesCoreAsync(page, changes);
+        }
+        catch (Exception ex) when (ex is PlaywrightException or TimeoutException)
+        {
+            throw new InvalidOperationException($"No live samples on {page.Url}: {ex.Message}\n{await DescribeAsync(page)}", ex);
+        }
+    }
+
+    /// <summary>
+    /// Waits until the circuit has rendered the layout interactively. Prerendered HTML has no element-reference
+    /// attributes (_bl_...); they appear once the interactive renderer has patched the DOM. Clicking a link before
+    /// that races the circuit's start: the URL can change to /system while the circuit still renders the Overview.
+    /// </summary>
+    public static async Task WaitForInteractiveAsync(IPage page)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        await page.WaitForFunctionAsync(
+            "() => { const b = document.querySelector('[data-testid=theme-toggle]'); " +
+            "return !!b && [...b.attributes].some(a => a.name.startsWith('_bl_')); }",
+            null,
+            new PageWaitForFunctionOptions { Timeout = 20_000, PollingInterval = 100 });
+    }
+
+    /// <summary>What the page showed (URL, main text, live indicator), for failure messages.</summary>
+    public static async Task<string> DescribeAsync(IPage page)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        try
+        {
+            var path = Path.Combine(AppContext.BaseDirectory, "TestResults", "screenshots", $"failure-{DateTime.UtcNow:HHmmss.fff}.png");
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, Timeout = 5_000 });
+            var text = await page.EvaluateAsync<string>(
+                "() => `indicator=${document.querySelector('[data-live-indicator]')?.dataset.state} body=${document.body.innerText.slice(0, 600)}`");
+            return $"screenshot {path}; {text}";
+        }
+        catch (PlaywrightException ex)
+        {
+            return $"(no page description: {ex.Message})";
+        }
+    }
+
+    private static async Task<IReadOnlyList<string>> WaitForLiveSamplesCoreAsync(IPage page, int changes)
+    {
+        var sampledAt = page.GetByTestId("sampled-at");
+        await Expect(sampledAt).ToHaveTextAsync(SampleTime());
+
+        // A marker on window disappears if the page reloads: the changes must come over the live circuit.
+        await page.EvaluateAsync("() => { window.__e2eNoReload = true; }");
+        var seen = new List<string> { await sampledAt.InnerTextAsync() };
+        for (var i = 0; i < changes; i++)
+        {
+            await Expect(sampledAt).Not.ToHaveTextAsync(seen[^1], new() { Timeout = 15_000 });
+            await Expect(sampledAt).ToHaveTextAsync(SampleTime());
+            seen.Add(await sampledAt.InnerTextAsync());
+        }
+
+        Assert.True(await page.EvaluateAsync<bool>("() => window.__e2eNoReload === true"), "The page reloaded");
+        return seen;
+    }
+
+    [GeneratedRegex(@"/account/login(\?|$)")]
+    public static partial Regex LoginPath();
+
+    [GeneratedRegex(@"/account/change-password(\?|$)")]
+    public static partial Regex ChangePasswordPath();
+
+    [GeneratedRegex(@"^\d{2}:\d{2}:\d{2} UTC$")]
+    public static partial Regex SampleTime();
+
+    private static async Task SubmitLoginAsync(IPage page, string user, string password)
+    {
+        await page.GotoAsync("/account/login");
+        await page.Locator("#username").FillAsync(user);
+        await page.Locator("#password").FillAsync(password);
+        await page.Locator("button[type=submit]").ClickAsync();
+    }
+}
