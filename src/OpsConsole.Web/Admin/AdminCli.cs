@@ -84,8 +84,6 @@ public static class AdminCli
                 builder.Configuration, dataDirectory, attachToRunning: true, bootLoggers.CreateLogger("OpsConsole.Admin"), cancellationToken);
             builder.AddConsoleData(database.ConnectionString);
             builder.AddConsoleIdentity(dataDirectory);
-            // UserManager's default token providers need data protection; the web host gets it from authentication.
-            builder.Services.AddDataProtection();
             await using var services = builder.Services.BuildServiceProvider();
             return await action(services, cancellationToken);
         }
