@@ -1,15 +1,22 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using OpsConsole.Core.Identity;
+using OpsConsole.Core.Identity.ApiTokens;
 
 namespace OpsConsole.Core.Data;
 
 /// <summary>The console's own database: identity now, each capability's tables as they arrive (schema "console").</summary>
 public sealed class ConsoleDbContext(DbContextOptions<ConsoleDbContext> options)
-    : IdentityDbContext<ConsoleUser, IdentityRole, string>(options)
+    : IdentityDbContext<ConsoleUser, IdentityRole, string>(options), IDataProtectionKeyContext
 {
     public const string Schema = "console";
+
+    public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+
+    /// <summary>The ASP.NET Core Data Protection key ring: cookies stay valid across restarts and instances.</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -19,6 +26,17 @@ public sealed class ConsoleDbContext(DbContextOptions<ConsoleDbContext> options)
         builder.Entity<ConsoleUser>(user =>
         {
             user.Property(u => u.DisplayName).HasMaxLength(200);
+        });
+        builder.Entity<ApiToken>(token =>
+        {
+            token.ToTable("ApiTokens");
+            token.HasKey(t => t.Id);
+            token.Property(t => t.Name).HasMaxLength(100);
+            token.Property(t => t.DisplayPrefix).HasMaxLength(20);
+            token.Property(t => t.RevokedBy).HasMaxLength(256);
+            token.HasIndex(t => t.Hash).IsUnique();
+            token.HasIndex(t => t.UserId);
+            token.HasOne<ConsoleUser>().WithMany().HasForeignKey(t => t.UserId).OnDelete(DeleteBehavior.Cascade);
         });
     }
 }

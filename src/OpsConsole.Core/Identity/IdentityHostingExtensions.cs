@@ -17,7 +17,11 @@ public static class IdentityHostingExtensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(new InitialAdminPasswordFile(dataDirectory));
         builder.Services.AddScoped<AccountService>();
-        builder.Services.AddDataProtection(); // reset tokens; the web host adds it too, the admin CLI relies on this
+        builder.Services.AddScoped<ApiTokens.ApiTokenService>();
+        // The key ring lives in PostgreSQL, so sign-in cookies survive restarts and work on every instance.
+        builder.Services.AddDataProtection()
+            .SetApplicationName("OpsConsole")
+            .PersistKeysToDbContext<ConsoleDbContext>();
         builder.Services.AddAuthorizationBuilder();
         builder.Services.Configure<Microsoft.AspNetCore.Authorization.AuthorizationOptions>(o => o.AddConsolePolicies());
 

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using OpsConsole.Core.Data;
+using Microsoft.AspNetCore.Identity;
 using OpsConsole.Core.Identity;
+using OpsConsole.Core.Identity.ApiTokens;
 using OpsConsole.Web.Hosting;
 
 namespace OpsConsole.Web.Admin;
@@ -43,6 +45,40 @@ public static class AdminCli
             return 0;
         }, ct));
         root.Subcommands.Add(resetPassword);
+
+        var tokenUserOption = new Option<string>("--user") { Description = "User the token acts as", Required = true };
+        var tokenRoleOption = new Option<string[]>("--role")
+        {
+            Description = "Narrow the token to these roles (repeatable); default: all of the user's roles",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var expiresOption = new Option<string>("--expires") { Description = "Lifetime: 30m, 12h, 1d, 90d, 1y (at most 366d)", DefaultValueFactory = _ => "30d" };
+        var nameOption = new Option<string?>("--name") { Description = "A name to recognise the token by (default: cli-<time>)" };
+        var createToken = new Command("create-token", "Create a personal API token and print it (shown only once).")
+        {
+            tokenUserOption, tokenRoleOption, expiresOption, nameOption,
+        };
+        createToken.SetAction((parse, ct) => WithServicesAsync(async (services, token) =>
+        {
+            if (!ApiTokenLifetime.TryParse(parse.GetValue(expiresOption), out var lifetime))
+            {
+                Console.Error.WriteLine("error: --expires takes a number and a unit: m, h, d, w or y (e.g. 1d, 90d)");
+                return 1;
+            }
+
+            await services.GetRequiredService<DatabaseMigrator>().MigrateAsync(token);
+            await using var scope = services.CreateAsyncScope();
+            var userManager = scope.ServiceProvider.GetRequiredService<UserManager<ConsoleUser>>();
+            var userName = parse.GetRequiredValue(tokenUserOption);
+            var user = await userManager.FindByNameAsync(userName) ?? throw new InvalidOperationException($"No user named '{userName}'.");
+            var name = parse.GetValue(nameOption) ?? $"cli-{DateTime.UtcNow:yyyyMMdd-HHmmss}";
+            var created = await scope.ServiceProvider.GetRequiredService<ApiTokenService>()
+                .CreateAsync(user, name, lifetime, parse.GetValue(tokenRoleOption), token);
+            Console.WriteLine(created.Secret);
+            Console.Error.WriteLine($"token '{created.Token.Name}' for {userName}, expires {created.Token.ExpiresAt:u}; use it as: Authorization: Bearer <token>");
+            return 0;
+        }, ct));
+        root.Subcommands.Add(createToken);
 
         return await root.Parse(args).InvokeAsync();
     }

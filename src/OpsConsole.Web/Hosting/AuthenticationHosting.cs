@@ -1,5 +1,7 @@
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Identity;
+using OpsConsole.Web.Api;
 using OpsConsole.Web.Components.Account;
 
 namespace OpsConsole.Web.Hosting;
@@ -7,6 +9,7 @@ namespace OpsConsole.Web.Hosting;
 public static class AuthenticationHosting
 {
     public const string SignInRateLimitPolicy = "signin";
+    public const string ConsoleScheme = "OpsConsole";
 
     /// <summary>Cookie sign-in for local accounts; API and hub callers get 401/403 instead of a redirect.</summary>
     public static WebApplicationBuilder AddConsoleAuthentication(this WebApplicationBuilder builder)
@@ -18,10 +21,17 @@ public static class AuthenticationHosting
         builder.Services
             .AddAuthentication(options =>
             {
-                options.DefaultScheme = IdentityConstants.ApplicationScheme;
+                options.DefaultScheme = ConsoleScheme;
                 options.DefaultSignInScheme = IdentityConstants.ExternalScheme;
             })
-            .AddIdentityCookies();
+            // One default scheme for everything: a request carrying an API token is judged by the token handler,
+            // any other by the sign-in cookie. Pages, the hub and the API then share the same named policies.
+            .AddPolicyScheme(ConsoleScheme, "Cookie or API token", options =>
+                options.ForwardDefaultSelector = context => ApiTokenAuthenticationHandler.CarriesToken(context.Request)
+                    ? ApiTokenAuthenticationHandler.SchemeName
+                    : IdentityConstants.ApplicationScheme)
+            .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null);
+        builder.Services.AddAuthentication().AddIdentityCookies();
 
         builder.Services.ConfigureApplicationCookie(cookie =>
         {
@@ -49,8 +59,9 @@ public static class AuthenticationHosting
     {
         if (IsNonBrowserPath(ctx.Request.Path))
         {
-            ctx.Response.StatusCode = status;
-            return Task.CompletedTask;
+            return status == StatusCodes.Status401Unauthorized
+                ? ApiProblem.UnauthorizedAsync(ctx.HttpContext, "Authentication required: send a bearer API token or sign in.")
+                : ApiProblem.ForbiddenAsync(ctx.HttpContext);
         }
 
         ctx.Response.Redirect(ctx.RedirectUri);

@@ -4,6 +4,7 @@ using OpsConsole.Core.Identity;
 using OpsConsole.Core.Live;
 using OpsConsole.Core.Storage;
 using OpsConsole.Core.SystemStatus;
+using OpsConsole.Web.Api;
 using OpsConsole.Web.Components;
 using OpsConsole.Web.Components.Account;
 using OpsConsole.Web.Live;
@@ -116,6 +117,7 @@ public static class ConsoleHostExtensions
         builder.AddSystemStatus();
         builder.AddConsoleSecurity();
         builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi();
         builder.Services.AddExceptionHandler<ConsoleExceptionHandler>();
 
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
@@ -165,6 +167,8 @@ public static class ConsoleHostExtensions
         app.MapConsoleHealth();
         app.MapMetrics("/metrics");
         app.MapAccountEndpoints();
+        app.MapConsoleApi();
+        app.MapOpenApi().AllowAnonymous(); // /openapi/v1.json: the API's contract is public, its operations are not
         app.MapHub<LiveHub>(LiveHub.Path);
         app.MapStaticAssets();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();

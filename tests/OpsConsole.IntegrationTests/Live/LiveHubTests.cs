@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
 using OpsConsole.Core.Identity;
 using OpsConsole.Core.Live;
 using OpsConsole.Core.SystemStatus;
@@ -64,6 +65,28 @@ public sealed class LiveHubTests(PostgresFixture postgres) : IAsyncLifetime
         Assert.Contains("Not allowed", denied.Message, StringComparison.Ordinal);
         var unknown = await Assert.ThrowsAsync<HubException>(() => hub.InvokeAsync("Join", "no.such.topic"));
         Assert.Contains("Unknown topic", unknown.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_api_token_authenticates_the_hub_like_the_api()
+    {
+        await _console.CreateUserAsync("hub-token", ConsoleRoles.OnCall);
+        string secret;
+        await using (var scope = _console.Services.CreateAsyncScope())
+        {
+            var user = await scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<ConsoleUser>>().FindByNameAsync("hub-token");
+            secret = (await scope.ServiceProvider.GetRequiredService<OpsConsole.Core.Identity.ApiTokens.ApiTokenService>()
+                .CreateAsync(user!, "hub", TimeSpan.FromHours(1), null)).Secret;
+        }
+
+        await using var hub = new HubConnectionBuilder()
+            .WithUrl(new Uri(_console.BaseAddress, "/hubs/live"), options => options.AccessTokenProvider = () => Task.FromResult<string?>(secret))
+            .Build();
+        var received = new TaskCompletionSource<LiveEventEnvelope>(TaskCreationOptions.RunContinuationsAsynchronously);
+        hub.On<LiveEventEnvelope>("Event", e => received.TrySetResult(e));
+        await hub.StartAsync();
+        await hub.InvokeAsync("Join", SystemTopics.Stats.Name);
+        Assert.Equal(SystemTopics.Stats.Name, (await received.Task.WaitAsync(TimeSpan.FromSeconds(15))).Topic);
     }
 
     [Fact]

@@ -22,7 +22,7 @@ public static class AccountEndpoints
 
             await signIn.SignOutAsync();
             return TypedResults.LocalRedirect("/account/login");
-        }).AllowAnonymous().DisableAntiforgery();
+        }).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription(); // a browser form, not part of the API
         return endpoints;
     }
 }

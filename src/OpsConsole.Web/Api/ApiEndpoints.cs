@@ -1,0 +1,39 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using OpsConsole.Core.Identity;
+using OpsConsole.Core.SystemStatus;
+
+namespace OpsConsole.Web.Api;
+
+/// <summary>Who the caller is, as the console sees them.</summary>
+public sealed record MeResponse(string UserName, IReadOnlyList<string> Roles, string AuthenticationMethod, string? TokenName);
+
+/// <summary>The HTTP API, /api/v1: every operation carries a named policy (the role matrix test reads them from OpenAPI).</summary>
+public static class ApiEndpoints
+{
+    public const string Prefix = "/api/v1";
+
+    public static IEndpointRouteBuilder MapConsoleApi(this IEndpointRouteBuilder endpoints)
+    {
+        var api = endpoints.MapGroup(Prefix).WithTags("console");
+
+        api.MapGet("/me", (ClaimsPrincipal user) => TypedResults.Ok(new MeResponse(
+                user.Identity?.Name ?? "",
+                [.. user.FindAll(ClaimTypes.Role).Select(c => c.Value).Order(StringComparer.Ordinal)],
+                user.FindFirstValue(ApiTokenAuthenticationHandler.AuthenticationMethodClaim) ?? "cookie",
+                user.FindFirstValue(ApiTokenAuthenticationHandler.TokenNameClaim))))
+            .RequireAuthorization(ConsolePolicies.SignedIn)
+            .WithName("GetMe")
+            .WithSummary("The caller and their effective roles");
+
+        api.MapGet("/system/stats", Results<Ok<SystemStatsSnapshot>, ProblemHttpResult> (ISystemStatsSource stats) =>
+                stats.Latest is { } latest
+                    ? TypedResults.Ok(latest)
+                    : TypedResults.Problem("The first sample has not been taken yet.", statusCode: StatusCodes.Status503ServiceUnavailable))
+            .RequireAuthorization(ConsolePolicies.SystemRead)
+            .WithName("GetSystemStats")
+            .WithSummary("The newest sample of the console's own health (the System page)");
+
+        return endpoints;
+    }
+}
