@@ -10,6 +10,8 @@ public static class Format
     public static string Time(DateTimeOffset? value) =>
         value?.ToUniversalTime().ToString("HH:mm:ss 'UTC'", Culture) ?? "—";
 
+    public static string DateTime(DateTimeOffset value) => value.ToUniversalTime().ToString("yyyy-MM-dd HH:mm 'UTC'", Culture);
+
     public static string Duration(TimeSpan value) => value.TotalDays >= 1
         ? string.Create(Culture, $"{(int)value.TotalDays}d {value.Hours}h {value.Minutes}m")
         : string.Create(Culture, $"{value.Hours:00}:{value.Minutes:00}:{value.Seconds:00}");

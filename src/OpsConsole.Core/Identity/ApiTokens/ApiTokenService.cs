@@ -125,6 +125,24 @@ public sealed partial class ApiTokenService(
         return new ApiTokenValidation(token, user, effective, null);
     }
 
+    /// <summary>Revokes a token of the calling user; only an Admin may revoke someone else's.</summary>
+    public async Task<bool> RevokeAsync(Guid tokenId, ConsoleUser caller, bool callerIsAdmin, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var owner = await db.ApiTokens.Where(t => t.Id == tokenId).Select(t => t.UserId).SingleOrDefaultAsync(cancellationToken);
+        if (owner is null)
+        {
+            return false;
+        }
+
+        if (owner != caller.Id && !callerIsAdmin)
+        {
+            throw new UnauthorizedAccessException("Only an administrator may revoke another user's token.");
+        }
+
+        return await RevokeAsync(tokenId, caller.UserName ?? caller.Id, cancellationToken);
+    }
+
     public async Task<bool> RevokeAsync(Guid tokenId, string revokedBy, CancellationToken cancellationToken = default)
     {
         var token = await db.ApiTokens.SingleOrDefaultAsync(t => t.Id == tokenId, cancellationToken);
