@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using OpsConsole.Core.Data;
 
@@ -18,6 +19,8 @@ public static class IdentityHostingExtensions
         builder.Services.AddSingleton(new InitialAdminPasswordFile(dataDirectory));
         builder.Services.AddScoped<AccountService>();
         builder.Services.AddScoped<ApiTokens.ApiTokenService>();
+        builder.Services.AddScoped<Users.UserAdministrationService>();
+        builder.Services.TryAddSingleton<Audit.IAuditTrail, Audit.LoggingAuditTrail>();
         // The key ring lives in PostgreSQL, so sign-in cookies survive restarts and work on every instance.
         builder.Services.AddDataProtection()
             .SetApplicationName("OpsConsole")

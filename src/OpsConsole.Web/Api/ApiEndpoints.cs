@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using OpsConsole.Core.Identity;
+using OpsConsole.Core.Identity.Users;
 using OpsConsole.Core.SystemStatus;
 
 namespace OpsConsole.Web.Api;
@@ -33,6 +34,12 @@ public static class ApiEndpoints
             .RequireAuthorization(ConsolePolicies.SystemRead)
             .WithName("GetSystemStats")
             .WithSummary("The newest sample of the console's own health (the System page)");
+
+        api.MapGet("/users", async (ClaimsPrincipal caller, UserAdministrationService users, CancellationToken ct) =>
+                TypedResults.Ok(await users.ListAsync(caller, ct)))
+            .RequireAuthorization(ConsolePolicies.Administer)
+            .WithName("ListUsers")
+            .WithSummary("Local accounts with roles, status, last sign-in and failed attempts");
 
         return endpoints;
     }

@@ -23,6 +23,7 @@ public sealed class ApiAccessMatrixTests(PostgresFixture postgres) : IAsyncLifet
     {
         ["GET /api/v1/me"] = [.. ConsoleRoles.All],
         ["GET /api/v1/system/stats"] = SystemReaders,
+        ["GET /api/v1/users"] = [ConsoleRoles.Admin],
     };
 
     private TestConsole _console = default!;

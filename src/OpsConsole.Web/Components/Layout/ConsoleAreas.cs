@@ -13,6 +13,7 @@ public static class ConsoleAreas
     public static IReadOnlyList<ConsoleArea> All { get; } =
     [
         new("Overview", "/", Icons.Material.Outlined.Dashboard, ConsolePolicies.SignedIn, NavLinkMatch.All, "Where every session starts."),
+        new("Users", "/admin/users", Icons.Material.Outlined.ManageAccounts, ConsolePolicies.Administer, Description: "Local accounts: create, roles, disable, unlock, reset passwords."),
         new("System", "/system", Icons.Material.Outlined.MonitorHeart, ConsolePolicies.SystemRead, Description: "The console's own health, live: uptime, database latency and pool, circuits, live events, memory, schema."),
     ];
 }

@@ -1,0 +1,108 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection;
+using OpsConsole.Core.Identity;
+using OpsConsole.Core.Identity.ApiTokens;
+using OpsConsole.Core.Identity.Users;
+using OpsConsole.IntegrationTests.Infrastructure;
+
+namespace OpsConsole.IntegrationTests.Identity;
+
+[Collection(PostgresCollection.Name)]
+public sealed class UserAdministrationTests(PostgresFixture postgres) : IAsyncLifetime
+{
+    private TestConsole _console = default!;
+
+    public async Task InitializeAsync()
+    {
+        await postgres.ResetSharedDatabaseAsync();
+        _console = await TestConsole.StartAsync(postgres.SharedConnectionString);
+        await _console.WaitForReadinessAsync();
+    }
+
+    public async Task DisposeAsync() => await _console.DisposeAsync();
+
+    [Fact]
+    public async Task Only_an_admin_may_administer_users_whatever_calls_the_service()
+    {
+        await using var scope = _console.Services.CreateAsyncScope();
+        var service = scope.ServiceProvider.GetRequiredService<UserAdministrationService>();
+        var sre = Principal("someone", ConsoleRoles.Sre);
+
+        await Assert.ThrowsAsync<UnauthorizedAccessException>(() => service.ListAsync(sre));
+        await Assert.ThrowsAsync<UnauthorizedAccessException>(() => service.CreateAsync(sre, "sneaky", ConsoleRoles.Admin));
+        Assert.Null(await scope.ServiceProvider.GetRequiredService<UserManager<ConsoleUser>>().FindByNameAsync("sneaky"));
+    }
+
+    [Fact]
+    public async Task Changing_roles_renews_the_security_stamp_and_the_last_admin_cannot_be_removed()
+    {
+        await using var scope = _console.Services.CreateAsyncScope();
+        var service = scope.ServiceProvider.GetRequiredService<UserAdministrationService>();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<ConsoleUser>>();
+        var admin = await users.FindByNameAsync("admin");
+        var caller = Principal("admin", ConsoleRoles.Admin, admin!.Id);
+
+        await service.CreateAsync(caller, "dave", ConsoleRoles.Viewer);
+        var dave = await users.FindByNameAsync("dave");
+        var stampBefore = dave!.SecurityStamp;
+        await service.SetRolesAsync(caller, dave.Id, [ConsoleRoles.Sre, ConsoleRoles.OnCall]);
+        var daveAfter = await users.FindByIdAsync(dave.Id);
+        Assert.NotEqual(stampBefore, daveAfter!.SecurityStamp); // open sessions must re-authenticate
+        Assert.Equal([ConsoleRoles.OnCall, ConsoleRoles.Sre], (await users.GetRolesAsync(daveAfter)).Order(StringComparer.Ordinal));
+
+        var lastAdmin = await Assert.ThrowsAsync<ArgumentException>(() => service.SetRolesAsync(caller, admin.Id, [ConsoleRoles.Viewer]));
+        Assert.Contains("At least one enabled administrator", lastAdmin.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<ArgumentException>(() => service.SetDisabledAsync(caller, admin.Id, disabled: true));
+    }
+
+    [Fact]
+    public async Task A_disabled_user_cannot_sign_in_or_use_tokens_until_enabled()
+    {
+        var (_, _) = await _console.SignInNewUserAsync("erin", ConsoleRoles.Sre);
+        string secret;
+        await using (var scope = _console.Services.CreateAsyncScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<UserManager<ConsoleUser>>();
+            var erin = await users.FindByNameAsync("erin");
+            secret = (await scope.ServiceProvider.GetRequiredService<ApiTokenService>().CreateAsync(erin!, "t", TimeSpan.FromHours(1), null)).Secret;
+            var admin = await users.FindByNameAsync("admin");
+            await scope.ServiceProvider.GetRequiredService<UserAdministrationService>()
+                .SetDisabledAsync(Principal("admin", ConsoleRoles.Admin, admin!.Id), erin!.Id, disabled: true);
+        }
+
+        using var client = _console.CreateClient();
+        using var signIn = await ConsoleSession.PostFormAsync(client, "/account/login", "login", new()
+        {
+            ["Input.UserName"] = "erin",
+            ["Input.Password"] = ConsoleSession.ChosenPassword,
+        });
+        Assert.Contains("Sign-in failed", await signIn.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        using var api = _console.CreateClient();
+        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", secret);
+        using var refused = await api.GetAsync(new Uri("/api/v1/me", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+
+        await using (var scope = _console.Services.CreateAsyncScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<UserManager<ConsoleUser>>();
+            var admin = await users.FindByNameAsync("admin");
+            var erin = await users.FindByNameAsync("erin");
+            var service = scope.ServiceProvider.GetRequiredService<UserAdministrationService>();
+            await service.SetDisabledAsync(Principal("admin", ConsoleRoles.Admin, admin!.Id), erin!.Id, disabled: false);
+            var summary = (await service.ListAsync(Principal("admin", ConsoleRoles.Admin, admin.Id))).Single(u => u.UserName == "erin");
+            Assert.False(summary.Disabled);
+        }
+
+        using var accepted = await api.GetAsync(new Uri("/api/v1/me", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+    }
+
+    private static ClaimsPrincipal Principal(string name, string role, string? id = null) =>
+        new(new ClaimsIdentity(
+            [new Claim(ClaimTypes.Name, name), new Claim(ClaimTypes.NameIdentifier, id ?? Guid.NewGuid().ToString()), new Claim(ClaimTypes.Role, role)],
+            "test"));
+}
