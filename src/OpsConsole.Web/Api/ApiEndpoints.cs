@@ -1,7 +1,6 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using OpsConsole.Core.Identity;
-using OpsConsole.Core.Identity.Users;
 using OpsConsole.Core.SystemStatus;
 
 namespace OpsConsole.Web.Api;
@@ -16,7 +15,7 @@ public static class ApiEndpoints
 
     public static IEndpointRouteBuilder MapConsoleApi(this IEndpointRouteBuilder endpoints)
     {
-        var api = endpoints.MapGroup(Prefix).WithTags("console");
+        var api = endpoints.MapGroup(Prefix).WithTags("console").AddEndpointFilter<ApiAntiforgeryFilter>();
 
         api.MapGet("/me", (ClaimsPrincipal user) => TypedResults.Ok(new MeResponse(
                 user.Identity?.Name ?? "",
@@ -35,11 +34,7 @@ public static class ApiEndpoints
             .WithName("GetSystemStats")
             .WithSummary("The newest sample of the console's own health (the System page)");
 
-        api.MapGet("/users", async (ClaimsPrincipal caller, UserAdministrationService users, CancellationToken ct) =>
-                TypedResults.Ok(await users.ListAsync(caller, ct)))
-            .RequireAuthorization(ConsolePolicies.Administer)
-            .WithName("ListUsers")
-            .WithSummary("Local accounts with roles, status, last sign-in and failed attempts");
+        api.MapUserApi();
 
         return endpoints;
     }

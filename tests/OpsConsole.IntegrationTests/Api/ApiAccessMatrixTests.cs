@@ -18,13 +18,35 @@ public sealed class ApiAccessMatrixTests(PostgresFixture postgres) : IAsyncLifet
 {
     private static readonly string[] SystemReaders = [ConsoleRoles.Admin, ConsoleRoles.Sre, ConsoleRoles.OnCall];
 
-    /// <summary>"METHOD /path" -> roles that get 2xx; every other role gets 403, anonymous callers 401.</summary>
-    private static readonly Dictionary<string, string[]> Matrix = new(StringComparer.Ordinal)
+    /// <summary>"METHOD /path" -> roles that get 2xx and how to build a valid request; others get 403, anonymous 401.</summary>
+    private static readonly Dictionary<string, (string[] Roles, Func<MatrixContext, HttpRequestMessage> Build)> Matrix = new(StringComparer.Ordinal)
     {
-        ["GET /api/v1/me"] = [.. ConsoleRoles.All],
-        ["GET /api/v1/system/stats"] = SystemReaders,
-        ["GET /api/v1/users"] = [ConsoleRoles.Admin],
+        ["GET /api/v1/me"] = ([.. ConsoleRoles.All], c => c.Get("/api/v1/me")),
+        ["GET /api/v1/system/stats"] = (SystemReaders, c => c.Get("/api/v1/system/stats")),
+        ["GET /api/v1/users"] = ([ConsoleRoles.Admin], c => c.Get("/api/v1/users")),
+        ["POST /api/v1/users"] = ([ConsoleRoles.Admin], c => c.Json(HttpMethod.Post, "/api/v1/users", new { userName = c.UniqueName(), role = "Viewer" })),
+        ["PUT /api/v1/users/{id}/roles"] = ([ConsoleRoles.Admin], c => c.Json(HttpMethod.Put, $"/api/v1/users/{c.TargetUserId}/roles", new { roles = new[] { "Viewer", "OnCall" } })),
+        ["POST /api/v1/users/{id}/disable"] = ([ConsoleRoles.Admin], c => c.Post($"/api/v1/users/{c.TargetUserId}/disable")),
+        ["POST /api/v1/users/{id}/enable"] = ([ConsoleRoles.Admin], c => c.Post($"/api/v1/users/{c.TargetUserId}/enable")),
+        ["POST /api/v1/users/{id}/unlock"] = ([ConsoleRoles.Admin], c => c.Post($"/api/v1/users/{c.TargetUserId}/unlock")),
+        ["POST /api/v1/users/{id}/reset-password"] = ([ConsoleRoles.Admin], c => c.Post($"/api/v1/users/{c.TargetUserId}/reset-password")),
     };
+
+    public sealed class MatrixContext(string targetUserId)
+    {
+        private int _names;
+
+        public string TargetUserId { get; } = targetUserId;
+
+        public string UniqueName() => $"matrix-new-{Interlocked.Increment(ref _names)}";
+
+        public HttpRequestMessage Get(string path) => new(HttpMethod.Get, path);
+
+        public HttpRequestMessage Post(string path) => new(HttpMethod.Post, path);
+
+        public HttpRequestMessage Json(HttpMethod method, string path, object body) =>
+            new(method, path) { Content = System.Net.Http.Json.JsonContent.Create(body) };
+    }
 
     private TestConsole _console = default!;
 
@@ -53,45 +75,58 @@ public sealed class ApiAccessMatrixTests(PostgresFixture postgres) : IAsyncLifet
 
         // The stats endpoint answers 503 until the first sample; wait for it rather than racing the sampler.
         await WaitForFirstSampleAsync(tokens[ConsoleRoles.Admin]);
+        await _console.CreateUserAsync("matrix-target", ConsoleRoles.Viewer);
+        string targetId;
+        await using (var scope = _console.Services.CreateAsyncScope())
+        {
+            targetId = (await scope.ServiceProvider.GetRequiredService<UserManager<ConsoleUser>>().FindByNameAsync("matrix-target"))!.Id;
+        }
+
+        var context = new MatrixContext(targetId);
 
         using var client = _console.CreateClient();
         var surprises = new List<string>();
         foreach (var operation in operations)
         {
-            var (method, path) = Split(operation);
-            using (var anonymous = await client.SendAsync(new HttpRequestMessage(method, path)))
+            var (roles, build) = Matrix[operation];
+            using (var anonymous = await client.SendAsync(build(context)))
             {
-                await ExpectAsync(anonymous, HttpStatusCode.Unauthorized, $"{operation} anonymous", surprises);
+                Expect(anonymous, expectSuccess: false, HttpStatusCode.Unauthorized, $"{operation} anonymous", surprises);
             }
 
             foreach (var role in ConsoleRoles.All)
             {
-                using var request = new HttpRequestMessage(method, path);
+                using var request = build(context);
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", tokens[role]);
                 using var response = await client.SendAsync(request);
-                var allowed = Matrix[operation].Contains(role, StringComparer.Ordinal);
-                await ExpectAsync(response, allowed ? HttpStatusCode.OK : HttpStatusCode.Forbidden, $"{operation} as {role}", surprises);
+                var allowed = roles.Contains(role, StringComparer.Ordinal);
+                Expect(response, allowed, HttpStatusCode.Forbidden, $"{operation} as {role}", surprises);
             }
         }
 
         Assert.True(surprises.Count == 0, string.Join(Environment.NewLine, surprises));
     }
 
-    private static async Task ExpectAsync(HttpResponseMessage response, HttpStatusCode expected, string what, List<string> surprises)
+    private static void Expect(HttpResponseMessage response, bool expectSuccess, HttpStatusCode refusal, string what, List<string> surprises)
     {
-        if (response.StatusCode != expected)
+        if (expectSuccess)
         {
-            surprises.Add($"{what}: expected {(int)expected}, got {(int)response.StatusCode}");
+            if (!response.IsSuccessStatusCode)
+            {
+                surprises.Add($"{what}: expected 2xx, got {(int)response.StatusCode}");
+            }
+
             return;
         }
 
-        if (expected is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden
-            && response.Content.Headers.ContentType?.MediaType != "application/problem+json")
+        if (response.StatusCode != refusal)
         {
-            surprises.Add($"{what}: {(int)expected} without a problem+json body");
+            surprises.Add($"{what}: expected {(int)refusal}, got {(int)response.StatusCode}");
         }
-
-        await Task.CompletedTask;
+        else if (response.Content.Headers.ContentType?.MediaType != "application/problem+json")
+        {
+            surprises.Add($"{what}: {(int)refusal} without a problem+json body");
+        }
     }
 
     private async Task<List<string>> OperationsAsync()
@@ -135,11 +170,5 @@ public sealed class ApiAccessMatrixTests(PostgresFixture postgres) : IAsyncLifet
 
             await Task.Delay(100, cts.Token);
         }
-    }
-
-    private static (HttpMethod Method, string Path) Split(string operation)
-    {
-        var space = operation.IndexOf(' ', StringComparison.Ordinal);
-        return (new HttpMethod(operation[..space]), operation[(space + 1)..]);
     }
 }
