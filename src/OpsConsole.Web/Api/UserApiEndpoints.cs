@@ -70,6 +70,11 @@ public static class UserApiEndpoints
             .WithName("UnlockUser")
             .WithSummary("Clear a lockout after failed sign-in attempts");
 
+        users.MapPost("/{id}/sign-out", (string id, ClaimsPrincipal caller, UserAdministrationService service) =>
+                Run(() => service.SignOutEverywhereAsync(caller, id), "id"))
+            .WithName("SignOutUserEverywhere")
+            .WithSummary("End every session of the user now, including open pages on every instance");
+
         users.MapPost("/{id}/reset-password", async Task<Results<Ok<OneTimePasswordResponse>, ProblemHttpResult>> (string id, ClaimsPrincipal caller, UserAdministrationService service) =>
             {
                 try

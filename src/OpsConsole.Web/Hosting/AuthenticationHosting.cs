@@ -47,7 +47,9 @@ public static class AuthenticationHosting
             cookie.Events.OnRedirectToLogin = ctx => NonBrowserStatus(ctx, StatusCodes.Status401Unauthorized);
             cookie.Events.OnRedirectToAccessDenied = ctx => NonBrowserStatus(ctx, StatusCodes.Status403Forbidden);
         });
-        builder.Services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(1));
+        // Every request re-checks the security stamp (one indexed lookup), so a disabled, reset or signed-out user's
+        // cookie stops working at once, matching what their open pages do on the identity.sessions.revoked event.
+        builder.Services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.Zero);
         return builder;
     }
 

@@ -29,6 +29,7 @@ public sealed class ApiAccessMatrixTests(PostgresFixture postgres) : IAsyncLifet
         ["POST /api/v1/users/{id}/disable"] = ([ConsoleRoles.Admin], c => c.Post($"/api/v1/users/{c.TargetUserId}/disable")),
         ["POST /api/v1/users/{id}/enable"] = ([ConsoleRoles.Admin], c => c.Post($"/api/v1/users/{c.TargetUserId}/enable")),
         ["POST /api/v1/users/{id}/unlock"] = ([ConsoleRoles.Admin], c => c.Post($"/api/v1/users/{c.TargetUserId}/unlock")),
+        ["POST /api/v1/users/{id}/sign-out"] = ([ConsoleRoles.Admin], c => c.Post($"/api/v1/users/{c.TargetUserId}/sign-out")),
         ["POST /api/v1/users/{id}/reset-password"] = ([ConsoleRoles.Admin], c => c.Post($"/api/v1/users/{c.TargetUserId}/reset-password")),
     };
 

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using OpsConsole.Core.Audit;
+using OpsConsole.Core.Live;
 
 namespace OpsConsole.Core.Identity.Users;
 
@@ -26,6 +27,7 @@ public sealed class UserAdministrationService(
     AccountService accounts,
     IAuthorizationService authorization,
     IAuditTrail audit,
+    ILiveEvents live,
     TimeProvider time)
 {
     // Far enough in the future to mean "until enabled again"; Identity has no separate disabled flag.
@@ -73,6 +75,7 @@ public sealed class UserAdministrationService(
         Check(await users.AddToRolesAsync(user, wanted.Except(current)));
         // Open sessions carry the old roles in their cookie; a new stamp makes them re-authenticate.
         Check(await users.UpdateSecurityStampAsync(user));
+        live.Publish(IdentityTopics.SessionsRevoked, new SessionsRevoked(user.Id, "roles changed"));
         await RecordAsync(caller, "identity.user.roles_changed", user.Id, ("roles", string.Join(",", wanted)));
     }
 
@@ -96,6 +99,11 @@ public sealed class UserAdministrationService(
         Check(await users.SetLockoutEnabledAsync(user, true));
         Check(await users.SetLockoutEndDateAsync(user, disabled ? DisabledUntil : null));
         Check(await users.UpdateSecurityStampAsync(user));
+        if (disabled)
+        {
+            live.Publish(IdentityTopics.SessionsRevoked, new SessionsRevoked(user.Id, "account disabled"));
+        }
+
         await RecordAsync(caller, disabled ? "identity.user.disabled" : "identity.user.enabled", user.Id);
     }
 
@@ -118,8 +126,19 @@ public sealed class UserAdministrationService(
         await DemandAsync(caller);
         var user = await FindAsync(userId);
         var otp = await accounts.ResetPasswordAsync(user.UserName!);
+        live.Publish(IdentityTopics.SessionsRevoked, new SessionsRevoked(user.Id, "password reset"));
         await RecordAsync(caller, "identity.user.password_reset", user.Id);
         return otp;
+    }
+
+    /// <summary>Ends every session of the user now: cookies fail their stamp check, open pages drop to sign-in.</summary>
+    public async Task SignOutEverywhereAsync(ClaimsPrincipal caller, string userId)
+    {
+        await DemandAsync(caller);
+        var user = await FindAsync(userId);
+        Check(await users.UpdateSecurityStampAsync(user));
+        live.Publish(IdentityTopics.SessionsRevoked, new SessionsRevoked(user.Id, "signed out by an administrator"));
+        await RecordAsync(caller, "identity.user.signed_out_everywhere", user.Id);
     }
 
     private async Task<UserSummary> SummarizeAsync(ConsoleUser user)
