@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Mvc;
+using OpsConsole.Core.Audit;
 
 namespace OpsConsole.Web.Api;
 
@@ -23,9 +24,34 @@ public static class ApiProblem
         });
     }
 
-    public static Task UnauthorizedAsync(HttpContext context, string detail) =>
-        WriteAsync(context, StatusCodes.Status401Unauthorized, "Unauthorized", detail);
+    public static async Task UnauthorizedAsync(HttpContext context, string detail)
+    {
+        await RecordDenialAsync(context, "unauthenticated", detail);
+        await WriteAsync(context, StatusCodes.Status401Unauthorized, "Unauthorized", detail);
+    }
 
-    public static Task ForbiddenAsync(HttpContext context) =>
-        WriteAsync(context, StatusCodes.Status403Forbidden, "Forbidden", "Your roles do not allow this operation.");
+    public static async Task ForbiddenAsync(HttpContext context)
+    {
+        await RecordDenialAsync(context, "forbidden", "roles do not allow the operation");
+        await WriteAsync(context, StatusCodes.Status403Forbidden, "Forbidden", "Your roles do not allow this operation.");
+    }
+
+    /// <summary>Denials are audit events too (issue 4 makes the record durable); the target is the method and path.</summary>
+    public static Task RecordDenialAsync(HttpContext context, string kind, string reason)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var audit = context.RequestServices.GetRequiredService<IAuditTrail>();
+        return audit.RecordAsync(new AuditEntry(
+            context.User,
+            $"access.{kind}",
+            "endpoint",
+            $"{context.Request.Method} {context.Request.Path}",
+            "denied",
+            new Dictionary<string, string?>
+            {
+                ["reason"] = reason,
+                ["clientIp"] = context.Connection.RemoteIpAddress?.ToString(),
+                ["correlationId"] = context.TraceIdentifier,
+            }));
+    }
 }

@@ -66,7 +66,16 @@ public static class AuthenticationHosting
                 : ApiProblem.ForbiddenAsync(ctx.HttpContext);
         }
 
+        return RedirectAsync(ctx, status);
+    }
+
+    private static async Task RedirectAsync(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> ctx, int status)
+    {
+        if (status == StatusCodes.Status403Forbidden)
+        {
+            await ApiProblem.RecordDenialAsync(ctx.HttpContext, "forbidden", "page policy not satisfied");
+        }
+
         ctx.Response.Redirect(ctx.RedirectUri);
-        return Task.CompletedTask;
     }
 }

@@ -28,7 +28,8 @@ public sealed class TestConsole : IAsyncDisposable
 
     public string DataDirectory => _dataDirectory.FullName;
 
-    public static async Task<TestConsole> StartAsync(string connectionString, IDictionary<string, string?>? settings = null)
+    public static async Task<TestConsole> StartAsync(
+        string connectionString, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
         var dataDirectory = Directory.CreateTempSubdirectory("opsconsole-host-");
         var configuration = new Dictionary<string, string?>
@@ -45,7 +46,11 @@ public sealed class TestConsole : IAsyncDisposable
 
         var app = await ConsoleApp.CreateAsync(
             ["--urls", "http://127.0.0.1:0"],
-            builder => builder.Configuration.AddInMemoryCollection(configuration));
+            builder =>
+            {
+                builder.Configuration.AddInMemoryCollection(configuration);
+                services?.Invoke(builder.Services); // registered first, so the host's TryAdd defaults step aside
+            });
         await app.App.StartAsync();
         var address = app.App.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
         return new TestConsole(app, dataDirectory, new Uri(address));
