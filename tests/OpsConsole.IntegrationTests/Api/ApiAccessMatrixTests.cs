@@ -14,7 +14,7 @@ namespace OpsConsole.IntegrationTests.Api;
 /// <see cref="Matrix"/> fails the test, so a new endpoint cannot ship without deciding who may call it.
 /// </summary>
 [Collection(PostgresCollection.Name)]
-public sealed class ApiAccessMatrixTests(PostgresFixture postgres) : IAsyncLifetime
+public sealed class ApiAccessMatrixTests(PostgresFixture postgres) : ConsoleTest(postgres)
 {
     private static readonly string[] SystemReaders = [ConsoleRoles.Admin, ConsoleRoles.Sre, ConsoleRoles.OnCall];
 
@@ -49,17 +49,6 @@ public sealed class ApiAccessMatrixTests(PostgresFixture postgres) : IAsyncLifet
             new(method, path) { Content = System.Net.Http.Json.JsonContent.Create(body) };
     }
 
-    private TestConsole _console = default!;
-
-    public async Task InitializeAsync()
-    {
-        await postgres.ResetSharedDatabaseAsync();
-        _console = await TestConsole.StartAsync(postgres.SharedConnectionString);
-        await _console.WaitForReadinessAsync();
-    }
-
-    public async Task DisposeAsync() => await _console.DisposeAsync();
-
     [Fact]
     public async Task Every_operation_answers_every_role_as_the_matrix_says()
     {
@@ -71,21 +60,21 @@ public sealed class ApiAccessMatrixTests(PostgresFixture postgres) : IAsyncLifet
         var tokens = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var role in ConsoleRoles.All)
         {
-            tokens[role] = await CreateTokenForNewUserAsync($"matrix-{role.ToLowerInvariant()}", role);
+            tokens[role] = await Console.CreateTokenForNewUserAsync($"matrix-{role.ToLowerInvariant()}", role);
         }
 
         // The stats endpoint answers 503 until the first sample; wait for it rather than racing the sampler.
         await WaitForFirstSampleAsync(tokens[ConsoleRoles.Admin]);
-        await _console.CreateUserAsync("matrix-target", ConsoleRoles.Viewer);
+        await Console.CreateUserAsync("matrix-target", ConsoleRoles.Viewer);
         string targetId;
-        await using (var scope = _console.Services.CreateAsyncScope())
+        await using (var scope = Console.Services.CreateAsyncScope())
         {
             targetId = (await scope.ServiceProvider.GetRequiredService<UserManager<ConsoleUser>>().FindByNameAsync("matrix-target"))!.Id;
         }
 
         var context = new MatrixContext(targetId);
 
-        using var client = _console.CreateClient();
+        using var client = Console.CreateClient();
         var surprises = new List<string>();
         foreach (var operation in operations)
         {
@@ -132,7 +121,7 @@ public sealed class ApiAccessMatrixTests(PostgresFixture postgres) : IAsyncLifet
 
     private async Task<List<string>> OperationsAsync()
     {
-        using var client = _console.CreateClient();
+        using var client = Console.CreateClient();
         using var document = JsonDocument.Parse(await client.GetStringAsync(new Uri("/openapi/v1.json", UriKind.Relative)));
         var operations = new List<string>();
         foreach (var path in document.RootElement.GetProperty("paths").EnumerateObject())
@@ -146,18 +135,9 @@ public sealed class ApiAccessMatrixTests(PostgresFixture postgres) : IAsyncLifet
         return operations;
     }
 
-    private async Task<string> CreateTokenForNewUserAsync(string userName, string role)
-    {
-        await _console.CreateUserAsync(userName, role);
-        await using var scope = _console.Services.CreateAsyncScope();
-        var user = await scope.ServiceProvider.GetRequiredService<UserManager<ConsoleUser>>().FindByNameAsync(userName);
-        var created = await scope.ServiceProvider.GetRequiredService<ApiTokenService>().CreateAsync(user!, "matrix", TimeSpan.FromHours(1), null);
-        return created.Secret;
-    }
-
     private async Task WaitForFirstSampleAsync(string token)
     {
-        using var client = _console.CreateClient();
+        using var client = Console.CreateClient();
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
         while (true)
         {

@@ -13,18 +13,8 @@ using OpsConsole.Web.Api;
 namespace OpsConsole.IntegrationTests.Api;
 
 [Collection(PostgresCollection.Name)]
-public sealed class ApiTokenLifecycleTests(PostgresFixture postgres) : IAsyncLifetime
+public sealed class ApiTokenLifecycleTests(PostgresFixture postgres) : ConsoleTest(postgres)
 {
-    private TestConsole _console = default!;
-
-    public async Task InitializeAsync()
-    {
-        await postgres.ResetSharedDatabaseAsync();
-        _console = await TestConsole.StartAsync(postgres.SharedConnectionString);
-        await _console.WaitForReadinessAsync();
-    }
-
-    public async Task DisposeAsync() => await _console.DisposeAsync();
 
     [Fact]
     public async Task A_token_works_records_its_last_use_and_stops_working_when_revoked()
@@ -33,7 +23,7 @@ public sealed class ApiTokenLifecycleTests(PostgresFixture postgres) : IAsyncLif
         Assert.StartsWith("opc_", created.Secret, StringComparison.Ordinal);
         Assert.True(created.Secret.Length >= 4 + 43); // 256 random bits, base64url
 
-        await using (var scope = _console.Services.CreateAsyncScope())
+        await using (var scope = Console.Services.CreateAsyncScope())
         {
             var stored = await scope.ServiceProvider.GetRequiredService<ConsoleDbContext>().ApiTokens.SingleAsync(t => t.Id == created.Token.Id);
             Assert.DoesNotContain(created.Secret, System.Text.Encoding.UTF8.GetString(stored.Hash), StringComparison.Ordinal);
@@ -46,7 +36,7 @@ public sealed class ApiTokenLifecycleTests(PostgresFixture postgres) : IAsyncLif
         Assert.Equal([ConsoleRoles.Sre], me.Roles);
         Assert.Equal("api-token", me.AuthenticationMethod);
 
-        await using (var scope = _console.Services.CreateAsyncScope())
+        await using (var scope = Console.Services.CreateAsyncScope())
         {
             var stored = await scope.ServiceProvider.GetRequiredService<ConsoleDbContext>().ApiTokens.SingleAsync(t => t.Id == created.Token.Id);
             Assert.NotNull(stored.LastUsedAt);
@@ -61,7 +51,7 @@ public sealed class ApiTokenLifecycleTests(PostgresFixture postgres) : IAsyncLif
     public async Task An_expired_token_gets_401_saying_so()
     {
         var (_, created) = await CreateAsync("tok-expiring", ConsoleRoles.Viewer, TimeSpan.FromMinutes(5));
-        await using (var scope = _console.Services.CreateAsyncScope())
+        await using (var scope = Console.Services.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<ConsoleDbContext>();
             await db.ApiTokens.Where(t => t.Id == created.Token.Id)
@@ -84,7 +74,7 @@ public sealed class ApiTokenLifecycleTests(PostgresFixture postgres) : IAsyncLif
             Assert.NotEqual(HttpStatusCode.Forbidden, allowed.StatusCode);
         }
 
-        await using (var scope = _console.Services.CreateAsyncScope())
+        await using (var scope = Console.Services.CreateAsyncScope())
         {
             var users = scope.ServiceProvider.GetRequiredService<UserManager<ConsoleUser>>();
             var fresh = await users.FindByIdAsync(user.Id);
@@ -99,7 +89,7 @@ public sealed class ApiTokenLifecycleTests(PostgresFixture postgres) : IAsyncLif
         Assert.Equal([ConsoleRoles.Viewer], me!.Roles);
 
         // A token narrowed to one role keeps only that role, and loses it with the user.
-        await using (var scope = _console.Services.CreateAsyncScope())
+        await using (var scope = Console.Services.CreateAsyncScope())
         {
             var users = scope.ServiceProvider.GetRequiredService<UserManager<ConsoleUser>>();
             var fresh = await users.FindByIdAsync(user.Id);
@@ -116,8 +106,8 @@ public sealed class ApiTokenLifecycleTests(PostgresFixture postgres) : IAsyncLif
     [Fact]
     public async Task A_token_cannot_carry_a_role_its_user_does_not_hold_or_live_longer_than_a_year()
     {
-        await _console.CreateUserAsync("tok-limits", ConsoleRoles.Viewer);
-        await using var scope = _console.Services.CreateAsyncScope();
+        await Console.CreateUserAsync("tok-limits", ConsoleRoles.Viewer);
+        await using var scope = Console.Services.CreateAsyncScope();
         var user = await scope.ServiceProvider.GetRequiredService<UserManager<ConsoleUser>>().FindByNameAsync("tok-limits");
         var tokens = scope.ServiceProvider.GetRequiredService<ApiTokenService>();
         var tooMuch = await Assert.ThrowsAsync<ArgumentException>(() => tokens.CreateAsync(user!, "x", TimeSpan.FromDays(1), [ConsoleRoles.Admin]));
@@ -127,15 +117,15 @@ public sealed class ApiTokenLifecycleTests(PostgresFixture postgres) : IAsyncLif
 
     private async Task<(ConsoleUser User, CreatedApiToken Created)> CreateAsync(string userName, string role, TimeSpan lifetime)
     {
-        await _console.CreateUserAsync(userName, role);
-        await using var scope = _console.Services.CreateAsyncScope();
+        await Console.CreateUserAsync(userName, role);
+        await using var scope = Console.Services.CreateAsyncScope();
         var user = await scope.ServiceProvider.GetRequiredService<UserManager<ConsoleUser>>().FindByNameAsync(userName);
         return (user!, await scope.ServiceProvider.GetRequiredService<ApiTokenService>().CreateAsync(user!, $"{userName}-token", lifetime, null));
     }
 
     private HttpClient Client(string token)
     {
-        var client = _console.CreateClient();
+        var client = Console.CreateClient();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return client;
     }

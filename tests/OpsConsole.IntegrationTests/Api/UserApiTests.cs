@@ -12,18 +12,8 @@ using OpsConsole.Web.Api;
 namespace OpsConsole.IntegrationTests.Api;
 
 [Collection(PostgresCollection.Name)]
-public sealed class UserApiTests(PostgresFixture postgres) : IAsyncLifetime
+public sealed class UserApiTests(PostgresFixture postgres) : ConsoleTest(postgres)
 {
-    private TestConsole _console = default!;
-
-    public async Task InitializeAsync()
-    {
-        await postgres.ResetSharedDatabaseAsync();
-        _console = await TestConsole.StartAsync(postgres.SharedConnectionString);
-        await _console.WaitForReadinessAsync();
-    }
-
-    public async Task DisposeAsync() => await _console.DisposeAsync();
 
     [Fact]
     public async Task Bad_input_gets_422_naming_the_field_and_good_input_creates_the_user()
@@ -52,7 +42,7 @@ public sealed class UserApiTests(PostgresFixture postgres) : IAsyncLifetime
     [Fact]
     public async Task Cookie_callers_need_an_antiforgery_token_for_changes_but_not_for_reads()
     {
-        var (client, _) = await _console.SignInNewUserAsync("cookie-admin", ConsoleRoles.Admin);
+        var (client, _) = await Console.SignInNewUserAsync("cookie-admin", ConsoleRoles.Admin);
         using (client)
         {
             using var read = await client.GetAsync(new Uri("/api/v1/users", UriKind.Relative));
@@ -63,17 +53,14 @@ public sealed class UserApiTests(PostgresFixture postgres) : IAsyncLifetime
             Assert.Contains("Antiforgery token required", await forged.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
 
-        await using var scope = _console.Services.CreateAsyncScope();
+        await using var scope = Console.Services.CreateAsyncScope();
         Assert.Null(await scope.ServiceProvider.GetRequiredService<UserManager<ConsoleUser>>().FindByNameAsync("csrf-victim"));
     }
 
     private async Task<HttpClient> AdminTokenClientAsync()
     {
-        await using var scope = _console.Services.CreateAsyncScope();
-        var admin = await scope.ServiceProvider.GetRequiredService<UserManager<ConsoleUser>>().FindByNameAsync("admin");
-        var token = await scope.ServiceProvider.GetRequiredService<ApiTokenService>().CreateAsync(admin!, "user-api", TimeSpan.FromHours(1), null);
-        var client = _console.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.Secret);
+        var client = Console.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await Console.CreateTokenAsync("admin"));
         return client;
     }
 

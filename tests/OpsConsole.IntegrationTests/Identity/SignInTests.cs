@@ -7,27 +7,16 @@ using OpsConsole.IntegrationTests.Infrastructure;
 namespace OpsConsole.IntegrationTests.Identity;
 
 [Collection(PostgresCollection.Name)]
-public sealed class SignInTests(PostgresFixture postgres) : IAsyncLifetime
+public sealed class SignInTests(PostgresFixture postgres) : ConsoleTest(postgres)
 {
-    private TestConsole _console = default!;
-
-    public async Task InitializeAsync()
-    {
-        await postgres.ResetSharedDatabaseAsync();
-        _console = await TestConsole.StartAsync(postgres.SharedConnectionString, new Dictionary<string, string?>
-        {
-            ["Security:SignInAttemptsPerMinute"] = "8",
-        });
-        await _console.WaitForReadinessAsync();
-    }
-
-    public async Task DisposeAsync() => await _console.DisposeAsync();
+    protected override Task<TestConsole> StartConsoleAsync() =>
+        TestConsole.StartAsync(Postgres.SharedConnectionString, new Dictionary<string, string?> { ["Security:SignInAttemptsPerMinute"] = "8" });
 
     [Fact]
     public async Task One_time_password_must_be_replaced_before_anything_else_is_reachable()
     {
-        var otp = await _console.CreateUserAsync("sre-one", ConsoleRoles.Sre);
-        using var client = _console.CreateClient();
+        var otp = await Console.CreateUserAsync("sre-one", ConsoleRoles.Sre);
+        using var client = Console.CreateClient();
         using var login = await ConsoleSession.PostFormAsync(client, "/account/login", "login", new()
         {
             ["Input.UserName"] = "sre-one",
@@ -70,7 +59,7 @@ public sealed class SignInTests(PostgresFixture postgres) : IAsyncLifetime
         using var systemNow = await client.GetAsync(new Uri("/system", UriKind.Relative));
         Assert.Equal(HttpStatusCode.OK, systemNow.StatusCode);
 
-        await using var scope = _console.Services.CreateAsyncScope();
+        await using var scope = Console.Services.CreateAsyncScope();
         var user = await scope.ServiceProvider.GetRequiredService<UserManager<ConsoleUser>>().FindByNameAsync("sre-one");
         Assert.False(user!.MustChangePassword);
         Assert.NotNull(user.LastSignInAt);
@@ -80,14 +69,11 @@ public sealed class SignInTests(PostgresFixture postgres) : IAsyncLifetime
     public async Task The_bootstrap_admin_password_file_is_deleted_once_the_password_is_changed()
     {
         // The reset database has no users: a fresh console creates the admin and its one-time password file.
-        await _console.DisposeAsync();
-        await postgres.ResetSharedDatabaseAsync();
-        _console = await TestConsole.StartAsync(postgres.SharedConnectionString);
-        await _console.WaitForReadinessAsync();
-        var file = Path.Combine(_console.DataDirectory, InitialAdminPasswordFile.FileName);
+        await RestartConsoleAsync();
+        var file = Path.Combine(Console.DataDirectory, InitialAdminPasswordFile.FileName);
         var otp = (await File.ReadAllTextAsync(file)).Trim();
 
-        using var client = _console.CreateClient();
+        using var client = Console.CreateClient();
         (await ConsoleSession.PostFormAsync(client, "/account/login", "login", new() { ["Input.UserName"] = "admin", ["Input.Password"] = otp })).Dispose();
         using var changed = await ConsoleSession.PostFormAsync(client, "/account/change-password", "change-password", new()
         {
@@ -99,7 +85,7 @@ public sealed class SignInTests(PostgresFixture postgres) : IAsyncLifetime
         Assert.False(File.Exists(file));
 
         // And the one-time password no longer signs in.
-        using var fresh = _console.CreateClient();
+        using var fresh = Console.CreateClient();
         using var again = await ConsoleSession.PostFormAsync(fresh, "/account/login", "login", new() { ["Input.UserName"] = "admin", ["Input.Password"] = otp });
         Assert.Equal(HttpStatusCode.OK, again.StatusCode);
         Assert.Contains("Sign-in failed", await again.Content.ReadAsStringAsync(), StringComparison.Ordinal);
@@ -108,8 +94,8 @@ public sealed class SignInTests(PostgresFixture postgres) : IAsyncLifetime
     [Fact]
     public async Task Failures_give_one_message_whether_or_not_the_account_exists_and_lock_after_five()
     {
-        await _console.CreateUserAsync("locked-out", ConsoleRoles.Viewer);
-        using var client = _console.CreateClient();
+        await Console.CreateUserAsync("locked-out", ConsoleRoles.Viewer);
+        using var client = Console.CreateClient();
         string? unknownAccountBody = null;
         for (var attempt = 1; attempt <= 6; attempt++)
         {
@@ -128,7 +114,7 @@ public sealed class SignInTests(PostgresFixture postgres) : IAsyncLifetime
         }
 
         Assert.NotNull(unknownAccountBody);
-        await using var scope = _console.Services.CreateAsyncScope();
+        await using var scope = Console.Services.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<ConsoleUser>>();
         Assert.True(await users.IsLockedOutAsync((await users.FindByNameAsync("locked-out"))!));
     }
@@ -136,7 +122,7 @@ public sealed class SignInTests(PostgresFixture postgres) : IAsyncLifetime
     [Fact]
     public async Task Sign_in_attempts_are_rate_limited_per_client_address()
     {
-        using var client = _console.CreateClient();
+        using var client = Console.CreateClient();
         var statuses = new List<HttpStatusCode>();
         for (var attempt = 0; attempt < 10; attempt++)
         {
@@ -159,7 +145,7 @@ public sealed class SignInTests(PostgresFixture postgres) : IAsyncLifetime
     [Fact]
     public async Task A_viewer_is_denied_the_system_page_and_its_live_topic_policy()
     {
-        var (client, _) = await _console.SignInNewUserAsync("viewer-one", ConsoleRoles.Viewer);
+        var (client, _) = await Console.SignInNewUserAsync("viewer-one", ConsoleRoles.Viewer);
         using (client)
         {
             using var system = await client.GetAsync(new Uri("/system", UriKind.Relative));
@@ -174,7 +160,7 @@ public sealed class SignInTests(PostgresFixture postgres) : IAsyncLifetime
     [Fact]
     public async Task Pages_carry_the_security_headers_and_a_correlation_id()
     {
-        using var client = _console.CreateClient();
+        using var client = Console.CreateClient();
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/account/login", UriKind.Relative));
         request.Headers.Add("X-Correlation-Id", "test-correlation-0001");
         using var response = await client.SendAsync(request);
@@ -192,7 +178,7 @@ public sealed class SignInTests(PostgresFixture postgres) : IAsyncLifetime
     [Fact]
     public async Task Oversized_request_bodies_are_refused_with_413()
     {
-        using var client = _console.CreateClient();
+        using var client = Console.CreateClient();
         using var body = new StringContent("note=" + new string('a', 2 * 1024 * 1024), System.Text.Encoding.ASCII, "application/x-www-form-urlencoded");
         using var response = await client.PostAsync(new Uri("/account/logout", UriKind.Relative), body);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
@@ -209,7 +195,7 @@ public sealed class SignInTests(PostgresFixture postgres) : IAsyncLifetime
     [Fact]
     public async Task Sign_out_requires_a_post_with_an_antiforgery_token()
     {
-        var (client, _) = await _console.SignInNewUserAsync("sre-two", ConsoleRoles.Sre);
+        var (client, _) = await Console.SignInNewUserAsync("sre-two", ConsoleRoles.Sre);
         using (client)
         {
             using var forged = await client.PostAsync(new Uri("/account/logout", UriKind.Relative), new FormUrlEncodedContent([]));

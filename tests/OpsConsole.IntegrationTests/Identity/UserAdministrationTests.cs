@@ -11,23 +11,13 @@ using OpsConsole.IntegrationTests.Infrastructure;
 namespace OpsConsole.IntegrationTests.Identity;
 
 [Collection(PostgresCollection.Name)]
-public sealed class UserAdministrationTests(PostgresFixture postgres) : IAsyncLifetime
+public sealed class UserAdministrationTests(PostgresFixture postgres) : ConsoleTest(postgres)
 {
-    private TestConsole _console = default!;
-
-    public async Task InitializeAsync()
-    {
-        await postgres.ResetSharedDatabaseAsync();
-        _console = await TestConsole.StartAsync(postgres.SharedConnectionString);
-        await _console.WaitForReadinessAsync();
-    }
-
-    public async Task DisposeAsync() => await _console.DisposeAsync();
 
     [Fact]
     public async Task Only_an_admin_may_administer_users_whatever_calls_the_service()
     {
-        await using var scope = _console.Services.CreateAsyncScope();
+        await using var scope = Console.Services.CreateAsyncScope();
         var service = scope.ServiceProvider.GetRequiredService<UserAdministrationService>();
         var sre = Principal("someone", ConsoleRoles.Sre);
 
@@ -39,7 +29,7 @@ public sealed class UserAdministrationTests(PostgresFixture postgres) : IAsyncLi
     [Fact]
     public async Task Changing_roles_renews_the_security_stamp_and_the_last_admin_cannot_be_removed()
     {
-        await using var scope = _console.Services.CreateAsyncScope();
+        await using var scope = Console.Services.CreateAsyncScope();
         var service = scope.ServiceProvider.GetRequiredService<UserAdministrationService>();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<ConsoleUser>>();
         var admin = await users.FindByNameAsync("admin");
@@ -61,9 +51,9 @@ public sealed class UserAdministrationTests(PostgresFixture postgres) : IAsyncLi
     [Fact]
     public async Task A_disabled_user_cannot_sign_in_or_use_tokens_until_enabled()
     {
-        var (_, _) = await _console.SignInNewUserAsync("erin", ConsoleRoles.Sre);
+        var (_, _) = await Console.SignInNewUserAsync("erin", ConsoleRoles.Sre);
         string secret;
-        await using (var scope = _console.Services.CreateAsyncScope())
+        await using (var scope = Console.Services.CreateAsyncScope())
         {
             var users = scope.ServiceProvider.GetRequiredService<UserManager<ConsoleUser>>();
             var erin = await users.FindByNameAsync("erin");
@@ -73,7 +63,7 @@ public sealed class UserAdministrationTests(PostgresFixture postgres) : IAsyncLi
                 .SetDisabledAsync(Principal("admin", ConsoleRoles.Admin, admin!.Id), erin!.Id, disabled: true);
         }
 
-        using var client = _console.CreateClient();
+        using var client = Console.CreateClient();
         using var signIn = await ConsoleSession.PostFormAsync(client, "/account/login", "login", new()
         {
             ["Input.UserName"] = "erin",
@@ -81,12 +71,12 @@ public sealed class UserAdministrationTests(PostgresFixture postgres) : IAsyncLi
         });
         Assert.Contains("Sign-in failed", await signIn.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
-        using var api = _console.CreateClient();
+        using var api = Console.CreateClient();
         api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", secret);
         using var refused = await api.GetAsync(new Uri("/api/v1/me", UriKind.Relative));
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
 
-        await using (var scope = _console.Services.CreateAsyncScope())
+        await using (var scope = Console.Services.CreateAsyncScope())
         {
             var users = scope.ServiceProvider.GetRequiredService<UserManager<ConsoleUser>>();
             var admin = await users.FindByNameAsync("admin");

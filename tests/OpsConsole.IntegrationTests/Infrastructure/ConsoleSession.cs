@@ -1,7 +1,9 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.AspNetCore.Identity;
 using OpsConsole.Core.Identity;
+using OpsConsole.Core.Identity.ApiTokens;
 
 namespace OpsConsole.IntegrationTests.Infrastructure;
 
@@ -14,6 +16,22 @@ public static partial class ConsoleSession
     {
         await using var scope = console.Services.CreateAsyncScope();
         return await scope.ServiceProvider.GetRequiredService<AccountService>().CreateUserAsync(userName, role);
+    }
+
+    /// <summary>Creates a user with the role and an API token for it; returns the token.</summary>
+    public static async Task<string> CreateTokenForNewUserAsync(this TestConsole console, string userName, string role)
+    {
+        await console.CreateUserAsync(userName, role);
+        return await console.CreateTokenAsync(userName);
+    }
+
+    public static async Task<string> CreateTokenAsync(this TestConsole console, string userName, IReadOnlyCollection<string>? roles = null)
+    {
+        await using var scope = console.Services.CreateAsyncScope();
+        var user = await scope.ServiceProvider.GetRequiredService<UserManager<ConsoleUser>>().FindByNameAsync(userName)
+            ?? throw new InvalidOperationException($"no user {userName}");
+        var created = await scope.ServiceProvider.GetRequiredService<ApiTokenService>().CreateAsync(user, $"{userName}-token", TimeSpan.FromHours(1), roles);
+        return created.Secret;
     }
 
     /// <summary>Creates a user, signs in with its one-time password and replaces it; returns a client holding the session cookie.</summary>

@@ -10,23 +10,13 @@ using OpsConsole.IntegrationTests.Infrastructure;
 namespace OpsConsole.IntegrationTests.Live;
 
 [Collection(PostgresCollection.Name)]
-public sealed class LiveHubTests(PostgresFixture postgres) : IAsyncLifetime
+public sealed class LiveHubTests(PostgresFixture postgres) : ConsoleTest(postgres)
 {
-    private TestConsole _console = default!;
-
-    public async Task InitializeAsync()
-    {
-        await postgres.ResetSharedDatabaseAsync();
-        _console = await TestConsole.StartAsync(postgres.SharedConnectionString);
-        await _console.WaitForReadinessAsync();
-    }
-
-    public async Task DisposeAsync() => await _console.DisposeAsync();
 
     [Fact]
     public async Task A_signed_in_sre_joins_system_stats_and_receives_live_samples()
     {
-        var (client, cookies) = await _console.SignInNewUserAsync("hub-sre", ConsoleRoles.Sre);
+        var (client, cookies) = await Console.SignInNewUserAsync("hub-sre", ConsoleRoles.Sre);
         client.Dispose();
         await using var hub = Connect(cookies);
         var samples = new List<LiveEventEnvelope>();
@@ -57,7 +47,7 @@ public sealed class LiveHubTests(PostgresFixture postgres) : IAsyncLifetime
     [Fact]
     public async Task A_viewer_may_connect_but_not_join_the_system_topic()
     {
-        var (client, cookies) = await _console.SignInNewUserAsync("hub-viewer", ConsoleRoles.Viewer);
+        var (client, cookies) = await Console.SignInNewUserAsync("hub-viewer", ConsoleRoles.Viewer);
         client.Dispose();
         await using var hub = Connect(cookies);
         await hub.StartAsync();
@@ -70,9 +60,9 @@ public sealed class LiveHubTests(PostgresFixture postgres) : IAsyncLifetime
     [Fact]
     public async Task An_api_token_authenticates_the_hub_like_the_api()
     {
-        await _console.CreateUserAsync("hub-token", ConsoleRoles.OnCall);
+        await Console.CreateUserAsync("hub-token", ConsoleRoles.OnCall);
         string secret;
-        await using (var scope = _console.Services.CreateAsyncScope())
+        await using (var scope = Console.Services.CreateAsyncScope())
         {
             var user = await scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<ConsoleUser>>().FindByNameAsync("hub-token");
             secret = (await scope.ServiceProvider.GetRequiredService<OpsConsole.Core.Identity.ApiTokens.ApiTokenService>()
@@ -80,7 +70,7 @@ public sealed class LiveHubTests(PostgresFixture postgres) : IAsyncLifetime
         }
 
         await using var hub = new HubConnectionBuilder()
-            .WithUrl(new Uri(_console.BaseAddress, "/hubs/live"), options => options.AccessTokenProvider = () => Task.FromResult<string?>(secret))
+            .WithUrl(new Uri(Console.BaseAddress, "/hubs/live"), options => options.AccessTokenProvider = () => Task.FromResult<string?>(secret))
             .Build();
         var received = new TaskCompletionSource<LiveEventEnvelope>(TaskCreationOptions.RunContinuationsAsynchronously);
         hub.On<LiveEventEnvelope>("Event", e => received.TrySetResult(e));
@@ -92,13 +82,13 @@ public sealed class LiveHubTests(PostgresFixture postgres) : IAsyncLifetime
     [Fact]
     public async Task Anonymous_callers_are_refused_with_401()
     {
-        using var client = _console.CreateClient();
+        using var client = Console.CreateClient();
         using var negotiate = await client.PostAsync(new Uri("/hubs/live/negotiate?negotiateVersion=1", UriKind.Relative), null);
         Assert.Equal(HttpStatusCode.Unauthorized, negotiate.StatusCode);
     }
 
     private HubConnection Connect(CookieContainer cookies) =>
         new HubConnectionBuilder()
-            .WithUrl(new Uri(_console.BaseAddress, "/hubs/live"), options => options.Cookies = cookies)
+            .WithUrl(new Uri(Console.BaseAddress, "/hubs/live"), options => options.Cookies = cookies)
             .Build();
 }
