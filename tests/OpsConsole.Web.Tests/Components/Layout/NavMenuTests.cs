@@ -16,7 +16,7 @@ public sealed class NavMenuTests : BunitContext
     public NavMenuTests()
     {
         // The real named policies, not bunit's fake authorization: the menu must agree with what pages enforce.
-        // bunit pre-registers a placeholder IAuthorizationService that AddAuthorizationCore's TryAdd would keep.
+        // bunit pre-registers a stand-in IAuthorizationService that AddAuthorizationCore's TryAdd would keep.
         Services.RemoveAll<IAuthorizationService>();
         Services.AddAuthorizationCore(o => o.AddConsolePolicies());
         Services.AddMudServices();
