@@ -29,7 +29,7 @@ public sealed class NewTokenFormTests : BunitContext, IAsyncLifetime
 
         cut.Find("form").Submit();
 
-        Assert.Contains("Give the token a name", cut.Markup, StringComparison.Ordinal);
+        cut.WaitForAssertion(() => Assert.Contains("Give the token a name", cut.Markup, StringComparison.Ordinal));
         Assert.Empty(_requests);
         Assert.Empty(cut.FindAll("[data-testid=token-created]"));
     }
@@ -51,9 +51,13 @@ public sealed class NewTokenFormTests : BunitContext, IAsyncLifetime
 
         cut.Find("[data-testid=token-done]").Click();
 
-        Assert.Equal(1, _closed);
-        Assert.DoesNotContain(Secret, cut.Markup, StringComparison.Ordinal);
-        Assert.Single(cut.FindAll("[data-testid=new-token-form]"));
+        // MudButton runs its OnClick asynchronously: wait for the outcome instead of assuming it ran inline.
+        cut.WaitForAssertion(() =>
+        {
+            Assert.Equal(1, _closed);
+            Assert.DoesNotContain(Secret, cut.Markup, StringComparison.Ordinal);
+            Assert.Single(cut.FindAll("[data-testid=new-token-form]"));
+        });
     }
 
     [Fact]
@@ -78,7 +82,7 @@ public sealed class NewTokenFormTests : BunitContext, IAsyncLifetime
 
         cut.FindAll("button").Single(b => b.TextContent.Contains("Cancel", StringComparison.Ordinal)).Click();
 
-        Assert.Equal(1, _closed);
+        cut.WaitForAssertion(() => Assert.Equal(1, _closed));
         Assert.Empty(_requests);
     }
 
