@@ -35,6 +35,7 @@ public static class ApiEndpoints
             .WithSummary("The newest sample of the console's own health (the System page)");
 
         api.MapUserApi();
+        api.MapTokenApi();
 
         return endpoints;
     }

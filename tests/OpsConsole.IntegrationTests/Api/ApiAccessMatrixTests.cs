@@ -29,15 +29,21 @@ public sealed class ApiAccessMatrixTests(PostgresFixture postgres) : ConsoleTest
         ["POST /api/v1/users/{id}/disable"] = ([ConsoleRoles.Admin], c => c.Post($"/api/v1/users/{c.TargetUserId}/disable")),
         ["POST /api/v1/users/{id}/enable"] = ([ConsoleRoles.Admin], c => c.Post($"/api/v1/users/{c.TargetUserId}/enable")),
         ["POST /api/v1/users/{id}/unlock"] = ([ConsoleRoles.Admin], c => c.Post($"/api/v1/users/{c.TargetUserId}/unlock")),
+        ["GET /api/v1/tokens"] = ([.. ConsoleRoles.All], c => c.Get("/api/v1/tokens")),
+        ["GET /api/v1/users/{id}/tokens"] = ([ConsoleRoles.Admin], c => c.Get($"/api/v1/users/{c.TargetUserId}/tokens")),
+        // Someone else's token: only an Admin may revoke it (the first Admin call does; it answers 204).
+        ["DELETE /api/v1/tokens/{id}"] = ([ConsoleRoles.Admin], c => new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/tokens/{c.TargetTokenId}")),
         ["POST /api/v1/users/{id}/sign-out"] = ([ConsoleRoles.Admin], c => c.Post($"/api/v1/users/{c.TargetUserId}/sign-out")),
         ["POST /api/v1/users/{id}/reset-password"] = ([ConsoleRoles.Admin], c => c.Post($"/api/v1/users/{c.TargetUserId}/reset-password")),
     };
 
-    public sealed class MatrixContext(string targetUserId)
+    public sealed class MatrixContext(string targetUserId, Guid targetTokenId)
     {
         private int _names;
 
         public string TargetUserId { get; } = targetUserId;
+
+        public Guid TargetTokenId { get; } = targetTokenId;
 
         public string UniqueName() => $"matrix-new-{Interlocked.Increment(ref _names)}";
 
@@ -72,7 +78,14 @@ public sealed class ApiAccessMatrixTests(PostgresFixture postgres) : ConsoleTest
             targetId = (await scope.ServiceProvider.GetRequiredService<UserManager<ConsoleUser>>().FindByNameAsync("matrix-target"))!.Id;
         }
 
-        var context = new MatrixContext(targetId);
+        Guid targetTokenId;
+        await using (var scope = Console.Services.CreateAsyncScope())
+        {
+            var target = await scope.ServiceProvider.GetRequiredService<UserManager<ConsoleUser>>().FindByIdAsync(targetId);
+            targetTokenId = (await scope.ServiceProvider.GetRequiredService<ApiTokenService>().CreateAsync(target!, "target", TimeSpan.FromHours(1), null)).Token.Id;
+        }
+
+        var context = new MatrixContext(targetId, targetTokenId);
 
         using var client = Console.CreateClient();
         var surprises = new List<string>();

@@ -104,6 +104,40 @@ public sealed class ApiTokenLifecycleTests(PostgresFixture postgres) : ConsoleTe
     }
 
     [Fact]
+    public async Task Users_list_and_revoke_their_own_tokens_over_the_api_but_not_others()
+    {
+        var (_, mine) = await CreateAsync("tok-owner", ConsoleRoles.Sre, TimeSpan.FromDays(1));
+        var (_, spare) = await CreateAsync("tok-owner-2", ConsoleRoles.Viewer, TimeSpan.FromDays(1));
+        using var owner = Client(mine.Secret);
+
+        var listed = await owner.GetStringAsync(new Uri("/api/v1/tokens", UriKind.Relative));
+        Assert.Contains(mine.Token.DisplayPrefix, listed, StringComparison.Ordinal);
+        Assert.DoesNotContain(mine.Secret, listed, StringComparison.Ordinal); // never the secret
+        Assert.DoesNotContain("hash", listed, StringComparison.OrdinalIgnoreCase);
+
+        // Not an admin: someone else's token is refused with 403 and stays valid.
+        using (var refused = await owner.DeleteAsync(new Uri($"/api/v1/tokens/{spare.Token.Id}", UriKind.Relative)))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        }
+
+        using (var stillValid = await Client(spare.Secret).GetAsync(new Uri("/api/v1/me", UriKind.Relative)))
+        {
+            Assert.Equal(HttpStatusCode.OK, stillValid.StatusCode);
+        }
+
+        // Its own token: revoked (204), then a second revoke finds nothing active (404), and the token is refused.
+        using (var revoked = await owner.DeleteAsync(new Uri($"/api/v1/tokens/{mine.Token.Id}", UriKind.Relative)))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, revoked.StatusCode);
+        }
+
+        await AssertRejectedAsync(owner, "revoked");
+        using var again = await Client(spare.Secret).DeleteAsync(new Uri($"/api/v1/tokens/{Guid.NewGuid()}", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
+    }
+
+    [Fact]
     public async Task A_token_cannot_carry_a_role_its_user_does_not_hold_or_live_longer_than_a_year()
     {
         await Console.CreateUserAsync("tok-limits", ConsoleRoles.Viewer);
