@@ -91,6 +91,27 @@ public sealed class UserAdministrationTests(PostgresFixture postgres) : ConsoleT
         Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
     }
 
+    [Fact]
+    public async Task Admins_list_and_revoke_anyones_tokens_and_others_may_not()
+    {
+        var secret = await Console.CreateTokenForNewUserAsync("henry", ConsoleRoles.Sre);
+        await using var scope = Console.Services.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<ConsoleUser>>();
+        var service = scope.ServiceProvider.GetRequiredService<UserAdministrationService>();
+        var henry = await users.FindByNameAsync("henry");
+        var admin = Principal("admin", ConsoleRoles.Admin, (await users.FindByNameAsync("admin"))!.Id);
+
+        await Assert.ThrowsAsync<UnauthorizedAccessException>(() => service.ListTokensAsync(Principal("x", ConsoleRoles.Sre), henry!.Id));
+        var token = Assert.Single(await service.ListTokensAsync(admin, henry!.Id));
+        await Assert.ThrowsAsync<UnauthorizedAccessException>(() => service.RevokeTokenAsync(Principal("x", ConsoleRoles.OnCall), token.Id));
+        Assert.True(await service.RevokeTokenAsync(admin, token.Id));
+
+        using var api = Console.CreateClient();
+        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", secret);
+        using var refused = await api.GetAsync(new Uri("/api/v1/me", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+    }
+
     private static ClaimsPrincipal Principal(string name, string role, string? id = null) =>
         new(new ClaimsIdentity(
             [new Claim(ClaimTypes.Name, name), new Claim(ClaimTypes.NameIdentifier, id ?? Guid.NewGuid().ToString()), new Claim(ClaimTypes.Role, role)],

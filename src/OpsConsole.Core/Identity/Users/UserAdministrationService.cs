@@ -28,6 +28,7 @@ public sealed class UserAdministrationService(
     IAuthorizationService authorization,
     IAuditTrail audit,
     ILiveEvents live,
+    ApiTokens.ApiTokenService tokens,
     TimeProvider time)
 {
     // Far enough in the future to mean "until enabled again"; Identity has no separate disabled flag.
@@ -139,6 +140,26 @@ public sealed class UserAdministrationService(
         Check(await users.UpdateSecurityStampAsync(user));
         live.Publish(IdentityTopics.SessionsRevoked, new SessionsRevoked(user.Id, "signed out by an administrator"));
         await RecordAsync(caller, "identity.user.signed_out_everywhere", user.Id);
+    }
+
+    /// <summary>Any user's API tokens (never their secrets), for administrators.</summary>
+    public async Task<IReadOnlyList<ApiTokens.ApiToken>> ListTokensAsync(ClaimsPrincipal caller, string userId, CancellationToken cancellationToken = default)
+    {
+        await DemandAsync(caller);
+        return await tokens.ListAsync(userId, cancellationToken);
+    }
+
+    /// <summary>Revokes any user's token (administrators); the token's next use gets 401 "revoked".</summary>
+    public async Task<bool> RevokeTokenAsync(ClaimsPrincipal caller, Guid tokenId, CancellationToken cancellationToken = default)
+    {
+        await DemandAsync(caller);
+        var revoked = await tokens.RevokeAsync(tokenId, caller.Identity?.Name ?? "admin", cancellationToken);
+        if (revoked)
+        {
+            await RecordAsync(caller, "identity.token.revoked", tokenId.ToString());
+        }
+
+        return revoked;
     }
 
     private async Task<UserSummary> SummarizeAsync(ConsoleUser user)
