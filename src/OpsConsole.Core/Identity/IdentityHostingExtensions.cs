@@ -20,6 +20,8 @@ public static class IdentityHostingExtensions
         builder.Services.AddScoped<AccountService>();
         builder.Services.AddScoped<ApiTokens.ApiTokenService>();
         builder.Services.AddScoped<Users.UserAdministrationService>();
+        builder.Services.AddSingleton<SessionRevocations>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<SessionRevocations>());
         builder.Services.TryAddSingleton<Audit.IAuditTrail, Audit.LoggingAuditTrail>();
         // The key ring lives in PostgreSQL, so sign-in cookies survive restarts and work on every instance.
         builder.Services.AddDataProtection()

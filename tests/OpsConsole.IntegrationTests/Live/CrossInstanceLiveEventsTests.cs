@@ -15,10 +15,9 @@ public sealed class CrossInstanceLiveEventsTests(PostgresFixture postgres)
     [Fact]
     public async Task Listen_notify_carries_an_event_from_host_a_to_a_subscriber_on_host_b()
     {
-        await using var hostA = await TestConsole.StartAsync(postgres.SharedConnectionString);
-        await using var hostB = await TestConsole.StartAsync(postgres.SharedConnectionString);
-        await Task.WhenAll(hostA.WaitForReadinessAsync(), hostB.WaitForReadinessAsync());
-        await Task.WhenAll(Bridge(hostA).Listening, Bridge(hostB).Listening).WaitAsync(TimeSpan.FromSeconds(30));
+        var (hostA, hostB) = await StartListeningPairAsync();
+        await using var disposeA = hostA;
+        await using var disposeB = hostB;
 
         var busA = hostA.Services.GetRequiredService<ILiveEvents>();
         var busB = hostB.Services.GetRequiredService<ILiveEvents>();
@@ -42,10 +41,9 @@ public sealed class CrossInstanceLiveEventsTests(PostgresFixture postgres)
     public async Task Per_instance_topics_are_not_forwarded_to_other_instances()
     {
         var local = new LiveTopic<PingMessage>("tests.local-only");
-        await using var hostA = await TestConsole.StartAsync(postgres.SharedConnectionString);
-        await using var hostB = await TestConsole.StartAsync(postgres.SharedConnectionString);
-        await Task.WhenAll(hostA.WaitForReadinessAsync(), hostB.WaitForReadinessAsync());
-        await Task.WhenAll(Bridge(hostA).Listening, Bridge(hostB).Listening).WaitAsync(TimeSpan.FromSeconds(30));
+        var (hostA, hostB) = await StartListeningPairAsync();
+        await using var disposeA = hostA;
+        await using var disposeB = hostB;
         var busA = hostA.Services.GetRequiredService<ILiveEvents>();
         var busB = hostB.Services.GetRequiredService<ILiveEvents>();
 
@@ -69,6 +67,16 @@ public sealed class CrossInstanceLiveEventsTests(PostgresFixture postgres)
 
         Assert.Equal(0, Volatile.Read(ref localOnB));
         Assert.False(SystemTopics.Stats.Distributed); // each console reports its own process on the System page
+    }
+
+    /// <summary>Two consoles on one database, both bridges listening (so no NOTIFY is sent before anyone hears it).</summary>
+    private async Task<(TestConsole A, TestConsole B)> StartListeningPairAsync()
+    {
+        var a = await TestConsole.StartAsync(postgres.SharedConnectionString);
+        var b = await TestConsole.StartAsync(postgres.SharedConnectionString);
+        await Task.WhenAll(a.WaitForReadinessAsync(), b.WaitForReadinessAsync());
+        await Task.WhenAll(Bridge(a).Listening, Bridge(b).Listening).WaitAsync(TimeSpan.FromSeconds(30));
+        return (a, b);
     }
 
     private static PostgresLiveEventBridge Bridge(TestConsole console) =>

@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Components.Server;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 using OpsConsole.Core.Identity;
-using OpsConsole.Core.Live;
 
 namespace OpsConsole.Web.Components.Account;
 
@@ -18,26 +17,18 @@ internal sealed class IdentityRevalidatingAuthenticationStateProvider : Revalida
 
     private readonly IServiceScopeFactory scopes;
     private readonly IOptions<IdentityOptions> options;
-    private readonly IDisposable revocations;
-    private volatile string? userId;
+    private readonly SessionRevocations revocations;
+    private readonly Lock gate = new();
+    private IDisposable? registration;
+    private string? registeredUserId;
 
     public IdentityRevalidatingAuthenticationStateProvider(
-        ILoggerFactory loggerFactory, IServiceScopeFactory scopes, IOptions<IdentityOptions> options, ILiveEvents live)
+        ILoggerFactory loggerFactory, IServiceScopeFactory scopes, IOptions<IdentityOptions> options, SessionRevocations revocations)
         : base(loggerFactory)
     {
         this.scopes = scopes;
         this.options = options;
-        // Revoked sessions end now, not at the next revalidation: the circuit's user becomes anonymous and the
-        // page's authorization sends them to sign-in. The topic is distributed, so this works across instances.
-        revocations = live.Subscribe(IdentityTopics.SessionsRevoked, e =>
-        {
-            if (userId is { } current && string.Equals(current, e.Payload.UserId, StringComparison.Ordinal))
-            {
-                SetAuthenticationState(Task.FromResult(SignedOut));
-            }
-
-            return Task.CompletedTask;
-        });
+        this.revocations = revocations;
         AuthenticationStateChanged += OnStateChanged;
     }
 
@@ -46,19 +37,37 @@ internal sealed class IdentityRevalidatingAuthenticationStateProvider : Revalida
     public override async Task<AuthenticationState> GetAuthenticationStateAsync()
     {
         var state = await base.GetAuthenticationStateAsync();
-        userId = state.User.FindFirstValue(ClaimTypes.NameIdentifier);
+        Track(state.User);
         return state;
+    }
+
+    // Revoked sessions end now, not at the next revalidation: the circuit's user becomes anonymous and the page's
+    // authorization sends them to sign-in. SessionRevocations listens to the distributed topic once per process.
+    private void Track(ClaimsPrincipal user)
+    {
+        var userId = user.FindFirstValue(ClaimTypes.NameIdentifier);
+        lock (gate)
+        {
+            if (string.Equals(userId, registeredUserId, StringComparison.Ordinal))
+            {
+                return;
+            }
+
+            registration?.Dispose();
+            registeredUserId = userId;
+            registration = userId is null ? null : revocations.Register(userId, () => SetAuthenticationState(Task.FromResult(SignedOut)));
+        }
     }
 
     private async void OnStateChanged(Task<AuthenticationState> task)
     {
         try
         {
-            userId = (await task).User.FindFirstValue(ClaimTypes.NameIdentifier);
+            Track((await task).User);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            userId = null; // a failed state is treated as signed out
+            Track(SignedOut.User); // a failed state is treated as signed out
         }
     }
 
@@ -67,7 +76,11 @@ internal sealed class IdentityRevalidatingAuthenticationStateProvider : Revalida
         if (disposing)
         {
             AuthenticationStateChanged -= OnStateChanged;
-            revocations.Dispose();
+            lock (gate)
+            {
+                registration?.Dispose();
+                registration = null;
+            }
         }
 
         base.Dispose(disposing);
