@@ -63,7 +63,8 @@ public sealed partial class DatabaseStartupService(
     {
         await using var scope = scopes.CreateAsyncScope();
         var accounts = scope.ServiceProvider.GetRequiredService<AccountService>();
-        var admin = await accounts.EnsureBootstrapAdminAsync();
+        var local = scope.ServiceProvider.GetService<Microsoft.Extensions.Options.IOptions<Identity.External.LocalAccountOptions>>();
+        var admin = await accounts.EnsureBootstrapAdminAsync(local?.Value.Enabled ?? true);
         if (admin is not null)
         {
             // Printed exactly once, at creation; afterwards only the file (mode 0600) holds it.

@@ -33,10 +33,11 @@ public sealed partial class AccountService(
     }
 
     /// <summary>Creates the `admin` account when the console has no users at all; returns its one-time password, else null.</summary>
-    public async Task<OneTimePassword?> EnsureBootstrapAdminAsync()
+    public async Task<OneTimePassword?> EnsureBootstrapAdminAsync(bool localAccountsEnabled = true)
     {
         await EnsureRolesAsync();
-        if (users.Users.Any())
+        // With local accounts off, a password account could never sign in: the provider's first Admin is the way in.
+        if (!localAccountsEnabled || users.Users.Any())
         {
             return null;
         }

@@ -18,6 +18,7 @@ public static class IdentityHostingExtensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(new InitialAdminPasswordFile(dataDirectory));
         builder.Services.AddScoped<AccountService>();
+        builder.Services.AddSingleton<SignInThrottle>();
         builder.Services.AddScoped<ApiTokens.ApiTokenService>();
         builder.Services.AddScoped<Users.UserAdministrationService>();
         builder.Services.AddSingleton<SessionRevocations>();

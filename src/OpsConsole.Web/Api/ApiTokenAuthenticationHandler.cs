@@ -25,10 +25,11 @@ public sealed class ApiTokenAuthenticationHandler(
     private ApiTokenRejection? _rejection;
 
     /// <summary>True when the request carries an API token (so the API token scheme, not the cookie, should judge it).</summary>
-    public static bool CarriesToken(HttpRequest request)
+    /// <summary>The bearer token the request presents (header, or query string on the hub), if any.</summary>
+    public static string? PresentedToken(HttpRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return ReadToken(request) is not null;
+        return ReadToken(request);
     }
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()

@@ -18,6 +18,7 @@ public static class AuthenticationHosting
         builder.Services.AddCascadingAuthenticationState();
         builder.Services.AddScoped<IdentityRedirectManager>();
         builder.Services.AddScoped<AuthenticationStateProvider, IdentityRevalidatingAuthenticationStateProvider>();
+        var oidcConfigured = OidcHosting.IsConfigured(builder.Configuration);
         builder.Services
             .AddAuthentication(options =>
             {
@@ -26,10 +27,8 @@ public static class AuthenticationHosting
             })
             // One default scheme for everything: a request carrying an API token is judged by the token handler,
             // any other by the sign-in cookie. Pages, the hub and the API then share the same named policies.
-            .AddPolicyScheme(ConsoleScheme, "Cookie or API token", options =>
-                options.ForwardDefaultSelector = context => ApiTokenAuthenticationHandler.CarriesToken(context.Request)
-                    ? ApiTokenAuthenticationHandler.SchemeName
-                    : IdentityConstants.ApplicationScheme)
+            .AddPolicyScheme(ConsoleScheme, "Cookie or bearer token", options =>
+                options.ForwardDefaultSelector = context => SelectScheme(context.Request, oidcConfigured))
             .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthentication().AddIdentityCookies();
 
@@ -51,6 +50,23 @@ public static class AuthenticationHosting
         // cookie stops working at once, matching what their open pages do on the identity.sessions.revoked event.
         builder.Services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.Zero);
         return builder;
+    }
+
+    /// <summary>
+    /// Console API tokens are recognisable by their prefix; any other bearer token is the identity provider's
+    /// access token when one is configured. Requests without a token use the sign-in cookie.
+    /// </summary>
+    internal static string SelectScheme(HttpRequest request, bool oidcConfigured)
+    {
+        var token = ApiTokenAuthenticationHandler.PresentedToken(request);
+        if (token is null)
+        {
+            return IdentityConstants.ApplicationScheme;
+        }
+
+        return oidcConfigured && !token.StartsWith(Core.Identity.ApiTokens.ApiTokenService.Prefix, StringComparison.Ordinal)
+            ? OidcHosting.BearerScheme
+            : ApiTokenAuthenticationHandler.SchemeName;
     }
 
     internal static bool IsNonBrowserPath(PathString path) =>

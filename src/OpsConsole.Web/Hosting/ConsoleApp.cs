@@ -112,6 +112,7 @@ public static class ConsoleHostExtensions
         builder.AddConsoleData(connectionString);
         builder.AddConsoleIdentity(dataDirectory);
         builder.AddConsoleAuthentication();
+        builder.AddConsoleOidc();
         builder.Services.AddLiveEvents();
         builder.Services.AddLiveEventsPostgresBridge(_ => connectionString);
         builder.AddSystemStatus();

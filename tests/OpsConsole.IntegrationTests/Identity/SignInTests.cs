@@ -10,7 +10,11 @@ namespace OpsConsole.IntegrationTests.Identity;
 public sealed class SignInTests(PostgresFixture postgres) : ConsoleTest(postgres)
 {
     protected override Task<TestConsole> StartConsoleAsync() =>
-        TestConsole.StartAsync(Postgres.SharedConnectionString, new Dictionary<string, string?> { ["Security:SignInAttemptsPerMinute"] = "8" });
+        TestConsole.StartAsync(Postgres.SharedConnectionString, new Dictionary<string, string?>
+        {
+            ["Security:SignInAttemptsPerMinute"] = "8",
+            ["Security:SignInAttemptsPerAccountPerMinute"] = "6", // above the lockout threshold of 5
+        });
 
     [Fact]
     public async Task One_time_password_must_be_replaced_before_anything_else_is_reachable()
@@ -140,6 +144,37 @@ public sealed class SignInTests(PostgresFixture postgres) : ConsoleTest(postgres
         // Showing the form is not limited.
         using var form = await client.GetAsync(new Uri("/account/login", UriKind.Relative));
         Assert.Equal(HttpStatusCode.OK, form.StatusCode);
+    }
+
+    [Fact]
+    public async Task Sign_in_attempts_are_rate_limited_per_account_name_whether_or_not_it_exists()
+    {
+        using var client = Console.CreateClient();
+        var statuses = new List<HttpStatusCode>();
+        string last = "";
+        for (var attempt = 0; attempt < 7; attempt++)
+        {
+            using var response = await ConsoleSession.PostFormAsync(client, "/account/login", "login", new()
+            {
+                ["Input.UserName"] = attempt % 2 == 0 ? "ghost" : " GHOST ", // the same name however it is typed
+                ["Input.Password"] = "wrong password",
+            });
+            statuses.Add(response.StatusCode);
+            last = await response.Content.ReadAsStringAsync();
+        }
+
+        Assert.Equal(6, statuses.Count(s => s == HttpStatusCode.OK));
+        Assert.Equal(HttpStatusCode.TooManyRequests, statuses[^1]);
+        Assert.Contains("Too many sign-in attempts for this user name", last, StringComparison.Ordinal);
+
+        // Another account name from the same address is judged on its own.
+        using var other = await ConsoleSession.PostFormAsync(client, "/account/login", "login", new()
+        {
+            ["Input.UserName"] = "someone-else",
+            ["Input.Password"] = "wrong password",
+        });
+        Assert.Equal(HttpStatusCode.OK, other.StatusCode);
+        Assert.Contains("Sign-in failed", await other.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]

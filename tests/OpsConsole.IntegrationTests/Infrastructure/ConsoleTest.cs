@@ -14,7 +14,7 @@ public abstract class ConsoleTest(PostgresFixture postgres) : IAsyncLifetime
         await Console.WaitForReadinessAsync();
     }
 
-    public async Task DisposeAsync() => await Console.DisposeAsync();
+    public virtual async Task DisposeAsync() => await Console.DisposeAsync();
 
     /// <summary>Override to start the console with other settings or services.</summary>
     protected virtual Task<TestConsole> StartConsoleAsync() => TestConsole.StartAsync(Postgres.SharedConnectionString);
