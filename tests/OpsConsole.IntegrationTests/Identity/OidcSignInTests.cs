@@ -91,6 +91,27 @@ public sealed partial class OidcSignInTests(PostgresFixture postgres) : ConsoleT
     }
 
     [Fact]
+    public async Task An_administrator_sees_provider_accounts_as_such_and_cannot_give_them_a_password_or_local_roles()
+    {
+        await SignInWithProviderAsync("alice@example.com", "alice-password");
+        var adminToken = await Console.CreateTokenForNewUserAsync("root", ConsoleRoles.Admin);
+        using var admin = Console.CreateClient();
+        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", adminToken);
+
+        var listed = await admin.GetFromJsonAsync<List<Core.Identity.Users.UserSummary>>(new Uri("/api/v1/users", UriKind.Relative));
+        var alice = Assert.Single(listed!, u => u.UserName == "alice@example.com");
+        Assert.Equal("Test IdP", alice.SignsInWith);
+        Assert.Null(Assert.Single(listed!, u => u.UserName == "root").SignsInWith);
+
+        using var reset = await admin.PostAsync(new Uri($"/api/v1/users/{alice.Id}/reset-password", UriKind.Relative), null);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, reset.StatusCode);
+        Assert.Contains("signs in through the identity provider", await reset.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using var roles = await admin.PutAsJsonAsync(new Uri($"/api/v1/users/{alice.Id}/roles", UriKind.Relative), new { roles = new[] { "Viewer" } });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, roles.StatusCode);
+        Assert.Contains("come from the identity provider", await roles.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_person_without_a_mapped_role_is_turned_away_with_a_reason_and_no_session()
     {
         var (client, final) = await SignInWithProviderAsync("bob@example.com", "bob-password");

@@ -16,7 +16,8 @@ public sealed record UserSummary(
     int FailedAttempts,
     bool MustChangePassword,
     DateTimeOffset CreatedAt,
-    DateTimeOffset? LastSignInAt);
+    DateTimeOffset? LastSignInAt,
+    string? SignsInWith = null);
 
 /// <summary>
 /// Administration of local accounts. Every method checks the caller against <see cref="ConsolePolicies.Administer"/>
@@ -60,6 +61,7 @@ public sealed class UserAdministrationService(
     {
         await DemandAsync(caller);
         var user = await FindAsync(userId);
+        await RefuseForProviderAccountAsync(user, "Roles of this account come from the identity provider and are replaced at each sign-in; change them there.");
         var wanted = roles.Select(r => ConsoleRoles.Normalize(r) ?? throw new ArgumentException($"Unknown role '{r}'.")).Distinct().ToList();
         if (wanted.Count == 0)
         {
@@ -126,6 +128,8 @@ public sealed class UserAdministrationService(
     {
         await DemandAsync(caller);
         var user = await FindAsync(userId);
+        // A local password would be a second way in that bypasses the provider's own controls (MFA, offboarding).
+        await RefuseForProviderAccountAsync(user, "This account signs in through the identity provider; it has no console password.");
         var otp = await accounts.ResetPasswordAsync(user.UserName!);
         live.Publish(IdentityTopics.SessionsRevoked, new SessionsRevoked(user.Id, "password reset"));
         await RecordAsync(caller, "identity.user.password_reset", user.Id);
@@ -167,8 +171,17 @@ public sealed class UserAdministrationService(
         var roles = (await users.GetRolesAsync(user)).Order(StringComparer.Ordinal).ToList();
         var disabled = user.LockoutEnd is { } end && end >= DisabledUntil;
         var lockedUntil = !disabled && user.LockoutEnd is { } until && until > time.GetUtcNow() ? until : (DateTimeOffset?)null;
+        var provider = (await users.GetLoginsAsync(user)).FirstOrDefault()?.ProviderDisplayName;
         return new UserSummary(user.Id, user.UserName ?? "", roles, disabled, lockedUntil, user.AccessFailedCount,
-            user.MustChangePassword, user.CreatedAt, user.LastSignInAt);
+            user.MustChangePassword, user.CreatedAt, user.LastSignInAt, provider);
+    }
+
+    private async Task RefuseForProviderAccountAsync(ConsoleUser user, string message)
+    {
+        if ((await users.GetLoginsAsync(user)).Count > 0)
+        {
+            throw new InvalidOperationException(message);
+        }
     }
 
     private async Task EnsureAnotherAdminRemainsAsync(ConsoleUser leaving)
