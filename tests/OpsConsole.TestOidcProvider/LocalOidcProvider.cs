@@ -147,6 +147,7 @@ public sealed class LocalOidcProvider : IAsyncDisposable
 
     private void MapEndpoints()
     {
+        _app.MapGet("/favicon.ico", () => Results.NoContent()); // browsers ask; a 404 would show as a console error
         _app.MapGet("/login", (string? returnUrl) => Results.Content(LoginForm(returnUrl, error: null), "text/html"));
         _app.MapPost("/login", async (HttpContext context) =>
         {

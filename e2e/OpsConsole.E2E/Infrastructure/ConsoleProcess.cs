@@ -46,7 +46,7 @@ public sealed class ConsoleProcess : IAsyncDisposable
         Directory.CreateTempSubdirectory("opsconsole-e2e-").FullName;
 
     /// <summary>Starts the console and waits until /health/ready answers 200.</summary>
-    public static async Task<ConsoleProcess> StartAsync(string dataDirectory, string name)
+    public static async Task<ConsoleProcess> StartAsync(string dataDirectory, string name, IReadOnlyDictionary<string, string>? environment = null)
     {
         var port = FreePort();
         var baseAddress = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/");
@@ -55,6 +55,11 @@ public sealed class ConsoleProcess : IAsyncDisposable
         var logPath = Path.Combine(logDirectory, $"{name}-{DateTime.UtcNow:HHmmss.fff}-{port}.log");
 
         var startInfo = NewStartInfo(dataDirectory);
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            startInfo.Environment[key] = value;
+        }
+
         foreach (var arg in new[] { RepoPaths.WebDll, "--contentRoot", RepoPaths.Root, "--urls", baseAddress.ToString().TrimEnd('/') })
         {
             startInfo.ArgumentList.Add(arg);

@@ -29,7 +29,10 @@ public sealed class LocalAccountsSwitchTests(PostgresFixture postgres) : Console
         var otp = await Console.CreateUserAsync("local-sre", ConsoleRoles.Sre);
         using var client = Console.CreateClient();
 
-        var page = await client.GetStringAsync(new Uri("/account/login", UriKind.Relative));
+        using var pageResponse = await client.GetAsync(new Uri("/account/login", UriKind.Relative));
+        var page = await pageResponse.Content.ReadAsStringAsync();
+        // The form's redirect to the provider must pass the CSP: its origin is allowed for form-action, nothing else is.
+        Assert.Contains("form-action 'self' http://127.0.0.1:9;", pageResponse.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
         Assert.Contains("Sign in with Contoso", page, StringComparison.Ordinal);
         Assert.DoesNotContain("id=\"password\"", page, StringComparison.Ordinal);
 
