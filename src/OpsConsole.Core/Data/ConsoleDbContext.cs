@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using OpsConsole.Core.Identity;
 using OpsConsole.Core.Identity.ApiTokens;
+using OpsConsole.Core.Identity.Displays;
 
 namespace OpsConsole.Core.Data;
 
@@ -14,6 +15,8 @@ public sealed class ConsoleDbContext(DbContextOptions<ConsoleDbContext> options)
     public const string Schema = "console";
 
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+
+    public DbSet<DisplayDevice> DisplayDevices => Set<DisplayDevice>();
 
     /// <summary>The ASP.NET Core Data Protection key ring: cookies stay valid across restarts and instances.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
@@ -37,6 +40,18 @@ public sealed class ConsoleDbContext(DbContextOptions<ConsoleDbContext> options)
             token.HasIndex(t => t.Hash).IsUnique();
             token.HasIndex(t => t.UserId);
             token.HasOne<ConsoleUser>().WithMany().HasForeignKey(t => t.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+        builder.Entity<DisplayDevice>(device =>
+        {
+            device.ToTable("DisplayDevices");
+            device.HasKey(d => d.Id);
+            device.Property(d => d.Name).HasMaxLength(DisplayDeviceService.MaxNameLength);
+            device.Property(d => d.CreatedBy).HasMaxLength(256);
+            device.Property(d => d.RevokedBy).HasMaxLength(256);
+            device.Property(d => d.LastSeenIp).HasMaxLength(64);
+            device.Property(d => d.UserAgent).HasMaxLength(512);
+            device.Property(d => d.Stamp).HasMaxLength(64);
+            device.HasIndex(d => d.PairingCodeHash).IsUnique(); // PostgreSQL allows many NULLs: used codes are cleared
         });
     }
 }

@@ -20,6 +20,7 @@ public static class IdentityHostingExtensions
         builder.Services.AddScoped<AccountService>();
         builder.Services.AddScoped<ApiTokens.ApiTokenService>();
         builder.Services.AddScoped<Users.UserAdministrationService>();
+        builder.Services.AddScoped<Displays.DisplayDeviceService>();
         builder.Services.AddSingleton<SessionRevocations>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SessionRevocations>());
         builder.Services.TryAddSingleton<Audit.IAuditTrail, Audit.LoggingAuditTrail>();
