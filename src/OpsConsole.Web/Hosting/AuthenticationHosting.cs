@@ -10,6 +10,7 @@ public static class AuthenticationHosting
 {
     public const string SignInRateLimitPolicy = "signin";
     public const string ConsoleScheme = "OpsConsole";
+    public const string UserCookieName = "opsconsole.auth";
 
     /// <summary>Cookie sign-in for local accounts; API and hub callers get 401/403 instead of a redirect.</summary>
     public static WebApplicationBuilder AddConsoleAuthentication(this WebApplicationBuilder builder)
@@ -24,18 +25,21 @@ public static class AuthenticationHosting
                 options.DefaultScheme = ConsoleScheme;
                 options.DefaultSignInScheme = IdentityConstants.ExternalScheme;
             })
-            // One default scheme for everything: a request carrying an API token is judged by the token handler,
-            // any other by the sign-in cookie. Pages, the hub and the API then share the same named policies.
-            .AddPolicyScheme(ConsoleScheme, "Cookie or API token", options =>
+            // One default scheme for everything: a request carrying an API token is judged by the token handler, a
+            // wall display's by its device cookie, any other by the sign-in cookie. All share the same named policies.
+            .AddPolicyScheme(ConsoleScheme, "Cookie, display or API token", options =>
                 options.ForwardDefaultSelector = context => ApiTokenAuthenticationHandler.CarriesToken(context.Request)
                     ? ApiTokenAuthenticationHandler.SchemeName
-                    : IdentityConstants.ApplicationScheme)
-            .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null);
+                    : DisplayAuthentication.CarriesDisplayCookieOnly(context.Request)
+                        ? DisplayAuthentication.SchemeName
+                        : IdentityConstants.ApplicationScheme)
+            .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null)
+            .AddDisplayCookie();
         builder.Services.AddAuthentication().AddIdentityCookies();
 
         builder.Services.ConfigureApplicationCookie(cookie =>
         {
-            cookie.Cookie.Name = "opsconsole.auth";
+            cookie.Cookie.Name = UserCookieName;
             cookie.Cookie.HttpOnly = true;
             cookie.Cookie.SameSite = SameSiteMode.Lax;
             cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest; // Secure whenever served over HTTPS
@@ -57,7 +61,7 @@ public static class AuthenticationHosting
         path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase)
         || path.StartsWithSegments("/hubs", StringComparison.OrdinalIgnoreCase);
 
-    private static Task NonBrowserStatus(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> ctx, int status)
+    internal static Task NonBrowserStatus(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> ctx, int status)
     {
         if (IsNonBrowserPath(ctx.Request.Path))
         {

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using OpsConsole.Core.Identity;
 using OpsConsole.Core.Identity.ApiTokens;
+using OpsConsole.Core.Identity.Displays;
 using OpsConsole.IntegrationTests.Infrastructure;
 
 namespace OpsConsole.IntegrationTests.Api;
@@ -35,15 +36,22 @@ public sealed class ApiAccessMatrixTests(PostgresFixture postgres) : ConsoleTest
         ["DELETE /api/v1/tokens/{id}"] = ([ConsoleRoles.Admin], c => new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/tokens/{c.TargetTokenId}")),
         ["POST /api/v1/users/{id}/sign-out"] = ([ConsoleRoles.Admin], c => c.Post($"/api/v1/users/{c.TargetUserId}/sign-out")),
         ["POST /api/v1/users/{id}/reset-password"] = ([ConsoleRoles.Admin], c => c.Post($"/api/v1/users/{c.TargetUserId}/reset-password")),
+        ["GET /api/v1/displays"] = ([ConsoleRoles.Admin], c => c.Get("/api/v1/displays")),
+        ["POST /api/v1/displays"] = ([ConsoleRoles.Admin], c => c.Json(HttpMethod.Post, "/api/v1/displays", new { name = c.UniqueName() })),
+        // A new code is allowed while the display is pending and after it was revoked, so the order of the two does not matter.
+        ["POST /api/v1/displays/{id}/pairing-code"] = ([ConsoleRoles.Admin], c => c.Post($"/api/v1/displays/{c.TargetDisplayId}/pairing-code")),
+        ["DELETE /api/v1/displays/{id}"] = ([ConsoleRoles.Admin], c => new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/displays/{c.TargetDisplayId}")),
     };
 
-    public sealed class MatrixContext(string targetUserId, Guid targetTokenId)
+    public sealed class MatrixContext(string targetUserId, Guid targetTokenId, Guid targetDisplayId)
     {
         private int _names;
 
         public string TargetUserId { get; } = targetUserId;
 
         public Guid TargetTokenId { get; } = targetTokenId;
+
+        public Guid TargetDisplayId { get; } = targetDisplayId;
 
         public string UniqueName() => $"matrix-new-{Interlocked.Increment(ref _names)}";
 
@@ -85,7 +93,14 @@ public sealed class ApiAccessMatrixTests(PostgresFixture postgres) : ConsoleTest
             targetTokenId = (await scope.ServiceProvider.GetRequiredService<ApiTokenService>().CreateAsync(target!, "target", TimeSpan.FromHours(1), null)).Token.Id;
         }
 
-        var context = new MatrixContext(targetId, targetTokenId);
+        Guid targetDisplayId;
+        await using (var scope = Console.Services.CreateAsyncScope())
+        {
+            targetDisplayId = (await scope.ServiceProvider.GetRequiredService<DisplayDeviceService>()
+                .CreateAsync(TestPrincipals.Of("admin", ConsoleRoles.Admin), "matrix-display")).Device.Id;
+        }
+
+        var context = new MatrixContext(targetId, targetTokenId, targetDisplayId);
 
         using var client = Console.CreateClient();
         var surprises = new List<string>();

@@ -53,3 +53,15 @@ public sealed class DisplayDevice
         : PairingCodeExpiresAt is { } expires && expires > now ? DisplayStatus.Pending
         : DisplayStatus.CodeExpired;
 }
+
+public static class DisplayStatusNames
+{
+    /// <summary>The status as the API spells it (and the UI shows it, with spaces).</summary>
+    public static string Of(DisplayStatus status) => status switch
+    {
+        DisplayStatus.Pending => "pending",
+        DisplayStatus.CodeExpired => "code-expired",
+        DisplayStatus.Paired => "paired",
+        _ => "revoked",
+    };
+}

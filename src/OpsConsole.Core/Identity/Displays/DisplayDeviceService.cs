@@ -45,13 +45,13 @@ public sealed class DisplayDeviceService(
     // Last-seen is informational; a display polls all day, so write it at most once a minute (or when its address moves).
     public static readonly TimeSpan SeenResolution = TimeSpan.FromMinutes(1);
 
-    /// <summary>The trimmed name, or an <see cref="ArgumentException"/> naming the "name" parameter.</summary>
+    /// <summary>The trimmed name, or an <see cref="ArgumentException"/> saying what a name must be.</summary>
     public static string ValidateName(string? name)
     {
         var trimmed = name?.Trim() ?? "";
         return trimmed.Length is > 0 and <= MaxNameLength
             ? trimmed
-            : throw new ArgumentException($"A display needs a name of 1 to {MaxNameLength} characters.", nameof(name));
+            : throw new ArgumentException($"A display needs a name of 1 to {MaxNameLength} characters.");
     }
 
     public async Task<IssuedPairingCode> CreateAsync(ClaimsPrincipal caller, string? name, CancellationToken cancellationToken = default)
