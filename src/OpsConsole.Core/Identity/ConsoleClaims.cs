@@ -13,4 +13,7 @@ public static class ConsoleClaims
 
     /// <summary>On the anonymous principal of a circuit whose display was revoked: show the revoked screen, not sign-in.</summary>
     public const string RevokedDisplay = "opsconsole:display_revoked";
+
+    /// <summary>The person's sign-in session (a UserSession row); ending that row ends this cookie.</summary>
+    public const string SessionId = "opsconsole:session_id";
 }

@@ -5,7 +5,7 @@ using OpsConsole.Core.Live;
 namespace OpsConsole.Core.Identity;
 
 /// <summary>
-/// One subscription per revocation topic for the whole process, fanned out by user or display id to the open circuits
+/// One subscription per revocation topic for the whole process, fanned out by user, session or display id to the open circuits
 /// that registered. Registering is a dictionary insert, so a page load costs no bus subscription.
 /// </summary>
 public sealed class SessionRevocations : IHostedService, IDisposable
@@ -22,12 +22,16 @@ public sealed class SessionRevocations : IHostedService, IDisposable
     /// <summary>Calls <paramref name="onRevoked"/> when the wall display is revoked; dispose to stop.</summary>
     public IDisposable RegisterDisplay(Guid deviceId, Action onRevoked) => RegisterKey(DisplayKey(deviceId), onRevoked);
 
+    /// <summary>Calls <paramref name="onEnded"/> when that one sign-in session ends; dispose to stop.</summary>
+    public IDisposable RegisterSession(Guid sessionId, Action onEnded) => RegisterKey(SessionKey(sessionId), onEnded);
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
         lock (_subscriptions)
         {
             _subscriptions.Add(_live.Subscribe(IdentityTopics.SessionsRevoked, e => Notify(UserKey(e.Payload.UserId))));
             _subscriptions.Add(_live.Subscribe(IdentityTopics.DisplayRevoked, e => Notify(DisplayKey(e.Payload.DeviceId))));
+            _subscriptions.Add(_live.Subscribe(IdentityTopics.SessionEnded, e => Notify(SessionKey(e.Payload.SessionId))));
         }
 
         return Task.CompletedTask;
@@ -56,6 +60,8 @@ public sealed class SessionRevocations : IHostedService, IDisposable
     private static string UserKey(string userId) => "user:" + userId;
 
     private static string DisplayKey(Guid deviceId) => "display:" + deviceId.ToString("N");
+
+    private static string SessionKey(Guid sessionId) => "session:" + sessionId.ToString("N");
 
     private IDisposable RegisterKey(string key, Action onRevoked)
     {

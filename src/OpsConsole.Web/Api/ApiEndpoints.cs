@@ -38,6 +38,7 @@ public static class ApiEndpoints
         api.MapUserApi();
         api.MapTokenApi();
         api.MapDisplayApi();
+        api.MapSessionApi();
 
         return endpoints;
     }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Identity;
+using OpsConsole.Core.Identity.Sessions;
 using OpsConsole.Web.Api;
 using OpsConsole.Web.Components.Account;
 
@@ -46,14 +47,19 @@ public static class AuthenticationHosting
             cookie.LoginPath = "/account/login";
             cookie.LogoutPath = "/account/logout";
             cookie.AccessDeniedPath = "/account/access-denied";
-            cookie.ExpireTimeSpan = TimeSpan.FromHours(8);
+            cookie.ExpireTimeSpan = UserSessionService.IdleTimeout;
             cookie.SlidingExpiration = true;
             cookie.Events.OnRedirectToLogin = ctx => NonBrowserStatus(ctx, StatusCodes.Status401Unauthorized);
             cookie.Events.OnRedirectToAccessDenied = ctx => NonBrowserStatus(ctx, StatusCodes.Status403Forbidden);
+            UserSessionCookie.Attach(cookie); // an ended session's cookie is refused at once
         });
         // Every request re-checks the security stamp (one indexed lookup), so a disabled, reset or signed-out user's
         // cookie stops working at once, matching what their open pages do on the identity.sessions.revoked event.
-        builder.Services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.Zero);
+        builder.Services.Configure<SecurityStampValidatorOptions>(o =>
+        {
+            o.ValidationInterval = TimeSpan.Zero;
+            o.OnRefreshingPrincipal = UserSessionCookie.KeepSessionClaim;
+        });
         return builder;
     }
 

@@ -54,4 +54,25 @@ public sealed class SessionRevocationsTests
         Assert.Equal(0, Volatile.Read(ref officeCalls));
         Assert.Equal(1, bus.Statistics.Topics[IdentityTopics.DisplayRevoked.Name].Subscribers);
     }
+
+    [Fact]
+    public async Task An_ended_session_reaches_only_that_sessions_registrations()
+    {
+        var bus = new LiveEventBus();
+        using var revocations = new SessionRevocations(bus);
+        await revocations.StartAsync(CancellationToken.None);
+        var ended = Guid.NewGuid();
+        var endedCalls = 0;
+        var otherCalls = 0;
+        using var a = revocations.RegisterSession(ended, () => Interlocked.Increment(ref endedCalls));
+        using var b = revocations.RegisterSession(Guid.NewGuid(), () => Interlocked.Increment(ref otherCalls));
+        using var c = revocations.Register("alice", () => Interlocked.Increment(ref otherCalls)); // the same user's other sessions stay
+
+        bus.Publish(IdentityTopics.SessionEnded, new SessionEnded(ended, "alice", "test"));
+        await TestWait.UntilAsync(() => Volatile.Read(ref endedCalls) == 1, "the ended session's circuit is told");
+        bus.Publish(IdentityTopics.SessionEnded, new SessionEnded(Guid.NewGuid(), "bob", "test"));
+        await TestWait.UntilAsync(() => bus.Statistics.Topics[IdentityTopics.SessionEnded.Name].Delivered == 2, "the second event is handled");
+
+        Assert.Equal(0, Volatile.Read(ref otherCalls));
+    }
 }

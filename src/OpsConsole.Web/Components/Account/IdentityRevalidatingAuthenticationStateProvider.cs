@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 using OpsConsole.Core.Identity;
 using OpsConsole.Core.Identity.Displays;
+using OpsConsole.Core.Identity.Sessions;
 using OpsConsole.Web.Hosting;
 
 namespace OpsConsole.Web.Components.Account;
@@ -49,12 +50,14 @@ internal sealed class IdentityRevalidatingAuthenticationStateProvider : Revalida
     }
 
     // Revoked sessions end now, not at the next revalidation: the circuit's user becomes anonymous and the page's
-    // authorization sends them to sign-in. SessionRevocations listens to the distributed topics once per process.
+    // authorization sends them to sign-in. SessionRevocations listens to the distributed topics once per process:
+    // a person is registered by user id (all their sessions) and by session id (this sign-in only).
     private void Track(ClaimsPrincipal user)
     {
         var isDisplay = DisplayAuthentication.TryReadDevice(user, out var deviceId, out _);
         var userId = isDisplay ? null : user.FindFirstValue(ClaimTypes.NameIdentifier);
-        var key = isDisplay ? "display:" + deviceId : userId is null ? null : "user:" + userId;
+        var sessionId = isDisplay ? null : UserSessionService.SessionIdOf(user);
+        var key = isDisplay ? "display:" + deviceId : userId is null ? null : $"user:{userId}:{sessionId}";
         lock (gate)
         {
             if (string.Equals(key, registeredKey, StringComparison.Ordinal))
@@ -64,9 +67,20 @@ internal sealed class IdentityRevalidatingAuthenticationStateProvider : Revalida
 
             registration?.Dispose();
             registeredKey = key;
-            registration = isDisplay
-                ? revocations.RegisterDisplay(deviceId, () => SetAuthenticationState(Task.FromResult(RevokedDisplay(deviceId))))
-                : userId is null ? null : revocations.Register(userId, () => SetAuthenticationState(Task.FromResult(SignedOut)));
+            if (isDisplay)
+            {
+                registration = revocations.RegisterDisplay(deviceId, () => SetAuthenticationState(Task.FromResult(RevokedDisplay(deviceId))));
+            }
+            else if (userId is not null)
+            {
+                var signOut = () => SetAuthenticationState(Task.FromResult(SignedOut));
+                var byUser = revocations.Register(userId, signOut);
+                registration = sessionId is { } id ? new Both(byUser, revocations.RegisterSession(id, signOut)) : byUser;
+            }
+            else
+            {
+                registration = null;
+            }
         }
     }
 
@@ -120,6 +134,22 @@ internal sealed class IdentityRevalidatingAuthenticationStateProvider : Revalida
         }
 
         var principalStamp = authenticationState.User.FindFirstValue(options.Value.ClaimsIdentity.SecurityStampClaimType);
-        return principalStamp == await users.GetSecurityStampAsync(user);
+        if (principalStamp != await users.GetSecurityStampAsync(user))
+        {
+            return false;
+        }
+
+        // An ended session (event missed, e.g. across instances) ends here at the latest; a live one counts as seen.
+        return UserSessionService.SessionIdOf(authenticationState.User) is not { } sessionId
+            || await scope.ServiceProvider.GetRequiredService<UserSessionService>().TouchAsync(sessionId, user.Id, null, null, cancellationToken);
+    }
+
+    private sealed class Both(IDisposable first, IDisposable second) : IDisposable
+    {
+        public void Dispose()
+        {
+            first.Dispose();
+            second.Dispose();
+        }
     }
 }
