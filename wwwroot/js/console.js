@@ -108,6 +108,16 @@
     }
   }
 
+  // Returns whether it worked: the clipboard API exists only in secure contexts (HTTPS, localhost).
+  async function copyText(text) {
+    try {
+      await navigator.clipboard.writeText(text);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   function init() {
     const modal = document.getElementById("components-reconnect-modal");
     if (modal) {
@@ -120,9 +130,12 @@
     // While connected, "last update" keeps pace with the clock.
     setInterval(() => { if (state === "connected") lastUpdate = new Date(); }, 1000);
     render();
+    // The display pairing page, opened from a pairing link, submits itself: a TV needs no keyboard.
+    const pairing = document.querySelector("form[data-auto-submit]");
+    if (pairing) pairing.requestSubmit();
   }
 
-  window.opsConsole = { setTheme };
+  window.opsConsole = { setTheme, copyText };
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", init);
   } else {

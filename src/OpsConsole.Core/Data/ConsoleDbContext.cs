@@ -4,6 +4,8 @@ using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using OpsConsole.Core.Identity;
 using OpsConsole.Core.Identity.ApiTokens;
+using OpsConsole.Core.Identity.Displays;
+using OpsConsole.Core.Identity.Sessions;
 
 namespace OpsConsole.Core.Data;
 
@@ -14,6 +16,10 @@ public sealed class ConsoleDbContext(DbContextOptions<ConsoleDbContext> options)
     public const string Schema = "console";
 
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+
+    public DbSet<DisplayDevice> DisplayDevices => Set<DisplayDevice>();
+
+    public DbSet<UserSession> UserSessions => Set<UserSession>();
 
     /// <summary>The ASP.NET Core Data Protection key ring: cookies stay valid across restarts and instances.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
@@ -37,6 +43,30 @@ public sealed class ConsoleDbContext(DbContextOptions<ConsoleDbContext> options)
             token.HasIndex(t => t.Hash).IsUnique();
             token.HasIndex(t => t.UserId);
             token.HasOne<ConsoleUser>().WithMany().HasForeignKey(t => t.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+        builder.Entity<DisplayDevice>(device =>
+        {
+            device.ToTable("DisplayDevices");
+            device.HasKey(d => d.Id);
+            device.Property(d => d.Name).HasMaxLength(DisplayDeviceService.MaxNameLength);
+            device.Property(d => d.CreatedBy).HasMaxLength(256);
+            device.Property(d => d.RevokedBy).HasMaxLength(256);
+            device.Property(d => d.LastSeenIp).HasMaxLength(64);
+            device.Property(d => d.UserAgent).HasMaxLength(512);
+            device.Property(d => d.Stamp).HasMaxLength(64);
+            device.HasIndex(d => d.PairingCodeHash).IsUnique(); // PostgreSQL allows many NULLs: used codes are cleared
+        });
+        builder.Entity<UserSession>(session =>
+        {
+            session.ToTable("UserSessions");
+            session.HasKey(s => s.Id);
+            session.Property(s => s.IpAddress).HasMaxLength(64);
+            session.Property(s => s.UserAgent).HasMaxLength(512);
+            session.Property(s => s.SecurityStamp).HasMaxLength(256);
+            session.Property(s => s.EndedReason).HasMaxLength(200);
+            session.Property(s => s.EndedBy).HasMaxLength(256);
+            session.HasIndex(s => new { s.UserId, s.EndedAt });
+            session.HasOne<ConsoleUser>().WithMany().HasForeignKey(s => s.UserId).OnDelete(DeleteBehavior.Cascade);
         });
     }
 }

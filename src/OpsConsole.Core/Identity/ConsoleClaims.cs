@@ -4,4 +4,16 @@ public static class ConsoleClaims
 {
     /// <summary>Present while the account still holds a one-time password; the host then allows only the change-password page.</summary>
     public const string MustChangePassword = "opsconsole:must_change_password";
+
+    /// <summary>The wall display a device cookie belongs to (displays have no user id).</summary>
+    public const string DisplayId = "opsconsole:display_id";
+
+    /// <summary>The display's stamp when it paired; a revocation or re-pairing changes the stored one.</summary>
+    public const string DisplayStamp = "opsconsole:display_stamp";
+
+    /// <summary>On the anonymous principal of a circuit whose display was revoked: show the revoked screen, not sign-in.</summary>
+    public const string RevokedDisplay = "opsconsole:display_revoked";
+
+    /// <summary>The person's sign-in session (a UserSession row); ending that row ends this cookie.</summary>
+    public const string SessionId = "opsconsole:session_id";
 }

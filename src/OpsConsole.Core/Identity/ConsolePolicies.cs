@@ -17,12 +17,16 @@ public static class ConsolePolicies
     /// <summary>Administration of the console itself (users, devices, settings).</summary>
     public const string Administer = "console.administer";
 
+    /// <summary>The wall view: paired displays and every person (the Display role and above).</summary>
+    public const string WallRead = "console.wall.read";
+
     /// <summary>Roles allowed by each policy; the single source of truth for nav and tests.</summary>
     public static IReadOnlyDictionary<string, string[]> Roles { get; } = new Dictionary<string, string[]>
     {
         [SignedIn] = [.. ConsoleRoles.All],
         [SystemRead] = [ConsoleRoles.Admin, ConsoleRoles.Sre, ConsoleRoles.OnCall],
         [Administer] = [ConsoleRoles.Admin],
+        [WallRead] = [ConsoleRoles.Display, ConsoleRoles.Viewer, ConsoleRoles.Sre, ConsoleRoles.OnCall, ConsoleRoles.Admin, ConsoleRoles.Compliance, ConsoleRoles.Auditor],
     };
 
     public static void AddConsolePolicies(this AuthorizationOptions options)

@@ -21,6 +21,9 @@ public static class IdentityHostingExtensions
         builder.Services.AddSingleton<SignInThrottle>();
         builder.Services.AddScoped<ApiTokens.ApiTokenService>();
         builder.Services.AddScoped<Users.UserAdministrationService>();
+        builder.Services.AddScoped<Displays.DisplayDeviceService>();
+        builder.Services.AddScoped<Sessions.UserSessionService>();
+        builder.Services.TryAddSingleton<SystemStatus.CircuitTracker>(); // session lists count open circuits
         builder.Services.AddSingleton<SessionRevocations>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SessionRevocations>());
         builder.Services.TryAddSingleton<Audit.IAuditTrail, Audit.LoggingAuditTrail>();
@@ -49,7 +52,7 @@ public static class IdentityHostingExtensions
             })
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<ConsoleDbContext>()
-            .AddSignInManager()
+            .AddSignInManager<Sessions.ConsoleSignInManager>()
             .AddDefaultTokenProviders()
             .AddPasswordValidator<NewPasswordDiffersValidator>()
             .AddClaimsPrincipalFactory<ConsoleUserClaimsPrincipalFactory>();

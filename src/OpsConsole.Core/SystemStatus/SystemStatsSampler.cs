@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpsConsole.Core.Data;
@@ -118,7 +119,7 @@ public static class SystemStatusHostingExtensions
     public static IHostApplicationBuilder AddSystemStatus(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddSingleton<CircuitTracker>();
+        builder.Services.TryAddSingleton<CircuitTracker>();
         builder.Services.AddSingleton<NpgsqlPoolMonitor>();
         builder.Services.AddSingleton<SystemStatsSampler>();
         builder.Services.AddSingleton<ISystemStatsSource>(sp => sp.GetRequiredService<SystemStatsSampler>());

@@ -20,7 +20,8 @@ public static class ApiEndpoints
         api.MapGet("/me", (ClaimsPrincipal user) => TypedResults.Ok(new MeResponse(
                 user.Identity?.Name ?? "",
                 [.. user.FindAll(ClaimTypes.Role).Select(c => c.Value).Order(StringComparer.Ordinal)],
-                user.FindFirstValue(ApiTokenAuthenticationHandler.AuthenticationMethodClaim) ?? "cookie",
+                user.FindFirstValue(ApiTokenAuthenticationHandler.AuthenticationMethodClaim)
+                    ?? (user.HasClaim(c => c.Type == ConsoleClaims.DisplayId) ? "display" : "cookie"),
                 user.FindFirstValue(ApiTokenAuthenticationHandler.TokenNameClaim))))
             .RequireAuthorization(ConsolePolicies.SignedIn)
             .WithName("GetMe")
@@ -36,6 +37,8 @@ public static class ApiEndpoints
 
         api.MapUserApi();
         api.MapTokenApi();
+        api.MapDisplayApi();
+        api.MapSessionApi();
 
         return endpoints;
     }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Identity;
+using OpsConsole.Core.Identity.Sessions;
 using OpsConsole.Web.Api;
 using OpsConsole.Web.Components.Account;
 
@@ -10,6 +11,7 @@ public static class AuthenticationHosting
 {
     public const string SignInRateLimitPolicy = "signin";
     public const string ConsoleScheme = "OpsConsole";
+    public const string UserCookieName = "opsconsole.auth";
 
     /// <summary>Cookie sign-in for local accounts; API and hub callers get 401/403 instead of a redirect.</summary>
     public static WebApplicationBuilder AddConsoleAuthentication(this WebApplicationBuilder builder)
@@ -25,43 +27,50 @@ public static class AuthenticationHosting
                 options.DefaultScheme = ConsoleScheme;
                 options.DefaultSignInScheme = IdentityConstants.ExternalScheme;
             })
-            // One default scheme for everything: a request carrying an API token is judged by the token handler,
-            // any other by the sign-in cookie. Pages, the hub and the API then share the same named policies.
-            .AddPolicyScheme(ConsoleScheme, "Cookie or bearer token", options =>
+            // One default scheme for everything: a request carrying a bearer token is judged by the API token or the
+            // provider's token handler, a wall display's by its device cookie, any other by the sign-in cookie.
+            .AddPolicyScheme(ConsoleScheme, "Cookie, display or bearer token", options =>
                 options.ForwardDefaultSelector = context => SelectScheme(context.Request, oidcConfigured))
-            .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null);
+            .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null)
+            .AddDisplayCookie();
         builder.Services.AddAuthentication().AddIdentityCookies();
 
         builder.Services.ConfigureApplicationCookie(cookie =>
         {
-            cookie.Cookie.Name = "opsconsole.auth";
+            cookie.Cookie.Name = UserCookieName;
             cookie.Cookie.HttpOnly = true;
             cookie.Cookie.SameSite = SameSiteMode.Lax;
             cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest; // Secure whenever served over HTTPS
             cookie.LoginPath = "/account/login";
             cookie.LogoutPath = "/account/logout";
             cookie.AccessDeniedPath = "/account/access-denied";
-            cookie.ExpireTimeSpan = TimeSpan.FromHours(8);
+            cookie.ExpireTimeSpan = UserSessionService.IdleTimeout;
             cookie.SlidingExpiration = true;
             cookie.Events.OnRedirectToLogin = ctx => NonBrowserStatus(ctx, StatusCodes.Status401Unauthorized);
             cookie.Events.OnRedirectToAccessDenied = ctx => NonBrowserStatus(ctx, StatusCodes.Status403Forbidden);
+            UserSessionCookie.Attach(cookie); // an ended session's cookie is refused at once
         });
         // Every request re-checks the security stamp (one indexed lookup), so a disabled, reset or signed-out user's
         // cookie stops working at once, matching what their open pages do on the identity.sessions.revoked event.
-        builder.Services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.Zero);
+        builder.Services.Configure<SecurityStampValidatorOptions>(o =>
+        {
+            o.ValidationInterval = TimeSpan.Zero;
+            o.OnRefreshingPrincipal = UserSessionCookie.KeepSessionClaim;
+        });
         return builder;
     }
 
     /// <summary>
     /// Console API tokens are recognisable by their prefix; any other bearer token is the identity provider's
-    /// access token when one is configured. Requests without a token use the sign-in cookie.
+    /// access token when one is configured. Requests without a token use the display cookie when that is all they
+    /// carry, else the sign-in cookie.
     /// </summary>
     internal static string SelectScheme(HttpRequest request, bool oidcConfigured)
     {
         var token = ApiTokenAuthenticationHandler.PresentedToken(request);
         if (token is null)
         {
-            return IdentityConstants.ApplicationScheme;
+            return DisplayAuthentication.CarriesDisplayCookieOnly(request) ? DisplayAuthentication.SchemeName : IdentityConstants.ApplicationScheme;
         }
 
         return oidcConfigured && !token.StartsWith(Core.Identity.ApiTokens.ApiTokenService.Prefix, StringComparison.Ordinal)
@@ -73,7 +82,7 @@ public static class AuthenticationHosting
         path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase)
         || path.StartsWithSegments("/hubs", StringComparison.OrdinalIgnoreCase);
 
-    private static Task NonBrowserStatus(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> ctx, int status)
+    internal static Task NonBrowserStatus(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> ctx, int status)
     {
         if (IsNonBrowserPath(ctx.Request.Path))
         {

@@ -1,7 +1,9 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Components.Server.Circuits;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using OpsConsole.Core.Identity.Sessions;
 using OpsConsole.Core.SystemStatus;
 using Prometheus;
 
@@ -94,18 +96,38 @@ public static class ObservabilityHosting
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
 }
 
-/// <summary>Counts connected circuits and puts the circuit id in the log scope of everything a circuit does.</summary>
-public sealed class TrackingCircuitHandler(CircuitTracker tracker, ILogger<TrackingCircuitHandler> logger) : CircuitHandler
+/// <summary>
+/// Counts connected circuits (in total and per sign-in session) and puts the circuit id in the log scope of everything
+/// a circuit does.
+/// </summary>
+public sealed class TrackingCircuitHandler(
+    CircuitTracker tracker, AuthenticationStateProvider authentication, ILogger<TrackingCircuitHandler> logger) : CircuitHandler
 {
-    public override Task OnConnectionUpAsync(Circuit circuit, CancellationToken cancellationToken)
+    private string? sessionId;
+    private bool sessionRead;
+
+    public override async Task OnConnectionUpAsync(Circuit circuit, CancellationToken cancellationToken)
     {
-        tracker.Connected();
-        return Task.CompletedTask;
+        // Read once: a later sign-out changes the circuit's user, but its count must come off the same session.
+        if (!sessionRead)
+        {
+            sessionRead = true;
+            try
+            {
+                sessionId = UserSessionService.SessionIdOf((await authentication.GetAuthenticationStateAsync()).User)?.ToString();
+            }
+            catch (InvalidOperationException)
+            {
+                sessionId = null; // no user set on this circuit (yet): counted in the total only
+            }
+        }
+
+        tracker.Connected(sessionId);
     }
 
     public override Task OnConnectionDownAsync(Circuit circuit, CancellationToken cancellationToken)
     {
-        tracker.Disconnected();
+        tracker.Disconnected(sessionId);
         return Task.CompletedTask;
     }
 

@@ -5,6 +5,8 @@ namespace OpsConsole.Web.Hosting;
 
 public static class SecurityHosting
 {
+    public const string DisplayPairingRateLimitPolicy = "display-pair";
+
     /// <summary>Rate limiting of sign-in attempts per client address (lockout covers per-account guessing).</summary>
     public static WebApplicationBuilder AddConsoleSecurity(this WebApplicationBuilder builder)
     {
@@ -15,22 +17,28 @@ public static class SecurityHosting
         {
             options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             options.AddPolicy(AuthenticationHosting.SignInRateLimitPolicy, context =>
-            {
-                // Only attempts (POST) count; showing the form is free.
-                if (!HttpMethods.IsPost(context.Request.Method))
-                {
-                    return RateLimitPartition.GetNoLimiter("form");
-                }
-
-                var address = context.Connection.RemoteIpAddress ?? IPAddress.None;
-                return RateLimitPartition.GetFixedWindowLimiter(address.ToString(), _ => new FixedWindowRateLimiterOptions
-                {
-                    PermitLimit = builder.Configuration.GetValue("Security:SignInAttemptsPerMinute", 20),
-                    Window = TimeSpan.FromMinutes(1),
-                    QueueLimit = 0,
-                });
-            });
+                AttemptsPerAddress(context, builder.Configuration.GetValue("Security:SignInAttemptsPerMinute", 20)));
+            // Pairing codes are short enough to type on a TV remote; guessing them is what this limit stops.
+            options.AddPolicy(DisplayPairingRateLimitPolicy, context =>
+                AttemptsPerAddress(context, builder.Configuration.GetValue("Security:DisplayPairingAttemptsPerMinute", 10)));
         });
         return builder;
+    }
+
+    // Only attempts (POST) count; showing the form is free.
+    private static RateLimitPartition<string> AttemptsPerAddress(HttpContext context, int permitsPerMinute)
+    {
+        if (!HttpMethods.IsPost(context.Request.Method))
+        {
+            return RateLimitPartition.GetNoLimiter("form");
+        }
+
+        var address = context.Connection.RemoteIpAddress ?? IPAddress.None;
+        return RateLimitPartition.GetFixedWindowLimiter(address.ToString(), _ => new FixedWindowRateLimiterOptions
+        {
+            PermitLimit = permitsPerMinute,
+            Window = TimeSpan.FromMinutes(1),
+            QueueLimit = 0,
+        });
     }
 }

@@ -27,6 +27,52 @@ public sealed class SessionRevocationsTests
         await TestWait.UntilAsync(() => Volatile.Read(ref bob) == 1, "bob's circuit is told");
         Assert.Equal(1, Volatile.Read(ref alice));
         Assert.Equal(0, Volatile.Read(ref gone));
-        Assert.Equal(1, bus.Statistics.Subscribers); // one bus subscription for the whole process
+        // One bus subscription per topic for the whole process, however many circuits registered.
+        Assert.Equal(1, bus.Statistics.Topics[IdentityTopics.SessionsRevoked.Name].Subscribers);
+    }
+
+    [Fact]
+    public async Task A_revoked_display_reaches_only_its_own_registrations()
+    {
+        var bus = new LiveEventBus();
+        using var revocations = new SessionRevocations(bus);
+        await revocations.StartAsync(CancellationToken.None);
+        var lobby = Guid.NewGuid();
+        var office = Guid.NewGuid();
+        var lobbyCalls = 0;
+        var officeCalls = 0;
+        using var a = revocations.RegisterDisplay(lobby, () => Interlocked.Increment(ref lobbyCalls));
+        using var b = revocations.RegisterDisplay(office, () => Interlocked.Increment(ref officeCalls));
+        // A user whose id happens to spell the display's id must not be confused with it.
+        using var c = revocations.Register(office.ToString("N"), () => Interlocked.Increment(ref officeCalls));
+
+        bus.Publish(IdentityTopics.DisplayRevoked, new DisplayRevoked(lobby, "Lobby"));
+        await TestWait.UntilAsync(() => Volatile.Read(ref lobbyCalls) == 1, "the lobby display's circuit is told");
+        bus.Publish(IdentityTopics.DisplayRevoked, new DisplayRevoked(Guid.NewGuid(), "other"));
+        await TestWait.UntilAsync(() => bus.Statistics.Topics[IdentityTopics.DisplayRevoked.Name].Delivered == 2, "the second event is handled");
+
+        Assert.Equal(0, Volatile.Read(ref officeCalls));
+        Assert.Equal(1, bus.Statistics.Topics[IdentityTopics.DisplayRevoked.Name].Subscribers);
+    }
+
+    [Fact]
+    public async Task An_ended_session_reaches_only_that_sessions_registrations()
+    {
+        var bus = new LiveEventBus();
+        using var revocations = new SessionRevocations(bus);
+        await revocations.StartAsync(CancellationToken.None);
+        var ended = Guid.NewGuid();
+        var endedCalls = 0;
+        var otherCalls = 0;
+        using var a = revocations.RegisterSession(ended, () => Interlocked.Increment(ref endedCalls));
+        using var b = revocations.RegisterSession(Guid.NewGuid(), () => Interlocked.Increment(ref otherCalls));
+        using var c = revocations.Register("alice", () => Interlocked.Increment(ref otherCalls)); // the same user's other sessions stay
+
+        bus.Publish(IdentityTopics.SessionEnded, new SessionEnded(ended, "alice", "test"));
+        await TestWait.UntilAsync(() => Volatile.Read(ref endedCalls) == 1, "the ended session's circuit is told");
+        bus.Publish(IdentityTopics.SessionEnded, new SessionEnded(Guid.NewGuid(), "bob", "test"));
+        await TestWait.UntilAsync(() => bus.Statistics.Topics[IdentityTopics.SessionEnded.Name].Delivered == 2, "the second event is handled");
+
+        Assert.Equal(0, Volatile.Read(ref otherCalls));
     }
 }

@@ -5,6 +5,8 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using OpsConsole.Core.Identity;
 using OpsConsole.Core.Identity.ApiTokens;
+using OpsConsole.Core.Identity.Displays;
+using OpsConsole.Core.Identity.Sessions;
 using OpsConsole.IntegrationTests.Infrastructure;
 
 namespace OpsConsole.IntegrationTests.Api;
@@ -35,15 +37,30 @@ public sealed class ApiAccessMatrixTests(PostgresFixture postgres) : ConsoleTest
         ["DELETE /api/v1/tokens/{id}"] = ([ConsoleRoles.Admin], c => new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/tokens/{c.TargetTokenId}")),
         ["POST /api/v1/users/{id}/sign-out"] = ([ConsoleRoles.Admin], c => c.Post($"/api/v1/users/{c.TargetUserId}/sign-out")),
         ["POST /api/v1/users/{id}/reset-password"] = ([ConsoleRoles.Admin], c => c.Post($"/api/v1/users/{c.TargetUserId}/reset-password")),
+        ["GET /api/v1/displays"] = ([ConsoleRoles.Admin], c => c.Get("/api/v1/displays")),
+        ["POST /api/v1/displays"] = ([ConsoleRoles.Admin], c => c.Json(HttpMethod.Post, "/api/v1/displays", new { name = c.UniqueName() })),
+        // A new code is allowed while the display is pending and after it was revoked, so the order of the two does not matter.
+        ["POST /api/v1/displays/{id}/pairing-code"] = ([ConsoleRoles.Admin], c => c.Post($"/api/v1/displays/{c.TargetDisplayId}/pairing-code")),
+        ["DELETE /api/v1/displays/{id}"] = ([ConsoleRoles.Admin], c => new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/displays/{c.TargetDisplayId}")),
+        ["GET /api/v1/me/sessions"] = ([.. ConsoleRoles.All], c => c.Get("/api/v1/me/sessions")),
+        // Every caller ends a session of their own (a fresh one is made before each call; see CallerSessionId).
+        ["DELETE /api/v1/me/sessions/{id}"] = ([.. ConsoleRoles.All], c => new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/me/sessions/{c.CallerSessionId}")),
+        ["POST /api/v1/me/sessions/sign-out-others"] = ([.. ConsoleRoles.All], c => c.Post("/api/v1/me/sessions/sign-out-others")),
+        ["GET /api/v1/users/{id}/sessions"] = ([ConsoleRoles.Admin], c => c.Get($"/api/v1/users/{c.TargetUserId}/sessions")),
     };
 
-    public sealed class MatrixContext(string targetUserId, Guid targetTokenId)
+    public sealed class MatrixContext(string targetUserId, Guid targetTokenId, Guid targetDisplayId)
     {
         private int _names;
 
         public string TargetUserId { get; } = targetUserId;
 
         public Guid TargetTokenId { get; } = targetTokenId;
+
+        public Guid TargetDisplayId { get; } = targetDisplayId;
+
+        /// <summary>A live session of the user making the next call (a random id for anonymous calls).</summary>
+        public Guid CallerSessionId { get; set; }
 
         public string UniqueName() => $"matrix-new-{Interlocked.Increment(ref _names)}";
 
@@ -85,13 +102,21 @@ public sealed class ApiAccessMatrixTests(PostgresFixture postgres) : ConsoleTest
             targetTokenId = (await scope.ServiceProvider.GetRequiredService<ApiTokenService>().CreateAsync(target!, "target", TimeSpan.FromHours(1), null)).Token.Id;
         }
 
-        var context = new MatrixContext(targetId, targetTokenId);
+        Guid targetDisplayId;
+        await using (var scope = Console.Services.CreateAsyncScope())
+        {
+            targetDisplayId = (await scope.ServiceProvider.GetRequiredService<DisplayDeviceService>()
+                .CreateAsync(TestPrincipals.Of("admin", ConsoleRoles.Admin), "matrix-display")).Device.Id;
+        }
+
+        var context = new MatrixContext(targetId, targetTokenId, targetDisplayId);
 
         using var client = Console.CreateClient();
         var surprises = new List<string>();
         foreach (var operation in operations)
         {
             var (roles, build) = Matrix[operation];
+            context.CallerSessionId = Guid.NewGuid();
             using (var anonymous = await client.SendAsync(build(context)))
             {
                 Expect(anonymous, expectSuccess: false, HttpStatusCode.Unauthorized, $"{operation} anonymous", surprises);
@@ -99,6 +124,7 @@ public sealed class ApiAccessMatrixTests(PostgresFixture postgres) : ConsoleTest
 
             foreach (var role in ConsoleRoles.All)
             {
+                context.CallerSessionId = await NewSessionAsync($"matrix-{role.ToLowerInvariant()}");
                 using var request = build(context);
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", tokens[role]);
                 using var response = await client.SendAsync(request);
@@ -108,6 +134,13 @@ public sealed class ApiAccessMatrixTests(PostgresFixture postgres) : ConsoleTest
         }
 
         Assert.True(surprises.Count == 0, string.Join(Environment.NewLine, surprises));
+    }
+
+    private async Task<Guid> NewSessionAsync(string userName)
+    {
+        await using var scope = Console.Services.CreateAsyncScope();
+        var user = await scope.ServiceProvider.GetRequiredService<UserManager<ConsoleUser>>().FindByNameAsync(userName);
+        return (await scope.ServiceProvider.GetRequiredService<UserSessionService>().StartAsync(user!, "127.0.0.1", "matrix")).Id;
     }
 
     private static void Expect(HttpResponseMessage response, bool expectSuccess, HttpStatusCode refusal, string what, List<string> surprises)

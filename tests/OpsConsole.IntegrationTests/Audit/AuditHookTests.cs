@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -54,18 +53,5 @@ public sealed class AuditHookTests(PostgresFixture postgres) : ConsoleTest(postg
         }
 
         Assert.Contains(_audit.Entries, e => e.Action == "identity.user.created" && e.Actor.Identity?.Name == "audit-admin" && e.Outcome == "succeeded");
-    }
-
-    private sealed class CapturingAuditTrail : IAuditTrail
-    {
-        private readonly ConcurrentQueue<AuditEntry> _entries = new();
-
-        public IReadOnlyCollection<AuditEntry> Entries => [.. _entries];
-
-        public Task RecordAsync(AuditEntry entry, CancellationToken cancellationToken = default)
-        {
-            _entries.Enqueue(entry);
-            return Task.CompletedTask;
-        }
     }
 }

@@ -30,6 +30,7 @@ public sealed class UserAdministrationService(
     IAuditTrail audit,
     ILiveEvents live,
     ApiTokens.ApiTokenService tokens,
+    Sessions.UserSessionService sessions,
     TimeProvider time)
 {
     // Far enough in the future to mean "until enabled again"; Identity has no separate disabled flag.
@@ -142,6 +143,7 @@ public sealed class UserAdministrationService(
         await DemandAsync(caller);
         var user = await FindAsync(userId);
         Check(await users.UpdateSecurityStampAsync(user));
+        await sessions.EndAllAsync(caller, user.Id, "signed out everywhere by an administrator");
         live.Publish(IdentityTopics.SessionsRevoked, new SessionsRevoked(user.Id, "signed out by an administrator"));
         await RecordAsync(caller, "identity.user.signed_out_everywhere", user.Id);
     }
