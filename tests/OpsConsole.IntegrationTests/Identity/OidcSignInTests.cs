@@ -62,6 +62,9 @@ public sealed partial class OidcSignInTests(PostgresFixture postgres) : ConsoleT
         var me = await client.GetFromJsonAsync<MeResponse>(new Uri("/api/v1/me", UriKind.Relative));
         Assert.Equal("alice@example.com", me!.UserName);
         Assert.Equal(["Admin", "Sre"], me.Roles); // "ops-admins" through the map, "Sre" as a role name
+        // A provider sign-in is an ordinary console session: listed, and endable like any other.
+        var sessions = await client.GetFromJsonAsync<List<SessionSummary>>(new Uri("/api/v1/me/sessions", UriKind.Relative));
+        Assert.True(Assert.Single(sessions!).Current);
 
         await using var scope = Console.Services.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<ConsoleUser>>();
