@@ -13,6 +13,7 @@ public static class AuditActorType
     public const string Device = "device";
     public const string Token = "token";
     public const string System = "system";
+    public const string Anonymous = "anonymous";
 }
 
 /// <summary>What every audit row holds, before and after it joins the chain (an unmapped base: EF maps it per table).</summary>

@@ -15,7 +15,49 @@ public sealed class ConsoleDbContext(DbContextOptions<ConsoleDbContext> options)
 {
     public const string Schema = "console";
 
+    private readonly List<Action> _afterCommit = [];
+
+    /// <summary>
+    /// Runs <paramref name="action"/> once the current transaction commits (at once when there is none): live events
+    /// about a change must not reach other circuits before the change is visible, nor at all if it rolls back.
+    /// </summary>
+    public void OnCommitted(Action action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        if (Database.CurrentTransaction is null)
+        {
+            action();
+        }
+        else
+        {
+            _afterCommit.Add(action);
+        }
+    }
+
+    internal void RunCommitted(bool committed)
+    {
+        var actions = _afterCommit.ToArray();
+        _afterCommit.Clear();
+        if (committed)
+        {
+            foreach (var action in actions)
+            {
+                action();
+            }
+        }
+    }
+
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+
+    /// <summary>Audit records written in an action's own transaction, waiting for the chain writer.</summary>
+    public DbSet<Audit.AuditInboxItem> AuditInbox => Set<Audit.AuditInboxItem>();
+
+    /// <summary>The tamper-evident audit log (append-only for the runtime role).</summary>
+    public DbSet<Audit.AuditRecord> AuditLog => Set<Audit.AuditRecord>();
+
+    public DbSet<Audit.AuditCheckpoint> AuditCheckpoints => Set<Audit.AuditCheckpoint>();
+
+    public DbSet<Audit.AuditSigningKey> AuditSigningKeys => Set<Audit.AuditSigningKey>();
 
     public DbSet<DisplayDevice> DisplayDevices => Set<DisplayDevice>();
 
@@ -29,6 +71,7 @@ public sealed class ConsoleDbContext(DbContextOptions<ConsoleDbContext> options)
         ArgumentNullException.ThrowIfNull(builder);
         base.OnModelCreating(builder);
         builder.HasDefaultSchema(Schema);
+        Audit.AuditModel.Configure(builder);
         builder.Entity<ConsoleUser>(user =>
         {
             user.Property(u => u.DisplayName).HasMaxLength(200);

@@ -2,20 +2,21 @@ using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace OpsConsole.Core.Data;
 
 /// <summary>Applies the console's EF Core migrations under a PostgreSQL advisory lock, so instances starting together take turns.</summary>
-public sealed partial class DatabaseMigrator(IServiceScopeFactory scopes, ILogger<DatabaseMigrator> logger)
+public sealed partial class DatabaseMigrator(ConsoleConnectionStrings connections, ILogger<DatabaseMigrator> logger)
 {
     /// <param name="whileLocked">Runs after migrating, still under the lock (seeding must not race another instance either).</param>
     public async Task<IReadOnlyList<string>> MigrateAsync(CancellationToken cancellationToken, Func<CancellationToken, Task>? whileLocked = null)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<ConsoleDbContext>();
+        // Migrations run as the owner; the console itself runs as the runtime role granted below.
+        var options = new DbContextOptionsBuilder<ConsoleDbContext>();
+        ConsoleDatabase.Configure(options, connections.Owner);
+        await using var db = new ConsoleDbContext(options.Options);
         var stopwatch = Stopwatch.StartNew();
         await db.Database.OpenConnectionAsync(cancellationToken);
         try
@@ -40,6 +41,15 @@ public sealed partial class DatabaseMigrator(IServiceScopeFactory scopes, ILogge
                 }
 
                 LogMigrated(pending.Count, string.Join(", ", pending), stopwatch.ElapsedMilliseconds);
+                if (connections.Separated)
+                {
+                    await ConsoleRuntimeRole.GrantAsync(connection, connections.RuntimeUser, cancellationToken);
+                }
+                else if (pending.Count > 0)
+                {
+                    LogNotSeparated(connections.RuntimeUser);
+                }
+
                 if (whileLocked is not null)
                 {
                     await whileLocked(cancellationToken);
@@ -59,6 +69,9 @@ public sealed partial class DatabaseMigrator(IServiceScopeFactory scopes, ILogge
             await db.Database.CloseConnectionAsync();
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The console runs as '{Role}', which owns its tables: the audit log's append-only triggers protect it, but an owner can disable them. Set ConnectionStrings:ConsoleOwner to a separate owner role (see README, Audit)")]
+    private partial void LogNotSeparated(string role);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Database schema is current: applied {Count} migration(s) [{Migrations}] in {ElapsedMs} ms")]
     private partial void LogMigrated(int count, string migrations, long elapsedMs);

@@ -16,4 +16,14 @@ public static class ConsoleClaims
 
     /// <summary>The person's sign-in session (a UserSession row); ending that row ends this cookie.</summary>
     public const string SessionId = "opsconsole:session_id";
+
+    /// <summary>How the caller authenticated when it was not the sign-in cookie ("api-token", "oidc-bearer").</summary>
+    public const string AuthMethod = "opsconsole:auth_method";
+
+    public const string TokenId = "opsconsole:token_id";
+
+    public const string TokenName = "opsconsole:token_name";
+
+    /// <summary>Marks the console's own principal for background work, recorded as actor "system".</summary>
+    public const string System = "opsconsole:system";
 }

@@ -26,7 +26,6 @@ public static class IdentityHostingExtensions
         builder.Services.TryAddSingleton<SystemStatus.CircuitTracker>(); // session lists count open circuits
         builder.Services.AddSingleton<SessionRevocations>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SessionRevocations>());
-        builder.Services.TryAddSingleton<Audit.IAuditTrail, Audit.LoggingAuditTrail>();
         // The key ring lives in PostgreSQL, so sign-in cookies survive restarts and work on every instance.
         builder.Services.AddDataProtection()
             .SetApplicationName("OpsConsole")

@@ -1,3 +1,4 @@
+using OpsConsole.Core.Audit;
 using System.CommandLine;
 using OpsConsole.Core.Data;
 using Microsoft.AspNetCore.Identity;
@@ -118,8 +119,9 @@ public static class AdminCli
         {
             await using var database = await ConsoleDatabaseConnection.ResolveAsync(
                 builder.Configuration, dataDirectory, attachToRunning: true, bootLoggers.CreateLogger("OpsConsole.Admin"), cancellationToken);
-            builder.AddConsoleData(database.ConnectionString);
+            builder.AddConsoleData(database.Connections);
             builder.AddConsoleIdentity(dataDirectory);
+            builder.AddConsoleAudit(dataDirectory); // CLI actions are audited too; its writer is not started, the console's chains them
             await using var services = builder.Services.BuildServiceProvider();
             return await action(services, cancellationToken);
         }

@@ -18,9 +18,9 @@ public sealed class ApiTokenAuthenticationHandler(
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiToken";
-    public const string AuthenticationMethodClaim = "opsconsole:auth_method";
-    public const string TokenIdClaim = "opsconsole:token_id";
-    public const string TokenNameClaim = "opsconsole:token_name";
+    public const string AuthenticationMethodClaim = Core.Identity.ConsoleClaims.AuthMethod;
+    public const string TokenIdClaim = Core.Identity.ConsoleClaims.TokenId;
+    public const string TokenNameClaim = Core.Identity.ConsoleClaims.TokenName;
 
     private ApiTokenRejection? _rejection;
 

@@ -1,3 +1,4 @@
+using OpsConsole.Core.Audit;
 using Microsoft.AspNetCore.Identity;
 using OpsConsole.Core.Data;
 using OpsConsole.Core.Identity;
@@ -42,7 +43,7 @@ public sealed class ConsoleApp : IAsyncDisposable
             builder.Configuration, dataDirectory, attachToRunning: false, bootLoggers.CreateLogger("OpsConsole.Hosting"), cancellationToken);
         try
         {
-            builder.AddConsoleHost(dataDirectory, database.ConnectionString);
+            builder.AddConsoleHost(dataDirectory, database.Connections);
             var app = builder.Build();
             app.UseConsolePipeline();
             return new ConsoleApp(app, database);
@@ -101,7 +102,7 @@ public sealed class ConsoleApp : IAsyncDisposable
 
 public static class ConsoleHostExtensions
 {
-    public static WebApplicationBuilder AddConsoleHost(this WebApplicationBuilder builder, string dataDirectory, string connectionString)
+    public static WebApplicationBuilder AddConsoleHost(this WebApplicationBuilder builder, string dataDirectory, Core.Data.ConsoleConnectionStrings connections)
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
@@ -109,12 +110,14 @@ public static class ConsoleHostExtensions
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = builder.Configuration.GetValue("Hosting:ShutdownTimeout", TimeSpan.FromSeconds(5)));
 
         builder.AddConsoleObservability(); // first: it configures the process-wide metrics registry before anything registers metrics
-        builder.AddConsoleData(connectionString);
+        builder.AddConsoleData(connections);
         builder.AddConsoleIdentity(dataDirectory);
+        builder.AddConsoleAudit(dataDirectory);
+        builder.AddAuditContext();
         builder.AddConsoleAuthentication();
         builder.AddConsoleOidc();
         builder.Services.AddLiveEvents();
-        builder.Services.AddLiveEventsPostgresBridge(_ => connectionString);
+        builder.Services.AddLiveEventsPostgresBridge(_ => connections.Runtime);
         builder.AddSystemStatus();
         builder.AddConsoleSecurity();
         builder.Services.AddProblemDetails();

@@ -1,17 +1,25 @@
+using OpsConsole.Core.Data;
 using OpsConsole.Core.Hosting;
 
 namespace OpsConsole.Web.Hosting;
 
-/// <summary>Where the console's database is: `ConnectionStrings:Console` when set, otherwise the embedded cluster.</summary>
+/// <summary>
+/// Where the console's database is: `ConnectionStrings:Console` (the runtime role) and optionally
+/// `ConnectionStrings:ConsoleOwner` (the role that migrates) when set, otherwise the embedded cluster, where the
+/// superuser migrates and the console works as the unprivileged <see cref="ConsoleRuntimeRole.EmbeddedRoleName"/>.
+/// </summary>
 public sealed class ConsoleDatabaseConnection : IAsyncDisposable
 {
-    private ConsoleDatabaseConnection(string connectionString, EmbeddedPostgres? embedded)
+    private ConsoleDatabaseConnection(ConsoleConnectionStrings connections, EmbeddedPostgres? embedded)
     {
-        ConnectionString = connectionString;
+        Connections = connections;
         Embedded = embedded;
     }
 
-    public string ConnectionString { get; }
+    public ConsoleConnectionStrings Connections { get; }
+
+    /// <summary>The runtime connection string.</summary>
+    public string ConnectionString => Connections.Runtime;
 
     /// <summary>The embedded cluster this process started (null for an external database or an attached cluster).</summary>
     public EmbeddedPostgres? Embedded { get; }
@@ -24,20 +32,31 @@ public sealed class ConsoleDatabaseConnection : IAsyncDisposable
         if (!string.IsNullOrWhiteSpace(configured))
         {
             logger.LogInformation("Using the PostgreSQL server from ConnectionStrings:Console; no embedded cluster is started");
-            return new ConsoleDatabaseConnection(configured, null);
+            var owner = configuration.GetConnectionString("ConsoleOwner");
+            return new ConsoleDatabaseConnection(new ConsoleConnectionStrings(configured, string.IsNullOrWhiteSpace(owner) ? configured : owner), null);
         }
 
         try
         {
             var embedded = await EmbeddedPostgres.StartAsync(
                 new EmbeddedPostgresOptions { DataDirectory = dataDirectory }, logger, cancellationToken);
-            return new ConsoleDatabaseConnection(embedded.ConnectionString, embedded);
+            try
+            {
+                var runtime = await ConsoleRuntimeRole.EnsureEmbeddedAsync(embedded.ConnectionString, dataDirectory, cancellationToken);
+                return new ConsoleDatabaseConnection(new ConsoleConnectionStrings(runtime, embedded.ConnectionString), embedded);
+            }
+            catch
+            {
+                await embedded.DisposeAsync();
+                throw;
+            }
         }
         catch (DataDirectoryInUseException) when (attachToRunning && File.Exists(ConnectionStringFile(dataDirectory)))
         {
             // A running console owns the cluster: admin commands use it through its connection string and leave it running.
+            // The file holds the owner's connection string: admin commands migrate and seed as the owner.
             var connectionString = (await File.ReadAllTextAsync(ConnectionStringFile(dataDirectory), cancellationToken)).Trim();
-            return new ConsoleDatabaseConnection(connectionString, null);
+            return new ConsoleDatabaseConnection(new ConsoleConnectionStrings(connectionString, connectionString), null);
         }
         catch (Exception ex) when (ex is PostgresBinariesNotFoundException or EmbeddedPostgresException or TimeoutException)
         {

@@ -14,7 +14,8 @@ public sealed partial class ConsoleExceptionHandler(IProblemDetailsService probl
         ArgumentNullException.ThrowIfNull(httpContext);
         ArgumentNullException.ThrowIfNull(exception);
         var status = StatusFor(exception);
-        if (status >= 500)
+        var unavailable = IsUnavailable(exception);
+        if (status >= 500 && !unavailable)
         {
             LogUnhandled(exception, httpContext.Request.Path);
         }
@@ -36,10 +37,18 @@ public sealed partial class ConsoleExceptionHandler(IProblemDetailsService probl
                 Title = status switch
                 {
                     StatusCodes.Status413PayloadTooLarge => "Request body too large",
+                    StatusCodes.Status503ServiceUnavailable => "Not performed",
                     < 500 => "Bad request",
                     _ => "The console could not complete this request",
                 },
-                Detail = status < 500 ? exception.Message : "The error is in the console's log under this request's correlation id.",
+                Detail = status switch
+                {
+                    < 500 => exception.Message,
+                    StatusCodes.Status503ServiceUnavailable => exception is Core.Audit.AuditUnavailableException
+                        ? Core.Audit.AuditUnavailableException.UserMessage
+                        : "The console's database is unavailable, so nothing was changed. Try again shortly.",
+                    _ => "The error is in the console's log under this request's correlation id.",
+                },
                 Extensions = { ["correlationId"] = httpContext.TraceIdentifier },
             },
         });
@@ -57,11 +66,21 @@ public sealed partial class ConsoleExceptionHandler(IProblemDetailsService probl
             }
         }
 
+        // No audit, no action; and a database outage mid-action rolled everything back: both are "try again", not bugs.
+        if (IsUnavailable(exception))
+        {
+            return StatusCodes.Status503ServiceUnavailable;
+        }
+
         // A malformed form or a missing antiforgery token is the caller's mistake, not the console's.
         return exception is Microsoft.AspNetCore.Antiforgery.AntiforgeryValidationException || exception.GetBaseException() is InvalidDataException
             ? StatusCodes.Status400BadRequest
             : StatusCodes.Status500InternalServerError;
     }
+
+    private static bool IsUnavailable(Exception exception) =>
+        exception is Core.Audit.AuditUnavailableException
+        || exception.GetBaseException() is Npgsql.NpgsqlException { IsTransient: true };
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled exception on {Path}")]
     private partial void LogUnhandled(Exception exception, string path);

@@ -13,6 +13,7 @@ public sealed partial class CorrelationIdMiddleware(RequestDelegate next, ILogge
         var incoming = context.Request.Headers[HeaderName].ToString();
         var id = SafeId().IsMatch(incoming) ? incoming : Guid.NewGuid().ToString("N");
         context.TraceIdentifier = id;
+        AuditContextHosting.Fill(context.RequestServices.GetRequiredService<Core.Audit.AuditContext>(), context);
         context.Response.OnStarting(() =>
         {
             context.Response.Headers[HeaderName] = id;

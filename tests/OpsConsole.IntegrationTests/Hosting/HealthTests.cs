@@ -36,6 +36,8 @@ public sealed class HealthTests(PostgresFixture postgres)
         finally
         {
             await postgres.Server.StartServerAsync();
+            // Idle pooled connections were cut by the restart; later tests must not be handed one of them.
+            Npgsql.NpgsqlConnection.ClearAllPools();
         }
 
         await console.WaitForReadinessAsync(HttpStatusCode.OK);

@@ -1,4 +1,3 @@
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging.Abstractions;
 using OpsConsole.Core.Data;
 using Npgsql;
@@ -19,8 +18,19 @@ public sealed class PostgresFixture : IAsyncLifetime
 
     public EmbeddedPostgres Server { get; private set; } = default!;
 
-    /// <summary>The shared database; migrated by the first console host that starts on it.</summary>
+    /// <summary>The console's unprivileged runtime role, as the embedded launcher creates it (cluster-wide).</summary>
+    public const string RuntimeRolePassword = "integration-tests-runtime-role";
+
+    /// <summary>The shared database, as the owner (superuser); migrated by the first console host that starts on it.</summary>
     public string SharedConnectionString => WithDatabase("opsconsole");
+
+    /// <summary>The same database as the console's runtime role sees it.</summary>
+    public static string AsRuntimeRole(string ownerConnectionString) =>
+        new NpgsqlConnectionStringBuilder(ownerConnectionString)
+        {
+            Username = ConsoleRuntimeRole.EmbeddedRoleName,
+            Password = RuntimeRolePassword,
+        }.ConnectionString;
 
     public async Task InitializeAsync()
     {
@@ -28,11 +38,12 @@ public sealed class PostgresFixture : IAsyncLifetime
             new EmbeddedPostgresOptions { DataDirectory = _directory.FullName, StartTimeout = TimeSpan.FromSeconds(60) },
             NullLogger.Instance);
 
+        await ConsoleRuntimeRole.EnsureRoleAsync(SharedConnectionString, ConsoleRuntimeRole.EmbeddedRoleName, RuntimeRolePassword, CancellationToken.None);
         // Migrate the shared database up front, so Respawn always finds the schema whatever test runs first.
-        var options = new DbContextOptionsBuilder<ConsoleDbContext>();
-        ConsoleDatabase.Configure(options, SharedConnectionString);
-        await using var db = new ConsoleDbContext(options.Options);
-        await db.Database.MigrateAsync();
+        var migrator = new DatabaseMigrator(
+            new ConsoleConnectionStrings(AsRuntimeRole(SharedConnectionString), SharedConnectionString),
+            NullLogger<DatabaseMigrator>.Instance);
+        await migrator.MigrateAsync(CancellationToken.None);
     }
 
     public async Task DisposeAsync()
@@ -69,9 +80,32 @@ public sealed class PostgresFixture : IAsyncLifetime
         {
             DbAdapter = DbAdapter.Postgres,
             SchemasToInclude = ["console"],
-            TablesToIgnore = [new Respawn.Graph.Table("console", "__EFMigrationsHistory")],
+            TablesToIgnore =
+            [
+                new Respawn.Graph.Table("console", "__EFMigrationsHistory"),
+                new Respawn.Graph.Table("console", "audit_chain_head"),
+                .. ConsoleRuntimeRole.AppendOnlyTables.Select(t => new Respawn.Graph.Table("console", t)),
+            ],
         });
         await _respawner.ResetAsync(connection);
+        await ResetAuditLogAsync(connection);
+    }
+
+    /// <summary>
+    /// The audit tables refuse DELETE and TRUNCATE to everyone while their triggers fire; a superuser session in
+    /// replica mode skips ordinary triggers, which is how a test (never the console) empties them.
+    /// </summary>
+    private static async Task ResetAuditLogAsync(NpgsqlConnection superuser)
+    {
+        await using var reset = new NpgsqlCommand(
+            """
+            SET session_replication_role = replica;
+            TRUNCATE console.audit_log, console.audit_checkpoints, console.audit_signing_keys;
+            UPDATE console.audit_chain_head SET last_sequence = 0, last_hash = '\x0000000000000000000000000000000000000000000000000000000000000000';
+            RESET session_replication_role;
+            """,
+            superuser);
+        await reset.ExecuteNonQueryAsync();
     }
 
     public string WithDatabase(string database) =>

@@ -32,9 +32,11 @@ public sealed class TestConsole : IAsyncDisposable
         string connectionString, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
         var dataDirectory = Directory.CreateTempSubdirectory("opsconsole-host-");
+        // As in production: the console works as the unprivileged runtime role; the given (superuser) string migrates.
         var configuration = new Dictionary<string, string?>
         {
-            ["ConnectionStrings:Console"] = connectionString,
+            ["ConnectionStrings:Console"] = PostgresFixture.AsRuntimeRole(connectionString),
+            ["ConnectionStrings:ConsoleOwner"] = connectionString,
             ["Storage:DataDirectory"] = dataDirectory.FullName,
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:Console:FormatterName"] = "simple",

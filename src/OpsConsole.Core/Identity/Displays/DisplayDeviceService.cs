@@ -57,19 +57,22 @@ public sealed class DisplayDeviceService(
     public async Task<IssuedPairingCode> CreateAsync(ClaimsPrincipal caller, string? name, CancellationToken cancellationToken = default)
     {
         await DemandAsync(caller);
-        var device = new DisplayDevice
+        return await AuditedTransaction.RunAsync(db, async () =>
         {
-            Id = Guid.NewGuid(),
-            Name = ValidateName(name),
-            CreatedBy = NameOf(caller),
-            CreatedAt = time.GetUtcNow(),
-            Stamp = NewStamp(),
-        };
-        var code = AssignCode(device);
-        db.DisplayDevices.Add(device);
-        await db.SaveChangesAsync(cancellationToken);
-        await RecordAsync(caller, "identity.display.created", device, ("name", device.Name));
-        return code;
+            var device = new DisplayDevice
+            {
+                Id = Guid.NewGuid(),
+                Name = ValidateName(name),
+                CreatedBy = NameOf(caller),
+                CreatedAt = time.GetUtcNow(),
+                Stamp = NewStamp(),
+            };
+            var code = AssignCode(device);
+            db.DisplayDevices.Add(device);
+            await db.SaveChangesAsync(cancellationToken);
+            await RecordAsync(caller, "identity.display.created", device, ("name", device.Name));
+            return code;
+        });
     }
 
     public async Task<IReadOnlyList<DisplayDevice>> ListAsync(ClaimsPrincipal caller, CancellationToken cancellationToken = default)
@@ -85,25 +88,28 @@ public sealed class DisplayDeviceService(
     public async Task<IssuedPairingCode?> IssuePairingCodeAsync(ClaimsPrincipal caller, Guid deviceId, CancellationToken cancellationToken = default)
     {
         await DemandAsync(caller);
-        var device = await db.DisplayDevices.SingleOrDefaultAsync(d => d.Id == deviceId, cancellationToken);
-        if (device is null)
+        return await AuditedTransaction.RunAsync(db, async () =>
         {
-            return null;
-        }
+            var device = await db.DisplayDevices.SingleOrDefaultAsync(d => d.Id == deviceId, cancellationToken);
+            if (device is null)
+            {
+                return null;
+            }
 
-        if (device.StatusAt(time.GetUtcNow()) == DisplayStatus.Paired)
-        {
-            throw new InvalidOperationException("The display is paired; revoke it before pairing it again.");
-        }
+            if (device.StatusAt(time.GetUtcNow()) == DisplayStatus.Paired)
+            {
+                throw new InvalidOperationException("The display is paired; revoke it before pairing it again.");
+            }
 
-        device.RevokedAt = null;
-        device.RevokedBy = null;
-        device.PairedAt = null;
-        device.Stamp = NewStamp();
-        var code = AssignCode(device);
-        await db.SaveChangesAsync(cancellationToken);
-        await RecordAsync(caller, "identity.display.pairing_code_issued", device);
-        return code;
+            device.RevokedAt = null;
+            device.RevokedBy = null;
+            device.PairedAt = null;
+            device.Stamp = NewStamp();
+            var code = AssignCode(device);
+            await db.SaveChangesAsync(cancellationToken);
+            await RecordAsync(caller, "identity.display.pairing_code_issued", device);
+            return code;
+        });
     }
 
     /// <summary>Revokes the display: its cookie fails the next check and its open pages switch to the revoked screen.</summary>
@@ -111,82 +117,88 @@ public sealed class DisplayDeviceService(
     public async Task<bool> RevokeAsync(ClaimsPrincipal caller, Guid deviceId, CancellationToken cancellationToken = default)
     {
         await DemandAsync(caller);
-        var device = await db.DisplayDevices.SingleOrDefaultAsync(d => d.Id == deviceId, cancellationToken);
-        if (device is null)
+        return await AuditedTransaction.RunAsync(db, async () =>
         {
-            return false;
-        }
+            var device = await db.DisplayDevices.SingleOrDefaultAsync(d => d.Id == deviceId, cancellationToken);
+            if (device is null)
+            {
+                return false;
+            }
 
-        if (device.RevokedAt is not null)
-        {
+            if (device.RevokedAt is not null)
+            {
+                return true;
+            }
+
+            device.RevokedAt = time.GetUtcNow();
+            device.RevokedBy = NameOf(caller);
+            device.Stamp = NewStamp();
+            device.PairingCodeHash = null;
+            device.PairingCodeExpiresAt = null;
+            await db.SaveChangesAsync(cancellationToken);
+            db.OnCommitted(() => live.Publish(IdentityTopics.DisplayRevoked, new DisplayRevoked(device.Id, device.Name)));
+            await RecordAsync(caller, "identity.display.revoked", device);
             return true;
-        }
-
-        device.RevokedAt = time.GetUtcNow();
-        device.RevokedBy = NameOf(caller);
-        device.Stamp = NewStamp();
-        device.PairingCodeHash = null;
-        device.PairingCodeExpiresAt = null;
-        await db.SaveChangesAsync(cancellationToken);
-        live.Publish(IdentityTopics.DisplayRevoked, new DisplayRevoked(device.Id, device.Name));
-        await RecordAsync(caller, "identity.display.revoked", device);
-        return true;
+        });
     }
 
     /// <summary>Redeems a pairing code (single use, compared by hash, within its 10 minutes) for the display it belongs to.</summary>
     public async Task<PairingResult> PairAsync(string? presented, string? ipAddress, string? userAgent, CancellationToken cancellationToken = default)
     {
-        var normalized = DisplayPairingCode.Normalize(presented);
-        if (normalized is null)
+        return await AuditedTransaction.RunAsync(db, async () =>
         {
-            return await FailedAsync(PairingFailure.Malformed, null, ipAddress);
-        }
+            var normalized = DisplayPairingCode.Normalize(presented);
+            if (normalized is null)
+            {
+                return await FailedAsync(PairingFailure.Malformed, null, ipAddress);
+            }
 
-        var hash = DisplayPairingCode.Hash(normalized);
-        var device = await db.DisplayDevices.AsNoTracking().SingleOrDefaultAsync(d => d.PairingCodeHash == hash, cancellationToken);
-        // The lookup is by hash; the fixed-time compare keeps the final check free of timing differences.
-        if (device?.PairingCodeHash is null || !CryptographicOperations.FixedTimeEquals(device.PairingCodeHash, hash))
-        {
-            return await FailedAsync(PairingFailure.Unknown, null, ipAddress);
-        }
+            var hash = DisplayPairingCode.Hash(normalized);
+            var device = await db.DisplayDevices.AsNoTracking().SingleOrDefaultAsync(d => d.PairingCodeHash == hash, cancellationToken);
+            // The lookup is by hash; the fixed-time compare keeps the final check free of timing differences.
+            if (device?.PairingCodeHash is null || !CryptographicOperations.FixedTimeEquals(device.PairingCodeHash, hash))
+            {
+                return await FailedAsync(PairingFailure.Unknown, null, ipAddress);
+            }
 
-        var now = time.GetUtcNow();
-        if (device.PairingCodeExpiresAt is not { } expires || expires <= now)
-        {
-            return await FailedAsync(PairingFailure.Expired, device, ipAddress);
-        }
+            var now = time.GetUtcNow();
+            if (device.PairingCodeExpiresAt is not { } expires || expires <= now)
+            {
+                return await FailedAsync(PairingFailure.Expired, device, ipAddress);
+            }
 
-        var stamp = NewStamp();
-        var agent = Truncate(userAgent, 512);
-        // Conditional on the hash still being there: of two simultaneous redemptions exactly one wins.
-        var claimed = await db.DisplayDevices
-            .Where(d => d.Id == device.Id && d.PairingCodeHash == hash)
-            .ExecuteUpdateAsync(
-                s => s.SetProperty(d => d.PairingCodeHash, (byte[]?)null)
-                    .SetProperty(d => d.PairingCodeExpiresAt, (DateTimeOffset?)null)
-                    .SetProperty(d => d.PairedAt, now)
-                    .SetProperty(d => d.LastSeenAt, now)
-                    .SetProperty(d => d.LastSeenIp, ipAddress)
-                    .SetProperty(d => d.UserAgent, agent)
-                    .SetProperty(d => d.Stamp, stamp),
+            var stamp = NewStamp();
+            var agent = Truncate(userAgent, 512);
+            // Conditional on the hash still being there: of two simultaneous redemptions exactly one wins.
+            var claimed = await db.DisplayDevices
+                .Where(d => d.Id == device.Id && d.PairingCodeHash == hash)
+                .ExecuteUpdateAsync(
+                    s => s.SetProperty(d => d.PairingCodeHash, (byte[]?)null)
+                        .SetProperty(d => d.PairingCodeExpiresAt, (DateTimeOffset?)null)
+                        .SetProperty(d => d.PairedAt, now)
+                        .SetProperty(d => d.LastSeenAt, now)
+                        .SetProperty(d => d.LastSeenIp, ipAddress)
+                        .SetProperty(d => d.UserAgent, agent)
+                        .SetProperty(d => d.Stamp, stamp),
+                    cancellationToken);
+            if (claimed == 0)
+            {
+                return await FailedAsync(PairingFailure.Unknown, device, ipAddress);
+            }
+
+            device.PairingCodeHash = null;
+            device.PairingCodeExpiresAt = null;
+            device.PairedAt = now;
+            device.LastSeenAt = now;
+            device.LastSeenIp = ipAddress;
+            device.UserAgent = agent;
+            device.Stamp = stamp;
+            await audit.RecordAsync(
+                new AuditEntry(DeviceActor(device), "identity.display.paired", "display", device.Id.ToString(), "succeeded",
+                    new Dictionary<string, string?> { ["clientIp"] = ipAddress, ["name"] = device.Name }),
                 cancellationToken);
-        if (claimed == 0)
-        {
-            return await FailedAsync(PairingFailure.Unknown, device, ipAddress);
-        }
-
-        device.PairingCodeHash = null;
-        device.PairingCodeExpiresAt = null;
-        device.PairedAt = now;
-        device.LastSeenAt = now;
-        device.LastSeenIp = ipAddress;
-        device.UserAgent = agent;
-        device.Stamp = stamp;
-        await audit.RecordAsync(
-            new AuditEntry(DeviceActor(device), "identity.display.paired", "display", device.Id.ToString(), "succeeded",
-                new Dictionary<string, string?> { ["clientIp"] = ipAddress, ["name"] = device.Name }),
-            cancellationToken);
-        return new PairingResult(device, null);
+            return new PairingResult(device, null);
+        });
     }
 
     /// <summary>

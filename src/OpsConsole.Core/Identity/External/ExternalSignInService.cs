@@ -27,6 +27,7 @@ public sealed record ExternalSignInResult(ConsoleUser? User, IReadOnlyList<strin
 /// </summary>
 public sealed class ExternalSignInService(
     UserManager<ConsoleUser> users,
+    Data.ConsoleDbContext db,
     IOptions<OidcOptions> options,
     IAuditTrail audit,
     ILiveEvents live,
@@ -129,7 +130,7 @@ public sealed class ExternalSignInService(
         Check(await users.AddToRolesAsync(user, roles.Except(current)));
         // Sessions opened with the old roles must not keep them.
         Check(await users.UpdateSecurityStampAsync(user));
-        live.Publish(IdentityTopics.SessionsRevoked, new SessionsRevoked(user.Id, "roles changed at the identity provider"));
+        db.OnCommitted(() => live.Publish(IdentityTopics.SessionsRevoked, new SessionsRevoked(user.Id, "roles changed at the identity provider")));
         await RecordAsync(external, "identity.user.roles_synced", user.Id, "succeeded",
             ("from", string.Join(",", current.Order(StringComparer.Ordinal))), cancellationToken, ("to", string.Join(",", roles)));
     }

@@ -198,7 +198,7 @@ public sealed class UserSessionService(
         await db.SaveChangesAsync(cancellationToken);
         foreach (var session in sessions)
         {
-            live.Publish(IdentityTopics.SessionEnded, new SessionEnded(session.Id, session.UserId, reason));
+            db.OnCommitted(() => live.Publish(IdentityTopics.SessionEnded, new SessionEnded(session.Id, session.UserId, reason)));
             await audit.RecordAsync(
                 new AuditEntry(caller, "identity.session.ended", "session", session.Id.ToString(), "succeeded",
                     new Dictionary<string, string?> { ["userId"] = session.UserId, ["reason"] = reason }),

@@ -25,6 +25,7 @@ public sealed record UserSummary(
 /// </summary>
 public sealed class UserAdministrationService(
     UserManager<ConsoleUser> users,
+    Data.ConsoleDbContext db,
     AccountService accounts,
     IAuthorizationService authorization,
     IAuditTrail audit,
@@ -52,100 +53,118 @@ public sealed class UserAdministrationService(
     public async Task<OneTimePassword> CreateAsync(ClaimsPrincipal caller, string userName, string role)
     {
         await DemandAsync(caller);
-        var otp = await accounts.CreateUserAsync(userName.Trim(), role);
-        var created = await users.FindByNameAsync(otp.UserName);
-        await RecordAsync(caller, "identity.user.created", created!.Id, ("role", role));
-        return otp;
+        return await AuditedTransaction.RunAsync(db, async () =>
+        {
+            var otp = await accounts.CreateUserAsync(userName.Trim(), role);
+            var created = await users.FindByNameAsync(otp.UserName);
+            await RecordAsync(caller, "identity.user.created", created!.Id, ("role", role));
+            return otp;
+        });
     }
 
     public async Task SetRolesAsync(ClaimsPrincipal caller, string userId, IReadOnlyCollection<string> roles)
     {
         await DemandAsync(caller);
-        var user = await FindAsync(userId);
-        await RefuseForProviderAccountAsync(user, "Roles of this account come from the identity provider and are replaced at each sign-in; change them there.");
-        var wanted = roles.Select(r => ConsoleRoles.Normalize(r) ?? throw new ArgumentException($"Unknown role '{r}'.")).Distinct().ToList();
-        if (wanted.Count == 0)
+        await AuditedTransaction.RunAsync(db, async () =>
         {
-            throw new ArgumentException("A user needs at least one role.");
-        }
+            var user = await FindAsync(userId);
+            await RefuseForProviderAccountAsync(user, "Roles of this account come from the identity provider and are replaced at each sign-in; change them there.");
+            var wanted = roles.Select(r => ConsoleRoles.Normalize(r) ?? throw new ArgumentException($"Unknown role '{r}'.")).Distinct().ToList();
+            if (wanted.Count == 0)
+            {
+                throw new ArgumentException("A user needs at least one role.");
+            }
 
-        var current = await users.GetRolesAsync(user);
-        if (current.Contains(ConsoleRoles.Admin) && !wanted.Contains(ConsoleRoles.Admin))
-        {
-            await EnsureAnotherAdminRemainsAsync(user);
-        }
+            var current = await users.GetRolesAsync(user);
+            if (current.Contains(ConsoleRoles.Admin) && !wanted.Contains(ConsoleRoles.Admin))
+            {
+                await EnsureAnotherAdminRemainsAsync(user);
+            }
 
-        Check(await users.RemoveFromRolesAsync(user, current.Except(wanted)));
-        Check(await users.AddToRolesAsync(user, wanted.Except(current)));
-        // Open sessions carry the old roles in their cookie; a new stamp makes them re-authenticate.
-        Check(await users.UpdateSecurityStampAsync(user));
-        live.Publish(IdentityTopics.SessionsRevoked, new SessionsRevoked(user.Id, "roles changed"));
-        await RecordAsync(caller, "identity.user.roles_changed", user.Id, ("roles", string.Join(",", wanted)));
+            Check(await users.RemoveFromRolesAsync(user, current.Except(wanted)));
+            Check(await users.AddToRolesAsync(user, wanted.Except(current)));
+            // Open sessions carry the old roles in their cookie; a new stamp makes them re-authenticate.
+            Check(await users.UpdateSecurityStampAsync(user));
+            db.OnCommitted(() => live.Publish(IdentityTopics.SessionsRevoked, new SessionsRevoked(user.Id, "roles changed")));
+            await RecordAsync(caller, "identity.user.roles_changed", user.Id, ("roles", string.Join(",", wanted)));
+        });
     }
 
     public async Task SetDisabledAsync(ClaimsPrincipal caller, string userId, bool disabled)
     {
         await DemandAsync(caller);
-        var user = await FindAsync(userId);
-        if (disabled)
+        await AuditedTransaction.RunAsync(db, async () =>
         {
-            if (user.Id == caller.FindFirstValue(ClaimTypes.NameIdentifier))
+            var user = await FindAsync(userId);
+            if (disabled)
             {
-                throw new ArgumentException("You cannot disable your own account.");
+                if (user.Id == caller.FindFirstValue(ClaimTypes.NameIdentifier))
+                {
+                    throw new ArgumentException("You cannot disable your own account.");
+                }
+
+                if ((await users.GetRolesAsync(user)).Contains(ConsoleRoles.Admin))
+                {
+                    await EnsureAnotherAdminRemainsAsync(user);
+                }
             }
 
-            if ((await users.GetRolesAsync(user)).Contains(ConsoleRoles.Admin))
+            Check(await users.SetLockoutEnabledAsync(user, true));
+            Check(await users.SetLockoutEndDateAsync(user, disabled ? DisabledUntil : null));
+            Check(await users.UpdateSecurityStampAsync(user));
+            if (disabled)
             {
-                await EnsureAnotherAdminRemainsAsync(user);
+                db.OnCommitted(() => live.Publish(IdentityTopics.SessionsRevoked, new SessionsRevoked(user.Id, "account disabled")));
             }
-        }
 
-        Check(await users.SetLockoutEnabledAsync(user, true));
-        Check(await users.SetLockoutEndDateAsync(user, disabled ? DisabledUntil : null));
-        Check(await users.UpdateSecurityStampAsync(user));
-        if (disabled)
-        {
-            live.Publish(IdentityTopics.SessionsRevoked, new SessionsRevoked(user.Id, "account disabled"));
-        }
-
-        await RecordAsync(caller, disabled ? "identity.user.disabled" : "identity.user.enabled", user.Id);
+            await RecordAsync(caller, disabled ? "identity.user.disabled" : "identity.user.enabled", user.Id);
+        });
     }
 
     public async Task UnlockAsync(ClaimsPrincipal caller, string userId)
     {
         await DemandAsync(caller);
-        var user = await FindAsync(userId);
-        if (user.LockoutEnd is { } end && end >= DisabledUntil)
+        await AuditedTransaction.RunAsync(db, async () =>
         {
-            throw new ArgumentException("The account is disabled, not locked out; enable it instead.");
-        }
+            var user = await FindAsync(userId);
+            if (user.LockoutEnd is { } end && end >= DisabledUntil)
+            {
+                throw new ArgumentException("The account is disabled, not locked out; enable it instead.");
+            }
 
-        Check(await users.SetLockoutEndDateAsync(user, null));
-        Check(await users.ResetAccessFailedCountAsync(user));
-        await RecordAsync(caller, "identity.user.unlocked", user.Id);
+            Check(await users.SetLockoutEndDateAsync(user, null));
+            Check(await users.ResetAccessFailedCountAsync(user));
+            await RecordAsync(caller, "identity.user.unlocked", user.Id);
+        });
     }
 
     public async Task<OneTimePassword> ResetPasswordAsync(ClaimsPrincipal caller, string userId)
     {
         await DemandAsync(caller);
-        var user = await FindAsync(userId);
-        // A local password would be a second way in that bypasses the provider's own controls (MFA, offboarding).
-        await RefuseForProviderAccountAsync(user, "This account signs in through the identity provider; it has no console password.");
-        var otp = await accounts.ResetPasswordAsync(user.UserName!);
-        live.Publish(IdentityTopics.SessionsRevoked, new SessionsRevoked(user.Id, "password reset"));
-        await RecordAsync(caller, "identity.user.password_reset", user.Id);
-        return otp;
+        return await AuditedTransaction.RunAsync(db, async () =>
+        {
+            var user = await FindAsync(userId);
+            // A local password would be a second way in that bypasses the provider's own controls (MFA, offboarding).
+            await RefuseForProviderAccountAsync(user, "This account signs in through the identity provider; it has no console password.");
+            var otp = await accounts.ResetPasswordAsync(user.UserName!);
+            db.OnCommitted(() => live.Publish(IdentityTopics.SessionsRevoked, new SessionsRevoked(user.Id, "password reset")));
+            await RecordAsync(caller, "identity.user.password_reset", user.Id);
+            return otp;
+        });
     }
 
     /// <summary>Ends every session of the user now: cookies fail their stamp check, open pages drop to sign-in.</summary>
     public async Task SignOutEverywhereAsync(ClaimsPrincipal caller, string userId)
     {
         await DemandAsync(caller);
-        var user = await FindAsync(userId);
-        Check(await users.UpdateSecurityStampAsync(user));
-        await sessions.EndAllAsync(caller, user.Id, "signed out everywhere by an administrator");
-        live.Publish(IdentityTopics.SessionsRevoked, new SessionsRevoked(user.Id, "signed out by an administrator"));
-        await RecordAsync(caller, "identity.user.signed_out_everywhere", user.Id);
+        await AuditedTransaction.RunAsync(db, async () =>
+        {
+            var user = await FindAsync(userId);
+            Check(await users.UpdateSecurityStampAsync(user));
+            await sessions.EndAllAsync(caller, user.Id, "signed out everywhere by an administrator");
+            db.OnCommitted(() => live.Publish(IdentityTopics.SessionsRevoked, new SessionsRevoked(user.Id, "signed out by an administrator")));
+            await RecordAsync(caller, "identity.user.signed_out_everywhere", user.Id);
+        });
     }
 
     /// <summary>Any user's API tokens (never their secrets), for administrators.</summary>
@@ -159,13 +178,16 @@ public sealed class UserAdministrationService(
     public async Task<bool> RevokeTokenAsync(ClaimsPrincipal caller, Guid tokenId, CancellationToken cancellationToken = default)
     {
         await DemandAsync(caller);
-        var revoked = await tokens.RevokeAsync(tokenId, caller.Identity?.Name ?? "admin", cancellationToken);
-        if (revoked)
+        return await AuditedTransaction.RunAsync(db, async () =>
         {
-            await RecordAsync(caller, "identity.token.revoked", tokenId.ToString());
-        }
+            var revoked = await tokens.RevokeAsync(tokenId, caller.Identity?.Name ?? "admin", cancellationToken);
+            if (revoked)
+            {
+                await RecordAsync(caller, "identity.token.revoked", tokenId.ToString());
+            }
 
-        return revoked;
+            return revoked;
+        });
     }
 
     private async Task<UserSummary> SummarizeAsync(ConsoleUser user)

@@ -1,0 +1,27 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace OpsConsole.Core.Audit;
+
+public static class AuditHostingExtensions
+{
+    /// <summary>The audit log: the fail-closed trail, the single chain writer and the outage spool.</summary>
+    public static IHostApplicationBuilder AddConsoleAudit(this IHostApplicationBuilder builder, string dataDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddScoped<AuditContext>();
+        builder.Services.AddSingleton(sp => new AuditSpool(
+            dataDirectory,
+            builder.Configuration.GetValue("Audit:SpoolMaxEntries", 100_000),
+            sp.GetRequiredService<ILogger<AuditSpool>>()));
+        builder.Services.AddSingleton<AuditChainWriter>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<AuditChainWriter>());
+        builder.Services.AddSingleton<AuditSpoolReplayer>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<AuditSpoolReplayer>());
+        builder.Services.TryAddScoped<IAuditTrail, DatabaseAuditTrail>();
+        return builder;
+    }
+}

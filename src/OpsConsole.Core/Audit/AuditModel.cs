@@ -1,0 +1,92 @@
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace OpsConsole.Core.Audit;
+
+/// <summary>EF mapping of the audit tables: snake_case, because the chain writer and benchmarks use them from raw SQL and COPY.</summary>
+internal static class AuditModel
+{
+    public static void Configure(ModelBuilder builder)
+    {
+        builder.Entity<AuditInboxItem>(inbox =>
+        {
+            inbox.ToTable("audit_inbox");
+            inbox.HasKey(i => i.Id);
+            inbox.Property(i => i.Id).UseIdentityAlwaysColumn();
+            Fields(inbox);
+        });
+        builder.Entity<AuditRecord>(log =>
+        {
+            log.ToTable("audit_log");
+            log.HasKey(r => r.Sequence);
+            log.Property(r => r.Sequence).ValueGeneratedNever();
+            log.Property(r => r.PreviousHash).IsRequired();
+            log.Property(r => r.Hash).IsRequired();
+            Fields(log);
+            log.HasIndex(r => r.OccurredAt);
+        });
+        builder.Entity<AuditChainHead>(head =>
+        {
+            head.ToTable("audit_chain_head");
+            head.HasKey(h => h.Id);
+            head.Property(h => h.Id).ValueGeneratedNever();
+            head.HasData(new AuditChainHead { Id = 1, LastSequence = 0, LastHash = new byte[AuditCanonical.HashLength] });
+            SnakeCase(head);
+        });
+        builder.Entity<AuditCheckpoint>(checkpoint =>
+        {
+            checkpoint.ToTable("audit_checkpoints");
+            checkpoint.HasKey(c => c.Number);
+            checkpoint.Property(c => c.Number).ValueGeneratedNever();
+            checkpoint.Property(c => c.KeyId).HasMaxLength(64);
+            SnakeCase(checkpoint);
+        });
+        builder.Entity<AuditSigningKey>(key =>
+        {
+            key.ToTable("audit_signing_keys");
+            key.HasKey(k => k.Id);
+            key.Property(k => k.Id).HasMaxLength(64);
+            SnakeCase(key);
+        });
+    }
+
+    private static void Fields<T>(EntityTypeBuilder<T> entity) where T : AuditFields
+    {
+        entity.Property(e => e.ActorType).HasMaxLength(16);
+        entity.Property(e => e.ActorId).HasMaxLength(256);
+        entity.Property(e => e.ActorName).HasMaxLength(256);
+        entity.Property(e => e.Action).HasMaxLength(128);
+        entity.Property(e => e.TargetType).HasMaxLength(64);
+        entity.Property(e => e.TargetId).HasMaxLength(256);
+        entity.Property(e => e.Outcome).HasMaxLength(16);
+        entity.Property(e => e.ClientIp).HasMaxLength(64);
+        entity.Property(e => e.CorrelationId).HasMaxLength(128);
+        entity.Property(e => e.Details).HasColumnType("jsonb");
+        SnakeCase(entity);
+    }
+
+    private static void SnakeCase<T>(EntityTypeBuilder<T> entity) where T : class
+    {
+        foreach (var property in entity.Metadata.GetProperties())
+        {
+            property.SetColumnName(ToSnakeCase(property.Name));
+        }
+    }
+
+    internal static string ToSnakeCase(string name)
+    {
+        var builder = new StringBuilder(name.Length + 4);
+        for (var i = 0; i < name.Length; i++)
+        {
+            if (char.IsUpper(name[i]) && i > 0)
+            {
+                builder.Append('_');
+            }
+
+            builder.Append(char.ToLowerInvariant(name[i]));
+        }
+
+        return builder.ToString();
+    }
+}

@@ -1,0 +1,43 @@
+using Microsoft.AspNetCore.Components.Server.Circuits;
+using OpsConsole.Core.Audit;
+
+namespace OpsConsole.Web.Hosting;
+
+/// <summary>Gives the audit trail the caller's address, browser and correlation id, per request and per circuit.</summary>
+public static class AuditContextHosting
+{
+    public static WebApplicationBuilder AddAuditContext(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddHttpContextAccessor();
+        builder.Services.AddScoped<CircuitHandler, AuditContextCircuitHandler>();
+        return builder;
+    }
+
+    /// <summary>Called by <see cref="CorrelationIdMiddleware"/> once the request's correlation id is known.</summary>
+    public static void Fill(AuditContext audit, HttpContext http)
+    {
+        ArgumentNullException.ThrowIfNull(audit);
+        ArgumentNullException.ThrowIfNull(http);
+        audit.ClientIp = http.Connection.RemoteIpAddress?.ToString();
+        audit.UserAgent = http.Request.Headers.UserAgent.ToString() is { Length: > 0 } agent ? agent : null;
+        audit.CorrelationId = http.TraceIdentifier;
+    }
+}
+
+/// <summary>
+/// A circuit's services live in their own scope: its audit context comes from the connection that opened the circuit
+/// (the WebSocket request), so actions taken on a page carry the browser's address and the connection's correlation id.
+/// </summary>
+public sealed class AuditContextCircuitHandler(IHttpContextAccessor accessor, AuditContext audit) : CircuitHandler
+{
+    public override Task OnCircuitOpenedAsync(Circuit circuit, CancellationToken cancellationToken)
+    {
+        if (accessor.HttpContext is { } http)
+        {
+            AuditContextHosting.Fill(audit, http);
+        }
+
+        return Task.CompletedTask;
+    }
+}
