@@ -60,13 +60,16 @@ public static class AuditActors
     /// <summary>The console itself (schedulers, startup): recorded as actor "system".</summary>
     public static ClaimsPrincipal System { get; } = new(new ClaimsIdentity([new Claim(ConsoleClaims.System, "1"), new Claim(ClaimTypes.Name, "system")], "system"));
 
+    /// <summary>The admin CLI (`./run.sh admin ...`), run by whoever has shell access to the host.</summary>
+    public static ClaimsPrincipal Cli { get; } = new(new ClaimsIdentity([new Claim(ConsoleClaims.System, "1"), new Claim(ClaimTypes.Name, "admin-cli")], "system"));
+
     /// <summary>Actor columns for a principal: a person, a device, a person's API token, the system, or anonymous.</summary>
     public static (string Type, string? Id, string Name, string[] Roles, string? TokenName) Describe(ClaimsPrincipal principal)
     {
         ArgumentNullException.ThrowIfNull(principal);
         if (principal.HasClaim(c => c.Type == ConsoleClaims.System))
         {
-            return (AuditActorType.System, null, "system", [], null);
+            return (AuditActorType.System, null, principal.Identity?.Name ?? "system", [], null);
         }
 
         if (principal.Identity?.IsAuthenticated != true)

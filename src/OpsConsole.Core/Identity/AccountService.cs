@@ -10,6 +10,8 @@ public sealed record OneTimePassword(string UserName, string Password);
 public sealed partial class AccountService(
     UserManager<ConsoleUser> users,
     RoleManager<IdentityRole> roles,
+    Data.ConsoleDbContext db,
+    Audit.IAuditTrail audit,
     TimeProvider time,
     InitialAdminPasswordFile initialAdminPassword,
     ILogger<AccountService> logger)
@@ -81,18 +83,24 @@ public sealed partial class AccountService(
         return new OneTimePassword(userName, password);
     }
 
-    /// <summary>Changes the password of a signed-in user and clears the one-time flag.</summary>
-    public async Task<IdentityResult> ChangePasswordAsync(ConsoleUser user, string currentPassword, string newPassword)
+    /// <summary>Changes the password of a signed-in user and clears the one-time flag; audited either way.</summary>
+    public async Task<IdentityResult> ChangePasswordAsync(System.Security.Claims.ClaimsPrincipal actor, ConsoleUser user, string currentPassword, string newPassword)
     {
         ArgumentNullException.ThrowIfNull(user);
-        var result = await users.ChangePasswordAsync(user, currentPassword, newPassword);
-        if (!result.Succeeded)
+        var result = await Audit.AuditedTransaction.RunAsync(db, async () =>
         {
-            return result;
-        }
+            var changed = await users.ChangePasswordAsync(user, currentPassword, newPassword);
+            if (changed.Succeeded)
+            {
+                user.MustChangePassword = false;
+                changed = await users.UpdateAsync(user);
+            }
 
-        user.MustChangePassword = false;
-        result = await users.UpdateAsync(user);
+            await audit.RecordAsync(new Audit.AuditEntry(actor, "identity.user.password_changed", "user", user.Id,
+                changed.Succeeded ? Audit.AuditOutcome.Succeeded : Audit.AuditOutcome.Failed,
+                Reason: changed.Succeeded ? null : string.Join(" ", changed.Errors.Select(e => e.Code))));
+            return changed;
+        });
         if (result.Succeeded && string.Equals(user.UserName, BootstrapAdminUserName, StringComparison.Ordinal))
         {
             initialAdminPassword.Delete(); // the one-time password is dead now; do not leave it lying around
@@ -100,6 +108,26 @@ public sealed partial class AccountService(
 
         return result;
     }
+
+    /// <summary>For the admin CLI: the same actions, audited with the CLI as the actor.</summary>
+    public Task<OneTimePassword> CreateUserAuditedAsync(System.Security.Claims.ClaimsPrincipal actor, string userName, string role) =>
+        Audit.AuditedTransaction.RunAsync(db, async () =>
+        {
+            var otp = await CreateUserAsync(userName, role);
+            var user = await users.FindByNameAsync(otp.UserName);
+            await audit.RecordAsync(new Audit.AuditEntry(actor, "identity.user.created", "user", user!.Id, Audit.AuditOutcome.Succeeded,
+                new Dictionary<string, string?> { ["role"] = role }));
+            return otp;
+        });
+
+    public Task<OneTimePassword> ResetPasswordAuditedAsync(System.Security.Claims.ClaimsPrincipal actor, string userName) =>
+        Audit.AuditedTransaction.RunAsync(db, async () =>
+        {
+            var otp = await ResetPasswordAsync(userName);
+            var user = await users.FindByNameAsync(userName);
+            await audit.RecordAsync(new Audit.AuditEntry(actor, "identity.user.password_reset", "user", user!.Id, Audit.AuditOutcome.Succeeded));
+            return otp;
+        });
 
     private static void Check(IdentityResult result, string what)
     {

@@ -32,7 +32,7 @@ public static class AdminCli
         var createUser = new Command("create-user", "Create a local account with a role; prints its one-time password.") { userOption, roleOption };
         createUser.SetAction((parse, ct) => WithAccountsAsync(async accounts =>
         {
-            var otp = await accounts.CreateUserAsync(parse.GetRequiredValue(userOption), parse.GetRequiredValue(roleOption));
+            var otp = await accounts.CreateUserAuditedAsync(AuditActors.Cli, parse.GetRequiredValue(userOption), parse.GetRequiredValue(roleOption));
             PrintOneTimePassword(otp);
             return 0;
         }, ct));
@@ -42,7 +42,7 @@ public static class AdminCli
         var resetPassword = new Command("reset-password", "Give an account a new one-time password (unlocks it, ends its sessions).") { resetUserOption };
         resetPassword.SetAction((parse, ct) => WithAccountsAsync(async accounts =>
         {
-            PrintOneTimePassword(await accounts.ResetPasswordAsync(parse.GetRequiredValue(resetUserOption)));
+            PrintOneTimePassword(await accounts.ResetPasswordAuditedAsync(AuditActors.Cli, parse.GetRequiredValue(resetUserOption)));
             return 0;
         }, ct));
         root.Subcommands.Add(resetPassword);
@@ -74,7 +74,7 @@ public static class AdminCli
             var user = await userManager.FindByNameAsync(userName) ?? throw new InvalidOperationException($"No user named '{userName}'.");
             var name = parse.GetValue(nameOption) ?? $"cli-{DateTime.UtcNow:yyyyMMdd-HHmmss}";
             var created = await scope.ServiceProvider.GetRequiredService<ApiTokenService>()
-                .CreateAsync(user, name, lifetime, parse.GetValue(tokenRoleOption), token);
+                .CreateAsync(user, name, lifetime, parse.GetValue(tokenRoleOption), token, actor: AuditActors.Cli);
             Console.WriteLine(created.Secret);
             Console.Error.WriteLine($"token '{created.Token.Name}' for {userName}, expires {created.Token.ExpiresAt:u}; use it as: Authorization: Bearer <token>");
             return 0;

@@ -49,7 +49,7 @@ public static class TokenApiEndpoints
                 var isAdmin = (await authorization.AuthorizeAsync(caller, ConsolePolicies.Administer)).Succeeded;
                 try
                 {
-                    return await tokens.RevokeAsync(id, user, isAdmin)
+                    return await tokens.RevokeAsync(id, user, isAdmin, actor: caller)
                         ? TypedResults.NoContent()
                         : TypedResults.Problem("No active token with this id.", statusCode: StatusCodes.Status404NotFound);
                 }

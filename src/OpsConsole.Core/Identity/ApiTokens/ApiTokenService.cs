@@ -28,6 +28,7 @@ public sealed record ApiTokenValidation(ApiToken? Token, ConsoleUser? User, IRea
 public sealed partial class ApiTokenService(
     ConsoleDbContext db,
     UserManager<ConsoleUser> users,
+    Audit.IAuditTrail audit,
     TimeProvider time,
     ILogger<ApiTokenService> logger)
 {
@@ -37,7 +38,10 @@ public sealed partial class ApiTokenService(
     // Last-used is informational; writing it on every request would turn reads into writes.
     private static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
 
-    public async Task<CreatedApiToken> CreateAsync(ConsoleUser user, string name, TimeSpan lifetime, IReadOnlyCollection<string>? roles, CancellationToken cancellationToken = default)
+    /// <param name="actor">Who creates it (the user on their profile, or the admin CLI); recorded in the audit log.</param>
+    public async Task<CreatedApiToken> CreateAsync(
+        ConsoleUser user, string name, TimeSpan lifetime, IReadOnlyCollection<string>? roles,
+        CancellationToken cancellationToken = default, System.Security.Claims.ClaimsPrincipal? actor = null)
     {
         ArgumentNullException.ThrowIfNull(user);
         if (string.IsNullOrWhiteSpace(name) || name.Length > 100)
@@ -76,8 +80,19 @@ public sealed partial class ApiTokenService(
             CreatedAt = now,
             ExpiresAt = now + lifetime,
         };
-        db.ApiTokens.Add(token);
-        await db.SaveChangesAsync(cancellationToken);
+        await Audit.AuditedTransaction.RunAsync(db, async () =>
+        {
+            db.ApiTokens.Add(token);
+            await db.SaveChangesAsync(cancellationToken);
+            await audit.RecordAsync(new Audit.AuditEntry(actor ?? Audit.AuditActors.System, "identity.token.created", "token", token.Id.ToString(), Audit.AuditOutcome.Succeeded,
+                new Dictionary<string, string?>
+                {
+                    ["name"] = token.Name,
+                    ["user"] = user.UserName,
+                    ["expiresAt"] = token.ExpiresAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+                    ["roles"] = string.Join(",", narrowed),
+                }), cancellationToken);
+        }, cancellationToken);
         LogCreated(token.Name, user.UserName, token.ExpiresAt);
         return new CreatedApiToken(token, secret);
     }
@@ -126,7 +141,8 @@ public sealed partial class ApiTokenService(
     }
 
     /// <summary>Revokes a token of the calling user; only an Admin may revoke someone else's.</summary>
-    public async Task<bool> RevokeAsync(Guid tokenId, ConsoleUser caller, bool callerIsAdmin, CancellationToken cancellationToken = default)
+    public async Task<bool> RevokeAsync(
+        Guid tokenId, ConsoleUser caller, bool callerIsAdmin, CancellationToken cancellationToken = default, System.Security.Claims.ClaimsPrincipal? actor = null)
     {
         ArgumentNullException.ThrowIfNull(caller);
         var owner = await db.ApiTokens.Where(t => t.Id == tokenId).Select(t => t.UserId).SingleOrDefaultAsync(cancellationToken);
@@ -140,7 +156,17 @@ public sealed partial class ApiTokenService(
             throw new UnauthorizedAccessException("Only an administrator may revoke another user's token.");
         }
 
-        return await RevokeAsync(tokenId, caller.UserName ?? caller.Id, cancellationToken);
+        return await Audit.AuditedTransaction.RunAsync(db, async () =>
+        {
+            var revoked = await RevokeAsync(tokenId, caller.UserName ?? caller.Id, cancellationToken);
+            if (revoked)
+            {
+                await audit.RecordAsync(new Audit.AuditEntry(actor ?? Audit.AuditActors.System, "identity.token.revoked", "token", tokenId.ToString(), Audit.AuditOutcome.Succeeded,
+                    new Dictionary<string, string?> { ["owner"] = owner }), cancellationToken);
+            }
+
+            return revoked;
+        }, cancellationToken);
     }
 
     public async Task<bool> RevokeAsync(Guid tokenId, string revokedBy, CancellationToken cancellationToken = default)

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
@@ -21,6 +22,19 @@ public static class AccountEndpoints
                     title: "Missing or invalid antiforgery token",
                     detail: "Sign out from the console's own menu.",
                     statusCode: StatusCodes.Status400BadRequest);
+            }
+
+            if (context.User.Identity?.IsAuthenticated == true)
+            {
+                try
+                {
+                    await context.RequestServices.GetRequiredService<Core.Audit.IAuditTrail>().RecordAsync(
+                        new Core.Audit.AuditEntry(context.User, "identity.signout", "user", context.User.FindFirstValue(System.Security.Claims.ClaimTypes.NameIdentifier) ?? "*", Core.Audit.AuditOutcome.Succeeded));
+                }
+                catch (Core.Audit.AuditUnavailableException)
+                {
+                    // Signing out only ever reduces access, so it is never refused; the failure is in the log.
+                }
             }
 
             await signIn.SignOutAsync();
