@@ -20,7 +20,7 @@ public sealed partial class DatabaseAuditTrail(
     public async Task RecordAsync(AuditEntry entry, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        var item = ToInboxItem(entry, context, time.GetUtcNow());
+        var item = ToInboxItem(entry, AuditContext.Ambient ?? context, time.GetUtcNow());
         var inTransaction = db.Database.CurrentTransaction is not null;
         db.AuditInbox.Add(item);
         try

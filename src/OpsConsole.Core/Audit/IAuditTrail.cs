@@ -48,6 +48,18 @@ public sealed class AuditUnavailableException : Exception
 /// <summary>Request facts the services do not see: filled by the host per HTTP request and per Blazor circuit.</summary>
 public sealed class AuditContext
 {
+    private static readonly AsyncLocal<AuditContext?> AmbientContext = new();
+
+    /// <summary>
+    /// The context of the work in flight (a request, or a circuit's event handler). Pages create short-lived service
+    /// scopes of their own, whose scoped context would be empty; the ambient one follows the async flow into them.
+    /// </summary>
+    public static AuditContext? Ambient
+    {
+        get => AmbientContext.Value;
+        set => AmbientContext.Value = value;
+    }
+
     public string? ClientIp { get; set; }
 
     public string? UserAgent { get; set; }

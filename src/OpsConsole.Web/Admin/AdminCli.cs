@@ -1,3 +1,4 @@
+using OpsConsole.Core.Live;
 using OpsConsole.Core.Audit;
 using System.CommandLine;
 using OpsConsole.Core.Data;
@@ -122,6 +123,7 @@ public static class AdminCli
             builder.AddConsoleData(database.Connections);
             builder.AddConsoleIdentity(dataDirectory);
             builder.AddConsoleAudit(dataDirectory); // CLI actions are audited too; its writer is not started, the console's chains them
+            builder.Services.AddLiveEvents(); // in-process only: the CLI has no subscribers
             await using var services = builder.Services.BuildServiceProvider();
             return await action(services, cancellationToken);
         }

@@ -22,6 +22,7 @@ public static class AuditContextHosting
         audit.ClientIp = http.Connection.RemoteIpAddress?.ToString();
         audit.UserAgent = http.Request.Headers.UserAgent.ToString() is { Length: > 0 } agent ? agent : null;
         audit.CorrelationId = http.TraceIdentifier;
+        AuditContext.Ambient = audit;
     }
 }
 
@@ -40,4 +41,12 @@ public sealed class AuditContextCircuitHandler(IHttpContextAccessor accessor, Au
 
         return Task.CompletedTask;
     }
+
+    /// <summary>Every event handler of the circuit runs with its context as the ambient one.</summary>
+    public override Func<CircuitInboundActivityContext, Task> CreateInboundActivityHandler(Func<CircuitInboundActivityContext, Task> next) =>
+        context =>
+        {
+            AuditContext.Ambient = audit;
+            return next(context);
+        };
 }
