@@ -118,8 +118,21 @@ public sealed class AuditLogTests(PostgresFixture postgres) : ConsoleTest(postgr
                 Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode); // the denial is still answered
             }
 
+            // A sign-in attempt during the outage is refused with a message, and kept as a failed sign-in.
+            var loginPage = await anonymous.GetStringAsync(new Uri("/account/login", UriKind.Relative));
+            Assert.Contains("Sign in", loginPage, StringComparison.Ordinal);
+            using (var signIn = await ConsoleSession.PostFormAsync(anonymous, "/account/login", "login", new()
+            {
+                ["Input.UserName"] = "someone-during-outage",
+                ["Input.Password"] = "whatever it was",
+            }))
+            {
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, signIn.StatusCode);
+                Assert.Contains("database is unavailable", await signIn.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            }
+
             var spool = Console.Services.GetRequiredService<AuditSpool>();
-            Assert.Equal(3, File.ReadLines(spool.Path).Count());
+            Assert.Equal(4, File.ReadLines(spool.Path).Count());
         }
         finally
         {
@@ -128,6 +141,9 @@ public sealed class AuditLogTests(PostgresFixture postgres) : ConsoleTest(postgr
         }
 
         var records = await AuditLog.WaitForCountAsync(Postgres.SharedConnectionString, "action = 'access.unauthenticated' AND target_id LIKE 'GET /api/v1/users%'", 3);
+        var outageSignIn = await AuditLog.WaitForAsync(Postgres.SharedConnectionString, "action = 'identity.signin.local'");
+        Assert.Equal("the console's database is unavailable", outageSignIn.Reason);
+        Assert.True(outageSignIn.Sequence > records.Max(r => r.Sequence)); // written in the order it happened
         Assert.Equal(records.OrderBy(r => r.Sequence).Select(r => r.OccurredAt), records.OrderBy(r => r.OccurredAt).Select(r => r.OccurredAt));
         await AuditLog.AssertChainIntactAsync(Postgres.SharedConnectionString);
     }
