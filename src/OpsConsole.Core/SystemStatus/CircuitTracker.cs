@@ -9,7 +9,7 @@ namespace OpsConsole.Core.SystemStatus;
 /// </summary>
 public sealed class CircuitTracker
 {
-    private static readonly Gauge CircuitsGauge = Metrics.CreateGauge(
+    private static readonly Gauge CircuitsGauge = Prometheus.Metrics.CreateGauge(
         "opsconsole_circuits_connected", "Blazor Server circuits currently connected to this console instance.");
 
     private readonly ConcurrentDictionary<string, int> _bySession = new(StringComparer.Ordinal);

@@ -9,10 +9,10 @@ namespace OpsConsole.Core.SystemStatus;
 /// </summary>
 public sealed class NpgsqlPoolMonitor : IDisposable
 {
-    private static readonly Gauge PoolConnections = Metrics.CreateGauge(
+    private static readonly Gauge PoolConnections = Prometheus.Metrics.CreateGauge(
         "opsconsole_db_pool_connections", "Connections in this console's Npgsql pools, by state (busy or idle).", "state");
 
-    private static readonly Gauge PoolMax = Metrics.CreateGauge(
+    private static readonly Gauge PoolMax = Prometheus.Metrics.CreateGauge(
         "opsconsole_db_pool_max_connections", "Maximum connections of this console's Npgsql pools (summed).");
 
     private readonly MeterListener _listener = new();
