@@ -1,3 +1,4 @@
+using OpsConsole.Core.Metrics.Scraping;
 using OpsConsole.Core.Audit;
 using Microsoft.AspNetCore.Identity;
 using OpsConsole.Core.Data;
@@ -119,6 +120,7 @@ public static class ConsoleHostExtensions
         builder.Services.AddLiveEvents();
         builder.Services.AddLiveEventsPostgresBridge(_ => connections.Runtime);
         builder.AddSystemStatus();
+        builder.AddConsoleMetrics();
         builder.AddConsoleSecurity();
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
