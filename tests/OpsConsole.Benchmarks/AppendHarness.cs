@@ -30,12 +30,18 @@ public sealed class AppendHarness : IHarness
         await using var database = await BenchDatabase.StartAsync();
         var dataDirectory = Directory.CreateTempSubdirectory("opsconsole-bench-spool-");
 
+        // --async-commit (diagnostic only, not how the console runs): commits do not wait for the WAL flush, which
+        // separates the cost of fsync from the rest of the path.
+        var connections = args.Contains("--async-commit")
+            ? database.Connections with { Runtime = new NpgsqlConnectionStringBuilder(database.Connections.Runtime) { Options = "-c synchronous_commit=off" }.ConnectionString }
+            : database.Connections;
+        Console.WriteLine($"synchronous_commit: {(args.Contains("--async-commit") ? "off (diagnostic)" : "on")}");
         var services = new ServiceCollection();
         services.AddLogging(l => l.SetMinimumLevel(LogLevel.Warning));
-        services.AddSingleton(database.Connections);
+        services.AddSingleton(connections);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ILiveEvents>(new LiveEventBus());
-        services.AddDbContext<ConsoleDbContext>(o => ConsoleDatabase.Configure(o, database.Connections.Runtime));
+        services.AddDbContext<ConsoleDbContext>(o => ConsoleDatabase.Configure(o, connections.Runtime));
         services.AddScoped<AuditContext>();
         services.AddSingleton(sp => new AuditSpool(dataDirectory.FullName, 100_000, NullLogger<AuditSpool>.Instance));
         services.AddSingleton<AuditChainWriter>();
@@ -50,6 +56,7 @@ public sealed class AppendHarness : IHarness
         await writer.DrainAsync(CancellationToken.None);
         var before = await HeadAsync(database.Connections.Owner);
 
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         long submitted = 0;
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
         var clock = Stopwatch.StartNew();
@@ -71,10 +78,12 @@ public sealed class AppendHarness : IHarness
         }
 
         var chained = clock.Elapsed;
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
         await writer.StopAsync(CancellationToken.None);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{callers} callers, {submitted:N0} audited actions committed in {submitting.TotalSeconds:0.0} s = {submitted / submitting.TotalSeconds:N0}/s; " +
-            $"all chained after {chained.TotalSeconds:0.0} s = {submitted / chained.TotalSeconds:N0}/s sustained (chain lag at the end {(chained - submitting).TotalMilliseconds:N0} ms)"));
+            $"all chained after {chained.TotalSeconds:0.0} s = {submitted / chained.TotalSeconds:N0}/s sustained (chain lag at the end {(chained - submitting).TotalMilliseconds:N0} ms); " +
+            $"client CPU {cpu.TotalMilliseconds * 1000 / Math.Max(1, submitted):N0} µs/action (callers + chain writer); load average {File.ReadAllText("/proc/loadavg")[..14]}"));
 
         using var verifier = new AuditVerifier(database.Connections, new LiveEventBus(), TimeProvider.System, NullLogger<AuditVerifier>.Instance);
         var result = await verifier.VerifyAsync();
