@@ -22,6 +22,7 @@ public static class AuditHostingExtensions
         builder.Services.AddSingleton<AuditSpoolReplayer>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AuditSpoolReplayer>());
         builder.Services.TryAddScoped<IAuditTrail, DatabaseAuditTrail>();
+        builder.AddAuditIntegrity();
         return builder;
     }
 }

@@ -20,12 +20,16 @@ public static class ConsolePolicies
     /// <summary>The wall view: paired displays and every person (the Display role and above).</summary>
     public const string WallRead = "console.wall.read";
 
+    /// <summary>Verifying the audit log's integrity and writing its signed checkpoints.</summary>
+    public const string AuditVerify = "console.audit.verify";
+
     /// <summary>Roles allowed by each policy; the single source of truth for nav and tests.</summary>
     public static IReadOnlyDictionary<string, string[]> Roles { get; } = new Dictionary<string, string[]>
     {
         [SignedIn] = [.. ConsoleRoles.All],
         [SystemRead] = [ConsoleRoles.Admin, ConsoleRoles.Sre, ConsoleRoles.OnCall],
         [Administer] = [ConsoleRoles.Admin],
+        [AuditVerify] = [ConsoleRoles.Admin, ConsoleRoles.Auditor],
         [WallRead] = [ConsoleRoles.Display, ConsoleRoles.Viewer, ConsoleRoles.Sre, ConsoleRoles.OnCall, ConsoleRoles.Admin, ConsoleRoles.Compliance, ConsoleRoles.Auditor],
     };
 

@@ -47,6 +47,10 @@ public sealed class ApiAccessMatrixTests(PostgresFixture postgres) : ConsoleTest
         ["DELETE /api/v1/me/sessions/{id}"] = ([.. ConsoleRoles.All], c => new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/me/sessions/{c.CallerSessionId}")),
         ["POST /api/v1/me/sessions/sign-out-others"] = ([.. ConsoleRoles.All], c => c.Post("/api/v1/me/sessions/sign-out-others")),
         ["GET /api/v1/users/{id}/sessions"] = ([ConsoleRoles.Admin], c => c.Get($"/api/v1/users/{c.TargetUserId}/sessions")),
+        ["GET /api/v1/audit/verify"] = ([ConsoleRoles.Admin, ConsoleRoles.Auditor], c => c.Get("/api/v1/audit/verify")),
+        ["GET /api/v1/audit/checkpoints"] = ([ConsoleRoles.Admin, ConsoleRoles.Auditor], c => c.Get("/api/v1/audit/checkpoints")),
+        // 201 when the log moved since the last checkpoint, else 200 with the latest: both are success.
+        ["POST /api/v1/audit/checkpoints"] = ([ConsoleRoles.Admin, ConsoleRoles.Auditor], c => c.Post("/api/v1/audit/checkpoints")),
     };
 
     public sealed class MatrixContext(string targetUserId, Guid targetTokenId, Guid targetDisplayId)

@@ -1,0 +1,167 @@
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using OpsConsole.Core.Data;
+
+namespace OpsConsole.Core.Audit;
+
+/// <summary>The current checkpoint signing key, loaded or created once per process. Signing is serialized (one key object).</summary>
+public sealed class AuditCheckpointSigner(string keyId, ECDsa key)
+{
+    private readonly Lock _gate = new();
+
+    public string KeyId { get; } = keyId;
+
+    /// <summary>Sets <see cref="AuditCheckpoint.KeyId"/>, then hash and signature.</summary>
+    public void Sign(AuditCheckpoint checkpoint)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        checkpoint.KeyId = KeyId;
+        lock (_gate)
+        {
+            AuditCheckpointSigning.Sign(checkpoint, key);
+        }
+    }
+}
+
+/// <summary>
+/// The checkpoint signing key (ECDSA P-256), generated on first need. Its public key is stored in clear and its
+/// PKCS#8 private key protected with Data Protection (whose key ring is in PostgreSQL, so every instance can use it),
+/// in one row of the append-only <c>console.audit_signing_keys</c>, never updated. Two instances creating it at once
+/// take turns on an advisory lock, and the insert is ON CONFLICT DO NOTHING; both then use the newest key row.
+/// If the private key can no longer be unprotected (the key ring was lost), a new key is created beside the old
+/// one: old checkpoints still verify with the old public key.
+/// </summary>
+public sealed partial class AuditSigningKeyStore(
+    ConsoleConnectionStrings connections,
+    IDataProtectionProvider dataProtection,
+    TimeProvider time,
+    ILogger<AuditSigningKeyStore> logger) : IDisposable
+{
+    /// <summary>Advisory lock around key creation ("OpsCon" + 0x0A01).</summary>
+    public const long CreationLockKey = 0x4F70_7343_6F6E_0A01;
+
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private AuditCheckpointSigner? _current;
+    private ECDsa? _key;
+
+    public async Task<AuditCheckpointSigner> GetCurrentAsync(CancellationToken cancellationToken = default)
+    {
+        if (Volatile.Read(ref _current) is { } current)
+        {
+            return current;
+        }
+
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (_current is not null)
+            {
+                return _current;
+            }
+
+            var protector = dataProtection.CreateProtector(AuditCheckpointSigning.ProtectorPurpose);
+            await using var connection = new NpgsqlConnection(connections.Runtime);
+            await connection.OpenAsync(cancellationToken);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await using (var lockCommand = new NpgsqlCommand($"SELECT pg_advisory_xact_lock({CreationLockKey})", connection, transaction))
+            {
+                await lockCommand.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            var newest = await ReadNewestAsync(connection, transaction, cancellationToken);
+            ECDsa? key = null;
+            if (newest is not null)
+            {
+                key = TryOpen(newest, protector);
+            }
+
+            if (key is null)
+            {
+                key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+                var publicKey = key.ExportSubjectPublicKeyInfo();
+                var row = new AuditSigningKey
+                {
+                    Id = AuditCheckpointSigning.KeyIdOf(publicKey),
+                    CreatedAt = AuditCanonical.ToStoredPrecision(time.GetUtcNow()),
+                    PublicKey = publicKey,
+                    ProtectedPrivateKey = protector.Protect(key.ExportPkcs8PrivateKey()),
+                };
+                await using (var insert = new NpgsqlCommand(
+                                 "INSERT INTO console.audit_signing_keys (id, created_at, public_key, protected_private_key) VALUES (@id, @at, @pub, @priv) ON CONFLICT (id) DO NOTHING",
+                                 connection, transaction))
+                {
+                    insert.Parameters.AddWithValue("id", row.Id);
+                    insert.Parameters.AddWithValue("at", row.CreatedAt);
+                    insert.Parameters.AddWithValue("pub", row.PublicKey);
+                    insert.Parameters.AddWithValue("priv", row.ProtectedPrivateKey);
+                    await insert.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                LogCreated(row.Id, newest?.Id);
+                newest = row;
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+            _key = key;
+            _current = new AuditCheckpointSigner(newest!.Id, key);
+            return _current;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private ECDsa? TryOpen(AuditSigningKey row, IDataProtector protector)
+    {
+        try
+        {
+            var key = ECDsa.Create();
+            key.ImportPkcs8PrivateKey(protector.Unprotect(row.ProtectedPrivateKey), out _);
+            if (!key.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(row.PublicKey))
+            {
+                key.Dispose();
+                throw new CryptographicException("The private key does not belong to the stored public key.");
+            }
+
+            return key;
+        }
+        catch (CryptographicException ex)
+        {
+            LogUnusable(ex, row.Id);
+            return null;
+        }
+    }
+
+    /// <summary>The newest signing key row (rows without a public key, such as the pseudonymizer's secret, are not signing keys).</summary>
+    private static async Task<AuditSigningKey?> ReadNewestAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
+        await using var select = new NpgsqlCommand(
+            "SELECT id, created_at, public_key, protected_private_key FROM console.audit_signing_keys WHERE length(public_key) > 0 ORDER BY created_at DESC, id LIMIT 1",
+            connection, transaction);
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? new AuditSigningKey
+            {
+                Id = reader.GetString(0),
+                CreatedAt = reader.GetFieldValue<DateTimeOffset>(1),
+                PublicKey = (byte[])reader[2],
+                ProtectedPrivateKey = (byte[])reader[3],
+            }
+            : null;
+    }
+
+    public void Dispose()
+    {
+        _key?.Dispose();
+        _gate.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Audit checkpoint signing key {KeyId} created (previous key: {PreviousKeyId})")]
+    private partial void LogCreated(string keyId, string? previousKeyId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Audit checkpoint signing key {KeyId} cannot be opened (Data Protection key ring lost?); a new key is created, old checkpoints still verify with its public key")]
+    private partial void LogUnusable(Exception exception, string keyId);
+}
