@@ -27,6 +27,11 @@ public sealed class AppendHarness : IHarness
     {
         var seconds = VerifyHarness.Option(args, "--seconds", 20);
         var callers = VerifyHarness.Option(args, "--callers", 32);
+        // --standalone: records outside an action's transaction (denials, sign-ins, reads), group-committed by the writer.
+        var standalone = args.Contains("--standalone");
+        Console.WriteLine(standalone
+            ? "mode: standalone records, group-committed straight into the chain by the single writer"
+            : "mode: each record inside its action's own transaction (inbox), chained by the writer afterwards");
         await using var database = await BenchDatabase.StartAsync();
         var dataDirectory = Directory.CreateTempSubdirectory("opsconsole-bench-spool-");
 
@@ -65,7 +70,7 @@ public sealed class AppendHarness : IHarness
             var n = 0;
             while (!stop.IsCancellationRequested)
             {
-                await ActAsync(provider, actor, worker, n++);
+                await ActAsync(provider, actor, worker, n++, standalone);
                 Interlocked.Increment(ref submitted);
             }
         })).ToArray();
@@ -95,21 +100,29 @@ public sealed class AppendHarness : IHarness
     }
 
     /// <summary>One audited action: its own scope, DbContext and transaction, as a Core service does it.</summary>
-    private static async Task ActAsync(IServiceProvider provider, ClaimsPrincipal actor, int worker, int n)
+    private static async Task ActAsync(IServiceProvider provider, ClaimsPrincipal actor, int worker, int n, bool standalone)
     {
         await using var scope = provider.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ConsoleDbContext>();
         var audit = scope.ServiceProvider.GetRequiredService<IAuditTrail>();
-        await AuditedTransaction.RunAsync(db, () => audit.RecordAsync(new AuditEntry(
+        var entry = new AuditEntry(
             actor, "bench.action", "bench", $"{worker}-{n}", AuditOutcome.Succeeded,
-            new Dictionary<string, string?> { ["worker"] = worker.ToString(CultureInfo.InvariantCulture), ["n"] = n.ToString(CultureInfo.InvariantCulture) })));
+            new Dictionary<string, string?> { ["worker"] = worker.ToString(CultureInfo.InvariantCulture), ["n"] = n.ToString(CultureInfo.InvariantCulture) });
+        if (standalone)
+        {
+            await audit.RecordAsync(entry);
+        }
+        else
+        {
+            await AuditedTransaction.RunAsync(db, () => audit.RecordAsync(entry));
+        }
     }
 
     private static async Task WarmUpAsync(IServiceProvider provider, ClaimsPrincipal actor)
     {
         for (var i = 0; i < 200; i++)
         {
-            await ActAsync(provider, actor, -1, i);
+            await ActAsync(provider, actor, -1, i, standalone: false);
         }
     }
 

@@ -22,6 +22,12 @@ public sealed partial class DatabaseAuditTrail(
         ArgumentNullException.ThrowIfNull(entry);
         var item = ToInboxItem(entry, AuditContext.Ambient ?? context, time.GetUtcNow());
         var inTransaction = db.Database.CurrentTransaction is not null;
+        if (!inTransaction && chain.IsRunning)
+        {
+            await AppendStandaloneAsync(entry, item, cancellationToken);
+            return;
+        }
+
         db.AuditInbox.Add(item);
         try
         {
@@ -43,6 +49,26 @@ public sealed partial class DatabaseAuditTrail(
 
         db.Entry(item).State = EntityState.Detached;
         chain.Signal();
+    }
+
+    /// <summary>Not part of an action's transaction: group-committed straight into the chain by the single writer.</summary>
+    private async Task AppendStandaloneAsync(AuditEntry entry, AuditInboxItem item, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await chain.AppendAsync(item, cancellationToken);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException or IOException)
+        {
+            if (entry.Outcome != AuditOutcome.Succeeded && spool.TryAppend(item))
+            {
+                LogSpooled(entry.Action, ex.GetBaseException().Message);
+                return;
+            }
+
+            LogUnavailable(ex, entry.Action);
+            throw new AuditUnavailableException(AuditUnavailableException.UserMessage, ex);
+        }
     }
 
     public static AuditInboxItem ToInboxItem(AuditEntry entry, AuditContext? context, DateTimeOffset now)
