@@ -20,12 +20,16 @@ public static class ConsolePolicies
     /// <summary>The wall view: paired displays and every person (the Display role and above).</summary>
     public const string WallRead = "console.wall.read";
 
+    /// <summary>Reading the audit log (search, records, exports). Admin and Auditor see every record; an Sre only operational ones (<see cref="Audit.Search.AuditVisibility"/>).</summary>
+    public const string AuditRead = "console.audit.read";
+
     /// <summary>Roles allowed by each policy; the single source of truth for nav and tests.</summary>
     public static IReadOnlyDictionary<string, string[]> Roles { get; } = new Dictionary<string, string[]>
     {
         [SignedIn] = [.. ConsoleRoles.All],
         [SystemRead] = [ConsoleRoles.Admin, ConsoleRoles.Sre, ConsoleRoles.OnCall],
         [Administer] = [ConsoleRoles.Admin],
+        [AuditRead] = [ConsoleRoles.Admin, ConsoleRoles.Auditor, ConsoleRoles.Sre],
         [WallRead] = [ConsoleRoles.Display, ConsoleRoles.Viewer, ConsoleRoles.Sre, ConsoleRoles.OnCall, ConsoleRoles.Admin, ConsoleRoles.Compliance, ConsoleRoles.Auditor],
     };
 
