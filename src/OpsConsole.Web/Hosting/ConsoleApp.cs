@@ -1,4 +1,5 @@
 using OpsConsole.Core.Audit;
+using OpsConsole.Core.Audit.Search;
 using Microsoft.AspNetCore.Identity;
 using OpsConsole.Core.Data;
 using OpsConsole.Core.Identity;
@@ -113,6 +114,7 @@ public static class ConsoleHostExtensions
         builder.AddConsoleData(connections);
         builder.AddConsoleIdentity(dataDirectory);
         builder.AddConsoleAudit(dataDirectory);
+        builder.AddConsoleAuditSearch(dataDirectory);
         builder.AddAuditContext();
         builder.AddConsoleAuthentication();
         builder.AddConsoleOidc();
