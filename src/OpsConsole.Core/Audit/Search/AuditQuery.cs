@@ -92,7 +92,7 @@ public sealed record AuditQuery
         var outcome = Clean(Outcome, "outcome")?.ToLowerInvariant();
         if (outcome is not null && outcome is not (AuditOutcome.Succeeded or AuditOutcome.Failed or AuditOutcome.Denied))
         {
-            throw new AuditQueryException("outcome", $"Unknown outcome '{Outcome}'. Outcomes: {AuditOutcome.Succeeded}, {AuditOutcome.Failed}, {AuditOutcome.Denied}.");
+            throw new AuditQueryException("outcome", $"'outcome' must be {AuditOutcome.Succeeded}, {AuditOutcome.Failed} or {AuditOutcome.Denied} (not '{Outcome}').");
         }
 
         var text = Clean(Text, "text");
