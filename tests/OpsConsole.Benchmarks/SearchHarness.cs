@@ -97,6 +97,12 @@ public sealed class SearchHarness : IHarness
 
         Console.WriteLine();
         Console.WriteLine($"worst p99 {worst:0.00} ms (goal: < 20 ms); whole run {total.Elapsed.TotalMinutes:0.0} min");
+        foreach (var (kind, caller, query) in kinds.Where(k => args.Contains("--explain") || k.Kind.StartsWith("text", StringComparison.Ordinal) || k.Kind == "action + outcome"))
+        {
+            Console.WriteLine();
+            Console.WriteLine($"EXPLAIN {kind} (top):");
+            Console.WriteLine(await ExplainAsync(data, query(0, null).Normalize(), AuditVisibility.ScopeOf(caller), pageSize));
+        }
         return 0;
     }
 
@@ -125,6 +131,27 @@ public sealed class SearchHarness : IHarness
         times.Sort();
         double At(double p) => times[Math.Min(times.Count - 1, (int)Math.Ceiling(p * times.Count) - 1)];
         return (At(0.50), At(0.95), At(0.99), times[^1], found, times.Count);
+    }
+
+    private static async Task<string> ExplainAsync(AuditReadDataSource data, AuditQuery query, AuditScope scope, int pageSize)
+    {
+        await using var connection = await data.Source.OpenConnectionAsync();
+        var plan = await AuditSearchService.PlanAsync(connection, query, scope, CancellationToken.None);
+        var (sql, parameters) = AuditSearchSql.Page(plan, null, null, pageSize + 1);
+        await using var command = new NpgsqlCommand("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql, connection);
+        foreach (var p in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter(p.Name, p.Type) { Value = p.Value });
+        }
+
+        var lines = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            lines.Add("  " + reader.GetString(0));
+        }
+
+        return string.Join(Environment.NewLine, lines.Take(40));
     }
 
     private static DateTimeOffset Start(long rows) => new DateTimeOffset(2025, 11, 1, 0, 0, 0, TimeSpan.Zero);

@@ -21,6 +21,8 @@ namespace OpsConsole.Core.Data.Migrations
             """CREATE INDEX ix_audit_log_target_type_sequence ON console.audit_log (target_type COLLATE "C", sequence DESC)""",
             """CREATE INDEX ix_audit_log_target_id_sequence ON console.audit_log (target_id COLLATE "C", sequence DESC) WHERE target_id IS NOT NULL""",
             """CREATE INDEX ix_audit_log_outcome_sequence ON console.audit_log (outcome COLLATE "C", sequence DESC)""",
+            // "Failed backups", "denied identity.*": an outcome with an action set is one exact range per action.
+            """CREATE INDEX ix_audit_log_outcome_action_sequence ON console.audit_log (outcome COLLATE "C", action COLLATE "C", sequence DESC)""",
             """CREATE INDEX ix_audit_log_reason_trgm ON console.audit_log USING gin (reason gin_trgm_ops) WHERE reason IS NOT NULL""",
             """CREATE INDEX ix_audit_log_details_trgm ON console.audit_log USING gin ((details::text) gin_trgm_ops)""",
         ];
