@@ -137,7 +137,25 @@ public sealed class SearchHarness : IHarness
     {
         await using var connection = await data.Source.OpenConnectionAsync();
         var plan = await AuditSearchService.PlanAsync(connection, query, scope, CancellationToken.None);
-        var (sql, parameters) = AuditSearchSql.Page(plan, null, null, pageSize + 1);
+        await using (var top = new NpgsqlCommand("SELECT max(sequence) + 1 FROM console.audit_log", connection))
+        {
+            var below = (long)(await top.ExecuteScalarAsync())!;
+            // What the service runs: for text the bounded window first, then every match below it.
+            var pages = query.Text is null
+                ? [AuditSearchSql.Page(plan, null, null, pageSize + 1)]
+                : new[] { AuditSearchSql.Page(plan, below, null, pageSize + 1, atLeast: below - AuditSearchSql.TextWindow), AuditSearchSql.Page(plan, below - AuditSearchSql.TextWindow, null, pageSize + 1, materialize: true) };
+            var text = new List<string>();
+            foreach (var page in pages)
+            {
+                text.Add(await ExplainOneAsync(connection, page.Sql, page.Parameters));
+            }
+
+            return string.Join(Environment.NewLine + "  --" + Environment.NewLine, text);
+        }
+    }
+
+    private static async Task<string> ExplainOneAsync(NpgsqlConnection connection, string sql, IReadOnlyList<SqlParameter> parameters)
+    {
         await using var command = new NpgsqlCommand("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql, connection);
         foreach (var p in parameters)
         {
@@ -151,7 +169,7 @@ public sealed class SearchHarness : IHarness
             lines.Add("  " + reader.GetString(0));
         }
 
-        return string.Join(Environment.NewLine, lines.Take(40));
+        return string.Join(Environment.NewLine, lines.Take(30));
     }
 
     private static DateTimeOffset Start(long rows) => new DateTimeOffset(2025, 11, 1, 0, 0, 0, TimeSpan.Zero);

@@ -98,6 +98,33 @@ public sealed class AuditSearchTests(PostgresFixture postgres) : ConsoleTest(pos
     }
 
     [Fact]
+    public async Task Text_matches_older_than_the_newest_window_are_found_through_the_trigram_step_in_order()
+    {
+        // A rare term in a few old records, then more than a text window of records without it.
+        await SeedAsync(Enumerable.Range(0, 7).Select(i => Entry("ops", "backups.run.failed", "backup", $"old{i}", AuditOutcome.Failed, reason: $"zebra-stripe fault {i}")));
+        await using (var connection = new Npgsql.NpgsqlConnection(Postgres.SharedConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var bulk = new Npgsql.NpgsqlCommand(
+                $$"""
+                INSERT INTO console.audit_inbox (occurred_at, actor_type, actor_name, actor_roles, action, target_type, target_id, outcome, reason, details)
+                SELECT now(), 'system', 'system', '{}', 'alerts.rule.evaluated', 'rule', 'r' || g, 'succeeded', CASE WHEN g = 3000 THEN 'one zebra-stripe in the middle' END, '{}'
+                FROM generate_series(1, {{AuditSearchSql.TextWindow + 1500}}) AS g
+                """, connection);
+            await bulk.ExecuteNonQueryAsync();
+        }
+
+        await Console.Services.GetRequiredService<AuditChainWriter>().DrainAsync(CancellationToken.None);
+        var all = await AuditLog.ReadAsync(Postgres.SharedConnectionString);
+        var want = all.Where(r => (r.Reason ?? "").Contains("zebra-stripe", StringComparison.Ordinal)).Select(r => r.Sequence).OrderDescending().ToList();
+        Assert.Equal(8, want.Count);
+
+        Assert.Equal(want, await SearchAllAsync(Auditor, new AuditQuery { Text = "ZEBRA-stripe" }, pageSize: 3, all[^1].Sequence));
+        var first = await SearchAsync(Auditor, new AuditQuery { Text = "zebra-stripe" }, null, 50);
+        Assert.Equal(want, first.Items.Select(i => i.Sequence).Where(s => s <= all[^1].Sequence));
+    }
+
+    [Fact]
     public async Task An_sre_never_sees_identity_access_or_audit_records_in_search_records_or_the_api()
     {
         await SeedMixAsync();

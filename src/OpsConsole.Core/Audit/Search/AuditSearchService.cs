@@ -157,19 +157,20 @@ public sealed class AuditSearchService(
             return new AuditSearchPage([], null);
         }
 
-        var (sql, parameters) = AuditSearchSql.Page(plan, cursor, newerThan, pageSize + 1, ascending);
-        await using var command = new NpgsqlCommand(sql, connection);
-        foreach (var p in parameters)
+        List<AuditRecordView> items;
+        if (query.Text is null || ascending || newerThan is not null)
         {
-            command.Parameters.Add(new NpgsqlParameter(p.Name, p.Type) { Value = p.Value });
+            items = await ReadAsync(connection, AuditSearchSql.Page(plan, cursor, newerThan, pageSize + 1, ascending), cancellationToken);
         }
-
-        var items = new List<AuditRecordView>(pageSize + 1);
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        else
         {
-            while (await reader.ReadAsync(cancellationToken))
+            // Text: the newest window below the cursor first, then (only if needed) every match below it.
+            var below = cursor ?? await TopAsync(connection, cancellationToken) + 1;
+            var low = Math.Max(1, below - AuditSearchSql.TextWindow);
+            items = await ReadAsync(connection, AuditSearchSql.Page(plan, below, null, pageSize + 1, atLeast: low), cancellationToken);
+            if (items.Count <= pageSize && low > 1)
             {
-                items.Add(AuditRecordView.Read(reader));
+                items.AddRange(await ReadAsync(connection, AuditSearchSql.Page(plan, low, null, pageSize + 1 - items.Count, materialize: true), cancellationToken));
             }
         }
 
@@ -181,6 +182,30 @@ public sealed class AuditSearchService(
         }
 
         return new AuditSearchPage(items, null);
+    }
+
+    private static async Task<List<AuditRecordView>> ReadAsync(NpgsqlConnection connection, (string Sql, IReadOnlyList<SqlParameter> Parameters) page, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(page.Sql, connection);
+        foreach (var p in page.Parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter(p.Name, p.Type) { Value = p.Value });
+        }
+
+        var items = new List<AuditRecordView>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            items.Add(AuditRecordView.Read(reader));
+        }
+
+        return items;
+    }
+
+    private static async Task<long> TopAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("SELECT coalesce(max(sequence), 0) FROM console.audit_log", connection);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
     /// <summary>Expands the actor and action prefixes (and an Sre's scope) to the values present in the log.</summary>

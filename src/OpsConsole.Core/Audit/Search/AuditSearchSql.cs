@@ -33,7 +33,15 @@ public static class AuditSearchSql
 
     public const string Columns = "sequence, previous_hash, hash, " + AuditChainWriter.FieldColumns;
 
-    public static (string Sql, IReadOnlyList<SqlParameter> Parameters) Page(AuditSearchPlan plan, long? cursor, long? newerThan, int limit, bool ascending = false)
+    /// <param name="plan">The expanded filter.</param>
+    /// <param name="cursor">Exclusive bound: below it (descending) or above it (ascending).</param>
+    /// <param name="newerThan">Exclusive lower bound (the live tail), or null.</param>
+    /// <param name="limit">Rows to return (the caller asks for one more than a page to learn whether there is a next one).</param>
+    /// <param name="ascending">Oldest first (exports, the next record), else newest first.</param>
+    /// <param name="atLeast">Inclusive lower bound, or null (the text search's first, bounded window).</param>
+    /// <param name="materialize">Collect every match before ordering (the text search's second step; see <see cref="TextWindow"/>).</param>
+    public static (string Sql, IReadOnlyList<SqlParameter> Parameters) Page(
+        AuditSearchPlan plan, long? cursor, long? newerThan, int limit, bool ascending = false, long? atLeast = null, bool materialize = false)
     {
         ArgumentNullException.ThrowIfNull(plan);
         var q = plan.Query;
@@ -49,6 +57,12 @@ public static class AuditSearchSql
         {
             parameters.Add(new("newer", n, NpgsqlDbType.Bigint));
             common.Add("sequence > @newer");
+        }
+
+        if (atLeast is { } low)
+        {
+            parameters.Add(new("at_least", low, NpgsqlDbType.Bigint));
+            common.Add("sequence >= @at_least");
         }
 
         if (q.From is { } from)
@@ -134,7 +148,44 @@ public static class AuditSearchSql
 
         var order = ascending ? "ASC" : "DESC";
         var sql = new StringBuilder();
-        sql.Append("WITH page AS (");
+        if (materialize)
+        {
+            // Every match first (PostgreSQL then reads them through the trigram bitmap), newest n afterwards.
+            sql.Append("WITH matches AS MATERIALIZED (");
+            AppendSelections(sql, branches, common, perBranchOrder: null);
+            sql.Append("), page AS (SELECT sequence FROM matches ORDER BY sequence ").Append(order).Append(" LIMIT @limit");
+        }
+        else
+        {
+            sql.Append("WITH page AS (");
+            if (branches.Count <= 1)
+            {
+                AppendSelections(sql, branches, common, perBranchOrder: null);
+                sql.Append(" ORDER BY sequence ").Append(order).Append(" LIMIT @limit");
+            }
+            else
+            {
+                sql.Append("SELECT sequence FROM (");
+                AppendSelections(sql, branches, common, perBranchOrder: order);
+                sql.Append(") AS branches ORDER BY sequence ").Append(order).Append(" LIMIT @limit");
+            }
+        }
+
+        sql.Append(") SELECT ").Append(string.Join(", ", Columns.Split(", ").Select(column => "l." + column)))
+            .Append(" FROM console.audit_log l JOIN page USING (sequence) ORDER BY l.sequence ").Append(order);
+        return (sql.ToString(), parameters);
+    }
+
+    /// <summary>
+    /// Free text is searched in two steps, because trigram matches come unordered and PostgreSQL cannot know how rare a
+    /// term is: first the newest <see cref="TextWindow"/> records below the cursor (a bounded walk of the primary key;
+    /// sequences have no gaps, so this is a plain range), which is enough for common terms; then, only when that window
+    /// held too few matches, every match below it through the trigram indexes, sorted (fast for rare terms).
+    /// </summary>
+    public const int TextWindow = 5000;
+
+    private static void AppendSelections(StringBuilder sql, List<string> branches, List<string> common, string? perBranchOrder)
+    {
         if (branches.Count <= 1)
         {
             var where = branches.Concat(common).ToList();
@@ -144,33 +195,29 @@ public static class AuditSearchSql
                 sql.Append(" WHERE ").AppendJoin(" AND ", where);
             }
 
-            sql.Append(" ORDER BY sequence ").Append(order).Append(" LIMIT @limit");
+            return;
         }
-        else
+
+        for (var i = 0; i < branches.Count; i++)
         {
-            sql.Append("SELECT sequence FROM (");
-            for (var i = 0; i < branches.Count; i++)
+            if (i > 0)
             {
-                if (i > 0)
-                {
-                    sql.Append(" UNION ");
-                }
-
-                sql.Append("(SELECT sequence FROM console.audit_log WHERE ").Append(branches[i]);
-                foreach (var predicate in common)
-                {
-                    sql.Append(" AND ").Append(predicate);
-                }
-
-                sql.Append(" ORDER BY sequence ").Append(order).Append(" LIMIT @limit)");
+                sql.Append(" UNION ");
             }
 
-            sql.Append(") AS branches ORDER BY sequence ").Append(order).Append(" LIMIT @limit");
-        }
+            sql.Append("(SELECT sequence FROM console.audit_log WHERE ").Append(branches[i]);
+            foreach (var predicate in common)
+            {
+                sql.Append(" AND ").Append(predicate);
+            }
 
-        sql.Append(") SELECT ").Append(string.Join(", ", Columns.Split(", ").Select(column => "l." + column)))
-            .Append(" FROM console.audit_log l JOIN page USING (sequence) ORDER BY l.sequence ").Append(order);
-        return (sql.ToString(), parameters);
+            if (perBranchOrder is not null)
+            {
+                sql.Append(" ORDER BY sequence ").Append(perBranchOrder).Append(" LIMIT @limit");
+            }
+
+            sql.Append(')');
+        }
     }
 
     /// <summary>

@@ -81,6 +81,21 @@ public sealed class AuditSearchSqlTests
     }
 
     [Fact]
+    public void The_text_steps_are_a_bounded_window_then_every_match_below_it_collected_before_ordering()
+    {
+        var plan = new AuditSearchPlan(new AuditQuery { Text = "disk full" }.Normalize(), null, null, ["a.b", "a.c"]);
+
+        var (window, windowParameters) = AuditSearchSql.Page(plan, cursor: 9000, newerThan: null, limit: 51, atLeast: 4000);
+        var (rest, _) = AuditSearchSql.Page(plan, cursor: 4000, newerThan: null, limit: 51, materialize: true);
+
+        Assert.Equal(2, Count(window, "sequence >= @at_least"));
+        Assert.Equal(4000L, Value(windowParameters, "at_least"));
+        Assert.StartsWith("WITH matches AS MATERIALIZED (", rest, StringComparison.Ordinal);
+        Assert.Equal(1, Count(rest, "LIMIT @limit")); // no per-branch limit: every match, then the newest n
+        Assert.Contains("FROM matches ORDER BY sequence DESC LIMIT @limit", rest, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Ascending_pages_read_above_the_cursor_oldest_first()
     {
         var (sql, _) = AuditSearchSql.Page(new AuditSearchPlan(AuditQuery.None, null, null, null), cursor: 9, newerThan: null, limit: 10, ascending: true);
