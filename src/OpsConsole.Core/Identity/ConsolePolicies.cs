@@ -20,6 +20,8 @@ public static class ConsolePolicies
     /// <summary>The wall view: paired displays and every person (the Display role and above).</summary>
     public const string WallRead = "console.wall.read";
 
+    /// <summary>Reading the audit log (search, records, exports). Admin and Auditor see every record; an Sre only operational ones (<see cref="Audit.Search.AuditVisibility"/>).</summary>
+    public const string AuditRead = "console.audit.read";
     /// <summary>Verifying the audit log's integrity and writing its signed checkpoints.</summary>
     public const string AuditVerify = "console.audit.verify";
 
@@ -29,6 +31,7 @@ public static class ConsolePolicies
         [SignedIn] = [.. ConsoleRoles.All],
         [SystemRead] = [ConsoleRoles.Admin, ConsoleRoles.Sre, ConsoleRoles.OnCall],
         [Administer] = [ConsoleRoles.Admin],
+        [AuditRead] = [ConsoleRoles.Admin, ConsoleRoles.Auditor, ConsoleRoles.Sre],
         [AuditVerify] = [ConsoleRoles.Admin, ConsoleRoles.Auditor],
         [WallRead] = [ConsoleRoles.Display, ConsoleRoles.Viewer, ConsoleRoles.Sre, ConsoleRoles.OnCall, ConsoleRoles.Admin, ConsoleRoles.Compliance, ConsoleRoles.Auditor],
     };

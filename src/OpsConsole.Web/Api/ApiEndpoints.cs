@@ -39,6 +39,7 @@ public static class ApiEndpoints
         api.MapTokenApi();
         api.MapDisplayApi();
         api.MapSessionApi();
+        api.MapAuditApi();
         api.MapAuditIntegrityApi();
 
         return endpoints;

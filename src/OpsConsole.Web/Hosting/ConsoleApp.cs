@@ -1,5 +1,6 @@
 using OpsConsole.Core.Metrics.Scraping;
 using OpsConsole.Core.Audit;
+using OpsConsole.Core.Audit.Search;
 using Microsoft.AspNetCore.Identity;
 using OpsConsole.Core.Data;
 using OpsConsole.Core.Identity;
@@ -114,6 +115,7 @@ public static class ConsoleHostExtensions
         builder.AddConsoleData(connections);
         builder.AddConsoleIdentity(dataDirectory);
         builder.AddConsoleAudit(dataDirectory);
+        builder.AddConsoleAuditSearch(dataDirectory);
         builder.AddAuditContext();
         builder.AddConsoleAuthentication();
         builder.AddConsoleOidc();

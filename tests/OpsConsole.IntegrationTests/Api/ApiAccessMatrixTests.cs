@@ -3,6 +3,8 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
+using OpsConsole.Core.Audit;
+using OpsConsole.Core.Audit.Search;
 using OpsConsole.Core.Identity;
 using OpsConsole.Core.Identity.ApiTokens;
 using OpsConsole.Core.Identity.Displays;
@@ -19,6 +21,7 @@ namespace OpsConsole.IntegrationTests.Api;
 public sealed class ApiAccessMatrixTests(PostgresFixture postgres) : ConsoleTest(postgres)
 {
     private static readonly string[] SystemReaders = [ConsoleRoles.Admin, ConsoleRoles.Sre, ConsoleRoles.OnCall];
+    private static readonly string[] AuditReaders = [ConsoleRoles.Admin, ConsoleRoles.Auditor, ConsoleRoles.Sre];
 
     /// <summary>"METHOD /path" -> roles that get 2xx and how to build a valid request; others get 403, anonymous 401.</summary>
     private static readonly Dictionary<string, (string[] Roles, Func<MatrixContext, HttpRequestMessage> Build)> Matrix = new(StringComparer.Ordinal)
@@ -47,6 +50,12 @@ public sealed class ApiAccessMatrixTests(PostgresFixture postgres) : ConsoleTest
         ["DELETE /api/v1/me/sessions/{id}"] = ([.. ConsoleRoles.All], c => new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/me/sessions/{c.CallerSessionId}")),
         ["POST /api/v1/me/sessions/sign-out-others"] = ([.. ConsoleRoles.All], c => c.Post("/api/v1/me/sessions/sign-out-others")),
         ["GET /api/v1/users/{id}/sessions"] = ([ConsoleRoles.Admin], c => c.Get($"/api/v1/users/{c.TargetUserId}/sessions")),
+        ["GET /api/v1/audit"] = (AuditReaders, c => c.Get("/api/v1/audit?action=backups&limit=10")),
+        // An operational record and an Sre's export: what every audit reader may see (an Sre gets 404 for identity records).
+        ["GET /api/v1/audit/{sequence}"] = (AuditReaders, c => c.Get($"/api/v1/audit/{c.AuditSequence}")),
+        ["POST /api/v1/audit/exports"] = (AuditReaders, c => c.Json(HttpMethod.Post, "/api/v1/audit/exports", new { format = "jsonl", action = "backups" })),
+        ["GET /api/v1/audit/exports/{id}"] = (AuditReaders, c => c.Get($"/api/v1/audit/exports/{c.AuditExportId}")),
+        ["GET /api/v1/audit/exports/{id}/manifest"] = (AuditReaders, c => c.Get($"/api/v1/audit/exports/{c.AuditExportId}/manifest")),
         ["GET /api/v1/audit/verify"] = ([ConsoleRoles.Admin, ConsoleRoles.Auditor], c => c.Get("/api/v1/audit/verify")),
         ["GET /api/v1/audit/checkpoints"] = ([ConsoleRoles.Admin, ConsoleRoles.Auditor], c => c.Get("/api/v1/audit/checkpoints")),
         // 201 when the log moved since the last checkpoint, else 200 with the latest: both are success.
@@ -62,6 +71,10 @@ public sealed class ApiAccessMatrixTests(PostgresFixture postgres) : ConsoleTest
         public Guid TargetTokenId { get; } = targetTokenId;
 
         public Guid TargetDisplayId { get; } = targetDisplayId;
+
+        public long AuditSequence { get; init; }
+
+        public string AuditExportId { get; init; } = "";
 
         /// <summary>A live session of the user making the next call (a random id for anonymous calls).</summary>
         public Guid CallerSessionId { get; set; }
@@ -113,7 +126,21 @@ public sealed class ApiAccessMatrixTests(PostgresFixture postgres) : ConsoleTest
                 .CreateAsync(TestPrincipals.Of("admin", ConsoleRoles.Admin), "matrix-display")).Device.Id;
         }
 
-        var context = new MatrixContext(targetId, targetTokenId, targetDisplayId);
+        await using (var scope = Console.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<IAuditTrail>().RecordAsync(
+                new AuditEntry(AuditActors.System, "backups.matrix_probe", "backup", "matrix", AuditOutcome.Succeeded));
+        }
+
+        var auditSequence = (await AuditLog.WaitForAsync(Postgres.SharedConnectionString, "action = 'backups.matrix_probe'")).Sequence;
+        string auditExportId;
+        await using (var scope = Console.Services.CreateAsyncScope())
+        {
+            auditExportId = (await scope.ServiceProvider.GetRequiredService<AuditExportService>()
+                .CreateAsync(TestPrincipals.Of("matrix-exporter", ConsoleRoles.Sre), AuditQuery.None, "csv")).Id;
+        }
+
+        var context = new MatrixContext(targetId, targetTokenId, targetDisplayId) { AuditSequence = auditSequence, AuditExportId = auditExportId };
 
         using var client = Console.CreateClient();
         var surprises = new List<string>();

@@ -15,6 +15,7 @@ public static class ConsoleAreas
         new("Overview", "/", Icons.Material.Outlined.Dashboard, ConsolePolicies.SignedIn, NavLinkMatch.All, "Where every session starts."),
         new("Users", "/admin/users", Icons.Material.Outlined.ManageAccounts, ConsolePolicies.Administer, Description: "Local accounts: create, roles, disable, unlock, reset passwords."),
         new("Displays", "/admin/displays", Icons.Material.Outlined.Tv, ConsolePolicies.Administer, Description: "Wall displays: add with a pairing link, see when they were last seen, revoke."),
+        new("Audit", "/audit", Icons.Material.Outlined.FactCheck, ConsolePolicies.AuditRead, Description: "The tamper-evident audit log: search, live tail, record details with hashes, exports with a checkable manifest."),
         new("System", "/system", Icons.Material.Outlined.MonitorHeart, ConsolePolicies.SystemRead, Description: "The console's own health, live: uptime, database latency and pool, circuits, live events, memory, schema."),
     ];
 }

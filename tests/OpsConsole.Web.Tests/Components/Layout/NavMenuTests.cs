@@ -69,9 +69,10 @@ public sealed class NavMenuTests : BunitContext
     {
         var cut = RenderFor(SignedIn("ada", ConsoleRoles.Sre));
 
-        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("a[href]").Count), Timeout);
+        cut.WaitForAssertion(() => Assert.Equal(3, cut.FindAll("a[href]").Count), Timeout);
         var hrefs = cut.FindAll("a[href]").Select(a => a.GetAttribute("href")).ToList();
         Assert.Contains("/", hrefs);
+        Assert.Contains("/audit", hrefs);
         Assert.Contains("/system", hrefs);
     }
 

@@ -3,7 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using MudBlazor.Services;
 using OpsConsole.Core.Audit;
 using OpsConsole.Core.Live;
-using OpsConsole.Web.Components.Pages.Audit;
+using OpsConsole.Web.Components.Pages.AuditLog;
 
 namespace OpsConsole.Web.Tests.Components.Pages.Audit;
 
