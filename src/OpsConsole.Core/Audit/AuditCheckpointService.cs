@@ -17,6 +17,7 @@ namespace OpsConsole.Core.Audit;
 public sealed class AuditCheckpointService(
     ConsoleDbContext db,
     AuditSigningKeyStore keys,
+    AuditChainWriter chain,
     IAuditTrail audit,
     ILiveEvents live,
     TimeProvider time)
@@ -30,6 +31,8 @@ public sealed class AuditCheckpointService(
     {
         ArgumentNullException.ThrowIfNull(actor);
         var signer = await keys.GetCurrentAsync(cancellationToken); // before the head lock: never hold it while a key is made
+        // Cover everything committed so far: actions whose records still wait in the inbox are chained first.
+        await chain.DrainAsync(cancellationToken);
         return await AuditedTransaction.RunAsync<AuditCheckpoint?>(db, async () =>
         {
             var connection = (NpgsqlConnection)db.Database.GetDbConnection();
