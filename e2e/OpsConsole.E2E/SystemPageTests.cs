@@ -27,7 +27,7 @@ public sealed class SystemPageTests(ConsoleFixture fixture, ITestOutputHelper ou
         Assert.Equal(3, samples.Distinct().Count());
         await Expect(page.Locator("[data-live-indicator]")).ToHaveAttributeAsync("data-state", "connected");
 
-        output.WriteLine($"screenshot: {await ScreenshotAsync(page, "system-1366x768.png")}");
+        output.WriteLine($"screenshot: {await Screenshots.SaveAsync(page, "system-1366x768.png")}");
         session.Log.AssertClean();
     }
 
@@ -47,17 +47,7 @@ public sealed class SystemPageTests(ConsoleFixture fixture, ITestOutputHelper ou
         Assert.Contains("script-src 'self';", csp, StringComparison.Ordinal);
 
         await Flows.WaitForLiveSamplesAsync(page, changes: 1);
-        output.WriteLine($"screenshot: {await ScreenshotAsync(page, "system-1920x1080.png")}");
+        output.WriteLine($"screenshot: {await Screenshots.SaveAsync(page, "system-1920x1080.png")}");
         session.Log.AssertClean();
-    }
-
-    private static async Task<string> ScreenshotAsync(IPage page, string fileName)
-    {
-        var directory = Path.Combine(AppContext.BaseDirectory, "TestResults", "screenshots");
-        Directory.CreateDirectory(directory);
-        var path = Path.Combine(directory, fileName);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
-        Assert.True(new FileInfo(path).Length > 0, $"empty screenshot {path}");
-        return path;
     }
 }

@@ -36,15 +36,7 @@ public sealed partial class DatabaseAuditTrail(
         catch (Exception ex) when (ex is DbUpdateException or NpgsqlException or InvalidOperationException or TimeoutException)
         {
             db.Entry(item).State = EntityState.Detached; // never retried by a later SaveChanges of the same scope
-            if (!inTransaction && entry.Outcome != AuditOutcome.Succeeded && spool.TryAppend(item))
-            {
-                // A failed sign-in or a denial is an observation, not an action: keep it locally, in order, for later.
-                LogSpooled(entry.Action, ex.GetBaseException().Message);
-                return;
-            }
-
-            LogUnavailable(ex, entry.Action);
-            throw new AuditUnavailableException(AuditUnavailableException.UserMessage, ex);
+            SpoolOrRefuse(entry, item, ex, canSpool: !inTransaction);
         }
 
         db.Entry(item).State = EntityState.Detached;
@@ -60,15 +52,24 @@ public sealed partial class DatabaseAuditTrail(
         }
         catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException or IOException)
         {
-            if (entry.Outcome != AuditOutcome.Succeeded && spool.TryAppend(item))
-            {
-                LogSpooled(entry.Action, ex.GetBaseException().Message);
-                return;
-            }
-
-            LogUnavailable(ex, entry.Action);
-            throw new AuditUnavailableException(AuditUnavailableException.UserMessage, ex);
+            SpoolOrRefuse(entry, item, ex, canSpool: true);
         }
+    }
+
+    /// <summary>
+    /// A failed sign-in or a denial is an observation, not an action: it is kept locally, in order, for later. Anything
+    /// else (or a full spool) is refused: no audit, no action.
+    /// </summary>
+    private void SpoolOrRefuse(AuditEntry entry, AuditInboxItem item, Exception ex, bool canSpool)
+    {
+        if (canSpool && entry.Outcome != AuditOutcome.Succeeded && spool.TryAppend(item))
+        {
+            LogSpooled(entry.Action, ex.GetBaseException().Message);
+            return;
+        }
+
+        LogUnavailable(ex, entry.Action);
+        throw new AuditUnavailableException(AuditUnavailableException.UserMessage, ex);
     }
 
     public static AuditInboxItem ToInboxItem(AuditEntry entry, AuditContext? context, DateTimeOffset now)

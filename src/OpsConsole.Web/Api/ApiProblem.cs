@@ -24,6 +24,14 @@ public static class ApiProblem
         });
     }
 
+    /// <summary>422 naming the field, so a caller knows what to fix (the /api/v1 contract for bad input).</summary>
+    public static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Invalid(string field, string message) =>
+        TypedResults.Problem(
+            title: "The request cannot be carried out",
+            detail: message,
+            statusCode: StatusCodes.Status422UnprocessableEntity,
+            extensions: new Dictionary<string, object?> { ["field"] = field });
+
     public static async Task UnauthorizedAsync(HttpContext context, string detail)
     {
         await RecordDenialAsync(context, "unauthenticated", detail);

@@ -90,11 +90,5 @@ public static class AuditApiEndpoints
     private static ProblemHttpResult ExportNotFound() =>
         TypedResults.Problem("No export with this id that you may read.", title: "Not found", statusCode: StatusCodes.Status404NotFound);
 
-    /// <summary>422 naming the field, like the rest of /api/v1.</summary>
-    private static ProblemHttpResult Invalid(AuditQueryException ex) =>
-        TypedResults.Problem(
-            title: "The request cannot be carried out",
-            detail: ex.Message,
-            statusCode: StatusCodes.Status422UnprocessableEntity,
-            extensions: new Dictionary<string, object?> { ["field"] = ex.Field });
+    private static ProblemHttpResult Invalid(AuditQueryException ex) => ApiProblem.Invalid(ex.Field, ex.Message);
 }

@@ -47,7 +47,7 @@ public static class DisplayApiEndpoints
                 }
                 catch (ArgumentException ex)
                 {
-                    return Invalid("name", ex.Message);
+                    return ApiProblem.Invalid("name", ex.Message);
                 }
             })
             .WithName("CreateDisplay")
@@ -64,7 +64,7 @@ public static class DisplayApiEndpoints
                 }
                 catch (InvalidOperationException ex)
                 {
-                    return Invalid("id", ex.Message);
+                    return ApiProblem.Invalid("id", ex.Message);
                 }
             })
             .WithName("IssueDisplayPairingCode")
@@ -87,12 +87,4 @@ public static class DisplayApiEndpoints
 
     private static ProblemHttpResult NotFound() =>
         TypedResults.Problem("No display with this id.", title: "Not found", statusCode: StatusCodes.Status404NotFound);
-
-    /// <summary>422 naming the field, like the rest of /api/v1.</summary>
-    private static ProblemHttpResult Invalid(string field, string message) =>
-        TypedResults.Problem(
-            title: "The request cannot be carried out",
-            detail: message,
-            statusCode: StatusCodes.Status422UnprocessableEntity,
-            extensions: new Dictionary<string, object?> { ["field"] = field });
 }

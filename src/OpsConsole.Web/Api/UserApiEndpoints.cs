@@ -29,12 +29,12 @@ public static class UserApiEndpoints
             {
                 if (string.IsNullOrWhiteSpace(request.UserName))
                 {
-                    return Invalid("userName", "A user name is required.");
+                    return ApiProblem.Invalid("userName", "A user name is required.");
                 }
 
                 if (ConsoleRoles.Normalize(request.Role) is null)
                 {
-                    return Invalid("role", $"Unknown role '{request.Role}'. Roles: {string.Join(", ", ConsoleRoles.All)}.");
+                    return ApiProblem.Invalid("role", $"Unknown role '{request.Role}'. Roles: {string.Join(", ", ConsoleRoles.All)}.");
                 }
 
                 try
@@ -44,7 +44,7 @@ public static class UserApiEndpoints
                 }
                 catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
                 {
-                    return Invalid("userName", ex.Message);
+                    return ApiProblem.Invalid("userName", ex.Message);
                 }
             })
             .WithName("CreateUser")
@@ -84,7 +84,7 @@ public static class UserApiEndpoints
                 }
                 catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
                 {
-                    return Invalid("id", ex.Message);
+                    return ApiProblem.Invalid("id", ex.Message);
                 }
             })
             .WithName("ResetUserPassword")
@@ -102,15 +102,7 @@ public static class UserApiEndpoints
         }
         catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
         {
-            return Invalid(field, ex.Message);
+            return ApiProblem.Invalid(field, ex.Message);
         }
     }
-
-    /// <summary>422 naming the field, so a caller knows what to fix.</summary>
-    private static ProblemHttpResult Invalid(string field, string message) =>
-        TypedResults.Problem(
-            title: "The request cannot be carried out",
-            detail: message,
-            statusCode: StatusCodes.Status422UnprocessableEntity,
-            extensions: new Dictionary<string, object?> { ["field"] = field });
 }

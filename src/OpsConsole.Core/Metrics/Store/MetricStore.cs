@@ -320,6 +320,10 @@ public sealed class MetricStore
     /// <summary>Routes parsed samples to their series; allocates only for series (and metric families) it has not seen.</summary>
     private sealed class ScrapeWriter(MetricStore store, TargetState state, long scrapeTimestampMs) : IExpositionSink
     {
+        // Taken once per scrape, not per sample: the span-keyed views of the target's series and type tables.
+        private readonly Dictionary<byte[], StoredSeries>.AlternateLookup<ReadOnlySpan<byte>> _series = state.Series.GetAlternateLookup<ReadOnlySpan<byte>>();
+        private readonly Dictionary<byte[], MetricType>.AlternateLookup<ReadOnlySpan<byte>> _types = state.Types.GetAlternateLookup<ReadOnlySpan<byte>>();
+
         public int Samples { get; private set; }
 
         public int NewSeries { get; private set; }
@@ -332,8 +336,7 @@ public sealed class MetricStore
 
         public void OnType(ReadOnlySpan<byte> family, MetricType type)
         {
-            var lookup = state.Types.GetAlternateLookup<ReadOnlySpan<byte>>();
-            if (!lookup.TryGetValue(family, out var known) || known != type)
+            if (!_types.TryGetValue(family, out var known) || known != type)
             {
                 state.Types[family.ToArray()] = type;
             }
@@ -345,8 +348,7 @@ public sealed class MetricStore
 
         public void OnSample(in ParsedSample sample)
         {
-            var lookup = state.Series.GetAlternateLookup<ReadOnlySpan<byte>>();
-            if (!lookup.TryGetValue(sample.SeriesKey, out var series))
+            if (!_series.TryGetValue(sample.SeriesKey, out var series))
             {
                 series = CreateSeries(sample);
                 if (series is null)
@@ -396,15 +398,14 @@ public sealed class MetricStore
 
         private MetricType TypeOf(ReadOnlySpan<byte> name)
         {
-            var lookup = state.Types.GetAlternateLookup<ReadOnlySpan<byte>>();
-            if (lookup.TryGetValue(name, out var type))
+            if (_types.TryGetValue(name, out var type))
             {
                 return type;
             }
 
             foreach (var suffix in Suffixes)
             {
-                if (name.EndsWith(suffix) && lookup.TryGetValue(name[..^suffix.Length], out type))
+                if (name.EndsWith(suffix) && _types.TryGetValue(name[..^suffix.Length], out type))
                 {
                     return type;
                 }
