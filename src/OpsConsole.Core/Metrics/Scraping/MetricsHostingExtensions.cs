@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using OpsConsole.Core.Metrics.Query;
 using OpsConsole.Core.Metrics.Store;
 
 namespace OpsConsole.Core.Metrics.Scraping;
@@ -24,6 +25,8 @@ public static class MetricsHostingExtensions
                 MaxBytes = metrics.MaxBytes,
             });
         });
+        builder.Services.AddSingleton(sp => new MetricQueryService(
+            sp.GetRequiredService<MetricStore>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<IRemoteMetricBackend>()));
         builder.Services.AddHttpClient(ScrapeService.HttpClientName)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
             {

@@ -1,0 +1,76 @@
+namespace OpsConsole.Core.Metrics.Query;
+
+/// <summary>
+/// A range query the console's charts and explore page run: one selector, optionally as a per-second rate, evaluated at
+/// every <see cref="Step"/> from <see cref="From"/> to <see cref="To"/> (both inclusive, aligned to the step).
+/// </summary>
+public sealed record RangeQuery(SeriesSelector Selector, bool Rate, DateTimeOffset From, DateTimeOffset To, TimeSpan Step)
+{
+    /// <summary>The PromQL text sent to a Prometheus server for the same query.</summary>
+    public string ToPromQl(TimeSpan rateWindow) =>
+        Rate ? $"rate({Selector}[{(long)Math.Ceiling(rateWindow.TotalSeconds)}s])" : Selector.ToString();
+}
+
+/// <summary>One result series: its labels and one value per query timestamp (NaN where it had no sample).</summary>
+public sealed record ResultSeries(string Name, IReadOnlyList<KeyValuePair<string, string>> Labels, double[] Values)
+{
+    /// <summary>Labels without job/instance noise, as a chart legend shows them.</summary>
+    public string Legend => Labels.Count == 0 ? Name : $"{Name}{{{string.Join(", ", Labels.Select(l => $"{l.Key}=\"{l.Value}\""))}}}";
+}
+
+/// <summary>Where a result came from, for the "data from" note under a chart.</summary>
+public enum QuerySource
+{
+    Console,
+    Prometheus,
+}
+
+public sealed record QueryResult(long[] TimestampsMs, IReadOnlyList<ResultSeries> Series, QuerySource Source, int MatchedSeries, string? Notice)
+{
+    public bool Truncated => MatchedSeries > Series.Count;
+
+    /// <summary>The newest timestamp that has a value in any series, or null when there is none.</summary>
+    public long? LastDataMs
+    {
+        get
+        {
+            for (var i = TimestampsMs.Length - 1; i >= 0; i--)
+            {
+                foreach (var series in Series)
+                {
+                    if (!double.IsNaN(series.Values[i]))
+                    {
+                        return TimestampsMs[i];
+                    }
+                }
+            }
+
+            return null;
+        }
+    }
+}
+
+/// <summary>Whether a query should go to the remote Prometheus when one is configured.</summary>
+public enum QueryRouting
+{
+    /// <summary>The in-memory store when it covers the range, else Prometheus (charts).</summary>
+    Auto,
+
+    /// <summary>Prometheus whenever configured (the explore page: it knows every series, not only recent ones).</summary>
+    PreferRemote,
+}
+
+/// <summary>A query failed in a way the user should read (bad query, remote unreachable, remote error).</summary>
+public sealed class MetricQueryException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>A remote long-term store that answers range queries (a Prometheus server's /api/v1/query_range).</summary>
+public interface IRemoteMetricBackend
+{
+    /// <summary>For notes such as "data from Prometheus at http://prom:9090".</summary>
+    string Description { get; }
+
+    Task<QueryResult> QueryRangeAsync(RangeQuery query, TimeSpan rateWindow, int maxSeries, CancellationToken cancellationToken);
+
+    /// <summary>Metric names the remote knows, for the explore page's suggestions.</summary>
+    Task<IReadOnlyList<string>> MetricNamesAsync(CancellationToken cancellationToken);
+}

@@ -1,0 +1,166 @@
+namespace OpsConsole.Core.Metrics.Query;
+
+/// <summary>One histogram bucket: the upper bound (le) and the cumulative count (or rate) of observations at or below it.</summary>
+public readonly record struct HistogramBucket(double UpperBound, double Count);
+
+/// <summary>
+/// Prometheus's own arithmetic for counters and histograms, so the console's numbers match what the same query
+/// shows in Prometheus: extrapolated rate/increase (promql/functions.go extrapolatedRate) and bucketQuantile.
+/// </summary>
+public static class PromMath
+{
+    /// <summary>
+    /// rate() (perSecond) or increase() over the samples in the closed range [rangeStartMs, rangeEndMs] (Prometheus 2.x, as Debian 12 ships), with
+    /// counter resets compensated and the result extrapolated towards the range boundaries the way Prometheus does.
+    /// Returns NaN when fewer than two samples are in range.
+    /// </summary>
+    public static double ExtrapolatedRate(ReadOnlySpan<long> timestampsMs, ReadOnlySpan<double> values, long rangeStartMs, long rangeEndMs, bool isCounter, bool perSecond)
+    {
+        var first = -1;
+        var last = -1;
+        for (var i = 0; i < timestampsMs.Length; i++)
+        {
+            if (timestampsMs[i] < rangeStartMs || timestampsMs[i] > rangeEndMs || double.IsNaN(values[i]))
+            {
+                continue;
+            }
+
+            if (first < 0)
+            {
+                first = i;
+            }
+
+            last = i;
+        }
+
+        if (first < 0 || first == last)
+        {
+            return double.NaN;
+        }
+
+        var result = values[last] - values[first];
+        var count = 0;
+        if (isCounter)
+        {
+            var previous = values[first];
+            for (var i = first; i <= last; i++)
+            {
+                if (double.IsNaN(values[i]))
+                {
+                    continue;
+                }
+
+                if (values[i] < previous)
+                {
+                    result += previous; // a reset: the counter restarted from zero
+                }
+
+                previous = values[i];
+                count++;
+            }
+        }
+        else
+        {
+            for (var i = first; i <= last; i++)
+            {
+                count += double.IsNaN(values[i]) ? 0 : 1;
+            }
+        }
+
+        var durationToStart = (timestampsMs[first] - rangeStartMs) / 1000.0;
+        var durationToEnd = (rangeEndMs - timestampsMs[last]) / 1000.0;
+        var sampledInterval = (timestampsMs[last] - timestampsMs[first]) / 1000.0;
+        var averageBetweenSamples = sampledInterval / (count - 1);
+        if (isCounter && result > 0 && values[first] >= 0)
+        {
+            // A counter cannot go below zero: do not extrapolate further back than where it would have been zero.
+            var durationToZero = sampledInterval * (values[first] / result);
+            durationToStart = Math.Min(durationToStart, durationToZero);
+        }
+
+        var threshold = averageBetweenSamples * 1.1;
+        var extrapolateTo = sampledInterval;
+        extrapolateTo += durationToStart < threshold ? durationToStart : averageBetweenSamples / 2;
+        extrapolateTo += durationToEnd < threshold ? durationToEnd : averageBetweenSamples / 2;
+        var factor = extrapolateTo / sampledInterval;
+        if (perSecond)
+        {
+            factor /= (rangeEndMs - rangeStartMs) / 1000.0;
+        }
+
+        return result * factor;
+    }
+
+    /// <summary>
+    /// histogram_quantile over classic buckets (any order; must include +Inf), with Prometheus's interpolation:
+    /// linear inside the bucket, the lower bound of the +Inf bucket when the rank falls there, NaN without observations.
+    /// </summary>
+    public static double HistogramQuantile(double q, IReadOnlyList<HistogramBucket> buckets)
+    {
+        ArgumentNullException.ThrowIfNull(buckets);
+        if (double.IsNaN(q))
+        {
+            return double.NaN;
+        }
+
+        if (q < 0)
+        {
+            return double.NegativeInfinity;
+        }
+
+        if (q > 1)
+        {
+            return double.PositiveInfinity;
+        }
+
+        var sorted = buckets.Where(b => !double.IsNaN(b.Count)).OrderBy(b => b.UpperBound).ToArray();
+        if (sorted.Length < 2 || !double.IsPositiveInfinity(sorted[^1].UpperBound))
+        {
+            return double.NaN;
+        }
+
+        // Buckets scraped at slightly different moments can be non-monotonic; Prometheus flattens them upwards.
+        for (var i = 1; i < sorted.Length; i++)
+        {
+            if (sorted[i].Count < sorted[i - 1].Count)
+            {
+                sorted[i] = sorted[i] with { Count = sorted[i - 1].Count };
+            }
+        }
+
+        var observations = sorted[^1].Count;
+        if (observations <= 0)
+        {
+            return double.NaN;
+        }
+
+        var rank = q * observations;
+        var b = 0;
+        while (b < sorted.Length - 1 && sorted[b].Count < rank)
+        {
+            b++;
+        }
+
+        if (b == sorted.Length - 1)
+        {
+            return sorted[^2].UpperBound;
+        }
+
+        if (b == 0 && sorted[0].UpperBound <= 0)
+        {
+            return sorted[0].UpperBound;
+        }
+
+        var bucketStart = 0.0;
+        var bucketEnd = sorted[b].UpperBound;
+        var count = sorted[b].Count;
+        if (b > 0)
+        {
+            bucketStart = sorted[b - 1].UpperBound;
+            count -= sorted[b - 1].Count;
+            rank -= sorted[b - 1].Count;
+        }
+
+        return bucketStart + ((bucketEnd - bucketStart) * (rank / count));
+    }
+}
