@@ -25,6 +25,9 @@ public static class ConsolePolicies
     /// <summary>Verifying the audit log's integrity and writing its signed checkpoints.</summary>
     public const string AuditVerify = "console.audit.verify";
 
+    /// <summary>Live metrics: the services overview and detail, scrape targets, the explore page.</summary>
+    public const string MetricsRead = "console.metrics.read";
+
     /// <summary>Roles allowed by each policy; the single source of truth for nav and tests.</summary>
     public static IReadOnlyDictionary<string, string[]> Roles { get; } = new Dictionary<string, string[]>
     {
@@ -33,6 +36,7 @@ public static class ConsolePolicies
         [Administer] = [ConsoleRoles.Admin],
         [AuditRead] = [ConsoleRoles.Admin, ConsoleRoles.Auditor, ConsoleRoles.Sre],
         [AuditVerify] = [ConsoleRoles.Admin, ConsoleRoles.Auditor],
+        [MetricsRead] = [ConsoleRoles.Admin, ConsoleRoles.Sre, ConsoleRoles.OnCall, ConsoleRoles.Viewer],
         [WallRead] = [ConsoleRoles.Display, ConsoleRoles.Viewer, ConsoleRoles.Sre, ConsoleRoles.OnCall, ConsoleRoles.Admin, ConsoleRoles.Compliance, ConsoleRoles.Auditor],
     };
 

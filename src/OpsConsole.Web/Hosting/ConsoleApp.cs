@@ -123,6 +123,7 @@ public static class ConsoleHostExtensions
         builder.Services.AddLiveEventsPostgresBridge(_ => connections.Runtime);
         builder.AddSystemStatus();
         builder.AddConsoleMetrics();
+        builder.Services.AddHostedService<SelfScrapeRegistration>();
         builder.AddConsoleSecurity();
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();

@@ -28,7 +28,9 @@ public sealed class LabelMatcher
         Value = value;
         if (op is MatchOp.Regex or MatchOp.NotRegex)
         {
-            // Throws ArgumentException for a pattern that does not compile; the selector parser turns it into a positioned error.
+            // Compiled on its own first, so a pattern that does not compile is reported as the user wrote it (ArgumentException);
+            // non-backtracking (like Prometheus's RE2) so no pattern can blow up matching time.
+            _ = new Regex(value, RegexOptions.CultureInvariant | RegexOptions.NonBacktracking);
             _regex = new Regex($"^(?:{value})$", RegexOptions.CultureInvariant | RegexOptions.NonBacktracking, MatchTimeout);
         }
     }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using OpsConsole.Core.Metrics.Query;
+using OpsConsole.Core.Metrics.Services;
 using OpsConsole.Core.Metrics.Store;
 
 namespace OpsConsole.Core.Metrics.Scraping;
@@ -36,6 +37,9 @@ public static class MetricsHostingExtensions
             });
         builder.Services.AddSingleton<ScrapeService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ScrapeService>());
+        builder.Services.AddOptions<ServiceSignalsOptions>().BindConfiguration(ServiceSignalsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<ServiceOverview>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ServiceOverview>());
         return builder;
     }
 }

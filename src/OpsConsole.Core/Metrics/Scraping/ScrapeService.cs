@@ -61,15 +61,62 @@ public sealed partial class ScrapeService(
         "opsconsole_metric_store_dropped_series", "Series refused by the store's caps since start.");
 
     private readonly ConcurrentDictionary<string, TargetHealth> _health = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
+    private readonly List<ScrapeTarget> _added = [];
+    private readonly List<Task> _addedLoops = [];
+    private CancellationToken? _stopping;
 
+    /// <summary>Configured targets first, then those added at run time (the console itself), with their health.</summary>
     public IReadOnlyList<TargetHealth> Targets =>
-        [.. options.Value.Targets.Select(t => _health.TryGetValue(t.Name, out var h) ? h : new TargetHealth(t.Name, t.Url, false, null, null, 0, 0, "not scraped yet", 0, 0))];
+        [.. AllTargets().Select(t => _health.TryGetValue(t.Name, out var h) ? h : new TargetHealth(t.Name, t.Url, false, null, null, 0, 0, "not scraped yet", 0, 0))];
+
+    /// <summary>Adds a target at run time (e.g. the console's own /metrics once its address is known); false if the name is taken.</summary>
+    public bool AddTarget(ScrapeTarget target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        lock (_gate)
+        {
+            if (AllTargets().Any(t => string.Equals(t.Name, target.Name, StringComparison.Ordinal)))
+            {
+                return false;
+            }
+
+            _added.Add(target);
+            if (_stopping is { } stopping)
+            {
+                _addedLoops.Add(LoopAsync(target, 0, stopping));
+            }
+
+            return true;
+        }
+    }
+
+    private IEnumerable<ScrapeTarget> AllTargets()
+    {
+        lock (_gate)
+        {
+            return [.. options.Value.Targets, .. _added];
+        }
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var loops = options.Value.Targets.Select((target, i) => LoopAsync(target, i, stoppingToken)).ToList();
+        List<Task> loops;
+        lock (_gate)
+        {
+            _stopping = stoppingToken;
+            loops = [.. AllTargets().Select((target, i) => LoopAsync(target, i, stoppingToken))];
+        }
+
         loops.Add(CompactLoopAsync(stoppingToken));
         await Task.WhenAll(loops);
+        Task[] added;
+        lock (_gate)
+        {
+            added = [.. _addedLoops];
+        }
+
+        await Task.WhenAll(added);
     }
 
     private async Task LoopAsync(ScrapeTarget target, int index, CancellationToken stoppingToken)
@@ -78,7 +125,7 @@ public sealed partial class ScrapeService(
         try
         {
             // Spread targets over the interval so they do not all fire in the same instant.
-            var count = Math.Max(1, options.Value.Targets.Count);
+            var count = Math.Max(1, options.Value.Targets.Count + 1);
             await Task.Delay(interval * index / count, time, stoppingToken);
             using var timer = new PeriodicTimer(interval, time);
             do

@@ -84,8 +84,9 @@ public sealed class MetricStore
     private readonly Lock _gate = new();
     private readonly MetricStoreOptions _options;
     private readonly Dictionary<string, TargetState> _targets = new(StringComparer.Ordinal);
-    private readonly List<StoredSeries?> _series = [];
+    private readonly Dictionary<string, List<StoredSeries>> _byName = new(StringComparer.Ordinal); // queries select by name
     private long _bytes;
+    private int _nextId;
     private int _activeSeries;
     private long _droppedSeriesTotal;
     private long _samplesTotal;
@@ -177,9 +178,14 @@ public sealed class MetricStore
         var values = new List<double>();
         lock (_gate)
         {
-            foreach (var series in _series)
+            if (!_byName.TryGetValue(metricName, out var named))
             {
-                if (series is null || series.MetricName != metricName || (filter is not null && !filter(series)))
+                return result;
+            }
+
+            foreach (var series in named)
+            {
+                if (filter is not null && !filter(series))
                 {
                     continue;
                 }
@@ -198,7 +204,16 @@ public sealed class MetricStore
     {
         lock (_gate)
         {
-            return [.. _series.Where(s => s is not null).Select(s => s!.MetricName).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+            return [.. _byName.Keys.Order(StringComparer.Ordinal)];
+        }
+    }
+
+    /// <summary>The names of the targets the store holds series for.</summary>
+    public IReadOnlyList<string> TargetNames()
+    {
+        lock (_gate)
+        {
+            return [.. _targets.Keys.Order(StringComparer.Ordinal)];
         }
     }
 
@@ -231,8 +246,12 @@ public sealed class MetricStore
 
                 foreach (var key in empty ?? [])
                 {
-                    state.Series.Remove(key, out var series);
-                    _series[series!.Id] = null;
+                    if (!state.Series.Remove(key, out var series))
+                    {
+                        continue;
+                    }
+
+                    Unindex(series);
                     _activeSeries--;
                     Interlocked.Add(ref _bytes, -(series.Ring.BytesUsed + series.OverheadBytes));
                     removed++;
@@ -241,6 +260,16 @@ public sealed class MetricStore
         }
 
         return removed;
+    }
+
+    private void Unindex(StoredSeries series)
+    {
+        var named = _byName[series.MetricName];
+        named.Remove(series);
+        if (named.Count == 0)
+        {
+            _byName.Remove(series.MetricName);
+        }
     }
 
     private TargetState StateOf(string target, IReadOnlyDictionary<string, string> targetLabels)
@@ -296,8 +325,13 @@ public sealed class MetricStore
             return null;
         }
 
-        var series = new StoredSeries(_series.Count, state.Target, metricName, [.. all], type, ring, overhead);
-        _series.Add(series);
+        var series = new StoredSeries(_nextId++, state.Target, metricName, [.. all], type, ring, overhead);
+        if (!_byName.TryGetValue(metricName, out var named))
+        {
+            _byName[metricName] = named = [];
+        }
+
+        named.Add(series);
         _activeSeries++;
         state.Series[key] = series;
         Interlocked.Add(ref _bytes, ring.BytesUsed + overhead);

@@ -1,0 +1,192 @@
+using System.Globalization;
+using OpsConsole.Core.Metrics.Query;
+using OpsConsole.Core.Metrics.Store;
+
+namespace OpsConsole.Core.Metrics.Services;
+
+/// <summary>The four golden signals of one service at each of a set of timestamps (NaN where not computable).</summary>
+public sealed record SignalSeries(long[] TimestampsMs, double[] RequestRate, double[] ErrorRatio, double[] LatencyP95, double[] CpuCores, double[] MemoryBytes, double[] InFlight)
+{
+    public bool HasRequests => RequestRate.Any(v => !double.IsNaN(v));
+
+    public bool HasLatency => LatencyP95.Any(v => !double.IsNaN(v));
+}
+
+/// <summary>
+/// Computes request rate, error ratio (5xx / all), p95 latency and saturation for one scrape target from the metric
+/// names common exporters use, the way the equivalent PromQL would (sum of rates; histogram_quantile over summed
+/// bucket rates). Which names are recognised is listed here and in the README.
+/// </summary>
+public static class GoldenSignals
+{
+    /// <summary>Request counters, in order of preference: prometheus-net, the common convention, OpenTelemetry, Micrometer.</summary>
+    public static readonly string[] RequestCounters =
+        ["http_requests_received_total", "http_requests_total", "http_server_request_duration_seconds_count", "http_server_requests_seconds_count", "http_request_duration_seconds_count"];
+
+    /// <summary>Latency histograms (seconds), in order of preference.</summary>
+    public static readonly string[] LatencyHistograms =
+        ["http_request_duration_seconds_bucket", "http_server_request_duration_seconds_bucket", "http_server_requests_seconds_bucket"];
+
+    /// <summary>Label names that carry the HTTP status code.</summary>
+    public static readonly string[] StatusLabels = ["code", "status", "status_code", "http_response_status_code"];
+
+    public static readonly string[] InFlightGauges = ["http_requests_in_progress", "http_server_active_requests"];
+
+    public static readonly string[] MemoryGauges = ["process_resident_memory_bytes", "process_working_set_bytes"];
+
+    public const string CpuCounter = "process_cpu_seconds_total";
+
+    public static SignalSeries Compute(MetricStore store, string target, long[] timestampsMs, TimeSpan rateWindow)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(timestampsMs);
+        var windowMs = (long)rateWindow.TotalMilliseconds;
+        var lookbackMs = (long)MetricQueryService.LookbackDelta.TotalMilliseconds;
+        var fromMs = timestampsMs.Length == 0 ? 0 : timestampsMs[0] - Math.Max(windowMs, lookbackMs);
+        var toMs = timestampsMs.Length == 0 ? 0 : timestampsMs[^1];
+        bool OfTarget(StoredSeries s) => string.Equals(s.Target, target, StringComparison.Ordinal);
+
+        var requests = First(store, RequestCounters, OfTarget, fromMs, toMs);
+        var buckets = First(store, LatencyHistograms, OfTarget, fromMs, toMs);
+        var cpu = store.Select(CpuCounter, OfTarget, fromMs, toMs);
+        var memory = First(store, MemoryGauges, OfTarget, fromMs, toMs);
+        var inFlight = First(store, InFlightGauges, OfTarget, fromMs, toMs);
+
+        var n = timestampsMs.Length;
+        var rate = new double[n];
+        var errors = new double[n];
+        var p95 = new double[n];
+        var cpuCores = new double[n];
+        var memoryBytes = new double[n];
+        var inFlightNow = new double[n];
+        var bucketRates = new Dictionary<double, double>();
+        var bucketList = new List<HistogramBucket>();
+        for (var i = 0; i < n; i++)
+        {
+            var t = timestampsMs[i];
+            double total = double.NaN, failed = 0;
+            foreach (var series in requests)
+            {
+                var r = RateOf(series, t, windowMs);
+                if (double.IsNaN(r))
+                {
+                    continue;
+                }
+
+                total = double.IsNaN(total) ? r : total + r;
+                if (IsServerError(series.Series))
+                {
+                    failed += r;
+                }
+            }
+
+            rate[i] = total;
+            errors[i] = double.IsNaN(total) || total <= 0 ? double.NaN : failed / total;
+
+            bucketRates.Clear();
+            foreach (var series in buckets)
+            {
+                var r = RateOf(series, t, windowMs);
+                if (!double.IsNaN(r) && TryParseLe(series.Series.Label("le"), out var le))
+                {
+                    bucketRates[le] = bucketRates.GetValueOrDefault(le) + r;
+                }
+            }
+
+            bucketList.Clear();
+            foreach (var (le, count) in bucketRates)
+            {
+                bucketList.Add(new HistogramBucket(le, count));
+            }
+
+            p95[i] = bucketList.Count == 0 ? double.NaN : PromMath.HistogramQuantile(0.95, bucketList);
+            cpuCores[i] = SumOf(cpu, s => RateOf(s, t, windowMs));
+            memoryBytes[i] = SumOf(memory, s => InstantOf(s, t, lookbackMs));
+            inFlightNow[i] = SumOf(inFlight, s => InstantOf(s, t, lookbackMs));
+        }
+
+        return new SignalSeries(timestampsMs, rate, errors, p95, cpuCores, memoryBytes, inFlightNow);
+    }
+
+    private static IReadOnlyList<SeriesData> First(MetricStore store, string[] names, Func<StoredSeries, bool> filter, long fromMs, long toMs)
+    {
+        foreach (var name in names)
+        {
+            var found = store.Select(name, filter, fromMs, toMs);
+            if (found.Count > 0)
+            {
+                return found;
+            }
+        }
+
+        return [];
+    }
+
+    private static bool IsServerError(StoredSeries series)
+    {
+        foreach (var label in StatusLabels)
+        {
+            if (series.Label(label) is { Length: 3 } code)
+            {
+                return code[0] == '5';
+            }
+        }
+
+        return false;
+    }
+
+    private static bool TryParseLe(string? text, out double le)
+    {
+        le = 0;
+        return text is not null && (text is "+Inf" ? (le = double.PositiveInfinity) > 0 : double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out le));
+    }
+
+    private static double SumOf(IReadOnlyList<SeriesData> series, Func<SeriesData, double> value)
+    {
+        var sum = double.NaN;
+        foreach (var s in series)
+        {
+            var v = value(s);
+            if (!double.IsNaN(v))
+            {
+                sum = double.IsNaN(sum) ? v : sum + v;
+            }
+        }
+
+        return sum;
+    }
+
+    private static double RateOf(SeriesData data, long atMs, long windowMs)
+    {
+        var (start, end) = Window(data.Timestamps, atMs - windowMs, atMs);
+        return end - start < 2
+            ? double.NaN
+            : PromMath.ExtrapolatedRate(data.Timestamps.AsSpan(start, end - start), data.Values.AsSpan(start, end - start), atMs - windowMs, atMs, isCounter: true, perSecond: true);
+    }
+
+    private static double InstantOf(SeriesData data, long atMs, long lookbackMs)
+    {
+        var (start, end) = Window(data.Timestamps, atMs - lookbackMs, atMs);
+        return end > start && !MetricStore.IsStale(data.Values[end - 1]) ? data.Values[end - 1] : double.NaN;
+    }
+
+    /// <summary>Indexes [start, end) of the samples with fromMs &lt;= t &lt;= toMs (timestamps ascend).</summary>
+    private static (int Start, int End) Window(long[] timestamps, long fromMs, long toMs)
+    {
+        var start = Array.BinarySearch(timestamps, fromMs);
+        start = start < 0 ? ~start : start;
+        while (start > 0 && timestamps[start - 1] == fromMs)
+        {
+            start--;
+        }
+
+        var end = Array.BinarySearch(timestamps, toMs);
+        end = end < 0 ? ~end : end + 1;
+        while (end < timestamps.Length && timestamps[end] == toMs)
+        {
+            end++;
+        }
+
+        return (start, end);
+    }
+}
