@@ -60,6 +60,9 @@ public sealed partial class ScrapeService(
     private static readonly Prometheus.Gauge StoreDropped = Prometheus.Metrics.CreateGauge(
         "opsconsole_metric_store_dropped_series", "Series refused by the store's caps since start.");
 
+    private static readonly Prometheus.Gauge StoreSamplesDropped = Prometheus.Metrics.CreateGauge(
+        "opsconsole_metric_store_samples_dropped_for_memory", "Samples younger than the retention overwritten because Metrics:MaxBytes stopped their series from growing.");
+
     private readonly ConcurrentDictionary<string, TargetHealth> _health = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
     private readonly List<ScrapeTarget> _added = [];
@@ -246,6 +249,7 @@ public sealed partial class ScrapeService(
         StoreSeries.Set(store.SeriesCount);
         StoreBytes.Set(store.BytesUsed);
         StoreDropped.Set(store.DroppedSeriesTotal);
+        StoreSamplesDropped.Set(store.SamplesDroppedForMemory);
     }
 
     /// <summary>Reads the body into a pooled buffer; length -1 when it exceeds the cap (the caller returns the buffer).</summary>

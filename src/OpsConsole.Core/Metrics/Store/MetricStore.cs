@@ -14,7 +14,10 @@ public sealed class MetricStoreOptions
     /// <summary>A target exposing more (a label explosion) keeps its first series; the rest are dropped and counted.</summary>
     public int MaxSeriesPerTarget { get; set; } = 50_000;
 
-    /// <summary>Ring buffers plus per-series overhead; new series are refused beyond it.</summary>
+    /// <summary>
+    /// Ring buffers plus per-series overhead. Near it, rings stop growing (their series keep less history than the
+    /// retention: the oldest samples go first, counted) and new series are refused (counted).
+    /// </summary>
     public long MaxBytes { get; set; } = 512L * 1024 * 1024;
 
     /// <summary>Samples kept per series: retention / interval, plus one.</summary>
@@ -86,6 +89,7 @@ public sealed class MetricStore
     private readonly Dictionary<string, TargetState> _targets = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<StoredSeries>> _byName = new(StringComparer.Ordinal); // queries select by name
     private long _bytes;
+    private long _samplesDroppedForMemory;
     private int _nextId;
     private int _activeSeries;
     private long _droppedSeriesTotal;
@@ -117,6 +121,9 @@ public sealed class MetricStore
     public long DroppedSeriesTotal => Interlocked.Read(ref _droppedSeriesTotal);
 
     public long SamplesTotal => Interlocked.Read(ref _samplesTotal);
+
+    /// <summary>Samples younger than the retention overwritten because the byte cap stopped their ring from growing.</summary>
+    public long SamplesDroppedForMemory => Interlocked.Read(ref _samplesDroppedForMemory);
 
     /// <summary>Parses a scrape into the store; exposition errors propagate (nothing half-applied is marked stale).</summary>
     public IngestResult Ingest(string target, IReadOnlyDictionary<string, string> targetLabels, ReadOnlySpan<byte> text, ExpositionFormat format, long scrapeTimestampMs)
@@ -151,7 +158,7 @@ public sealed class MetricStore
                 }
             }
 
-            series.Ring.Append(timestampMs, value);
+            Append(series, timestampMs, value);
         }
     }
 
@@ -262,6 +269,26 @@ public sealed class MetricStore
         return removed;
     }
 
+    /// <summary>Appends, growing the ring first when it is full and the byte cap leaves room (caller holds the lock).</summary>
+    private bool Append(StoredSeries series, long timestampMs, double value)
+    {
+        var ring = series.Ring;
+        if (ring.WantsToGrow && timestampMs > ring.LastTimestamp)
+        {
+            var extra = (long)(ring.NextCapacity - ring.Capacity) * (sizeof(long) + sizeof(double));
+            if (Interlocked.Read(ref _bytes) + extra <= _options.MaxBytes)
+            {
+                Interlocked.Add(ref _bytes, ring.Grow());
+            }
+            else
+            {
+                Interlocked.Increment(ref _samplesDroppedForMemory);
+            }
+        }
+
+        return ring.Append(timestampMs, value);
+    }
+
     private void Unindex(StoredSeries series)
     {
         var named = _byName[series.MetricName];
@@ -290,7 +317,7 @@ public sealed class MetricStore
         {
             if (series.LastScrape != state.ScrapeId && !IsStale(series.Ring.LastValue) && series.Ring.Count > 0 && (except is null || !except(series)))
             {
-                series.Ring.Append(Math.Max(timestampMs, series.Ring.LastTimestamp + 1), StaleMarker);
+                Append(series, Math.Max(timestampMs, series.Ring.LastTimestamp + 1), StaleMarker);
                 marked++;
             }
         }
@@ -401,7 +428,7 @@ public sealed class MetricStore
             }
 
             series.LastScrape = state.ScrapeId;
-            if (series.Ring.Append(sample.TimestampMs ?? scrapeTimestampMs, sample.Value))
+            if (store.Append(series, sample.TimestampMs ?? scrapeTimestampMs, sample.Value))
             {
                 Samples++;
             }

@@ -1,23 +1,55 @@
 namespace OpsConsole.Core.Metrics.Store;
 
 /// <summary>
-/// A fixed-capacity ring of (timestamp, value) samples for one series: 16 bytes per sample, no allocation after
-/// creation. Appends overwrite the oldest sample once full. Not thread-safe; the store serializes access.
+/// A ring of (timestamp, value) samples for one series, 16 bytes per sample. It starts small and the store grows it
+/// (doubling, up to the retention's sample count) while its memory budget allows; a full ring overwrites its oldest
+/// sample. Not thread-safe; the store serializes access.
 /// </summary>
 public sealed class SeriesRing
 {
-    private readonly long[] _timestamps;
-    private readonly double[] _values;
+    public const int InitialCapacity = 8;
+
+    private long[] _timestamps;
+    private double[] _values;
     private int _start;
 
-    public SeriesRing(int capacity)
+    public SeriesRing(int maxCapacity, int initialCapacity = InitialCapacity)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 2);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxCapacity, 2);
+        MaxCapacity = maxCapacity;
+        var capacity = Math.Clamp(initialCapacity, 2, maxCapacity);
         _timestamps = new long[capacity];
         _values = new double[capacity];
     }
 
     public int Capacity => _timestamps.Length;
+
+    /// <summary>Samples that cover the retention; the ring never grows beyond it.</summary>
+    public int MaxCapacity { get; }
+
+    /// <summary>Full and still allowed to grow: the next append would drop a sample younger than the retention.</summary>
+    public bool WantsToGrow => Count == Capacity && Capacity < MaxCapacity;
+
+    /// <summary>The capacity the next growth step takes.</summary>
+    public int NextCapacity => Math.Min(MaxCapacity, Capacity * 2);
+
+    /// <summary>Grows to <see cref="NextCapacity"/>, keeping every sample in order; returns the bytes added.</summary>
+    public long Grow()
+    {
+        var capacity = NextCapacity;
+        var timestamps = new long[capacity];
+        var values = new double[capacity];
+        for (var i = 0; i < Count; i++)
+        {
+            var index = (_start + i) % Capacity;
+            timestamps[i] = _timestamps[index];
+            values[i] = _values[index];
+        }
+
+        var added = (long)(capacity - Capacity) * (sizeof(long) + sizeof(double));
+        (_timestamps, _values, _start) = (timestamps, values, 0);
+        return added;
+    }
 
     public int Count { get; private set; }
 
@@ -68,7 +100,7 @@ public sealed class SeriesRing
         ArgumentNullException.ThrowIfNull(timestamps);
         ArgumentNullException.ThrowIfNull(values);
         var copied = 0;
-        for (var i = 0; i < Count; i++)
+        for (var i = FirstAtOrAfter(fromMs); i < Count; i++)
         {
             var index = (_start + i) % Capacity;
             var t = _timestamps[index];
@@ -88,5 +120,25 @@ public sealed class SeriesRing
         }
 
         return copied;
+    }
+
+    /// <summary>The logical index of the first sample at or after the time (binary search: samples ascend).</summary>
+    private int FirstAtOrAfter(long timestampMs)
+    {
+        var (low, high) = (0, Count);
+        while (low < high)
+        {
+            var mid = (low + high) >>> 1;
+            if (_timestamps[(_start + mid) % Capacity] < timestampMs)
+            {
+                low = mid + 1;
+            }
+            else
+            {
+                high = mid;
+            }
+        }
+
+        return low;
     }
 }

@@ -84,6 +84,25 @@ public sealed class MetricStoreTests
     }
 
     [Fact]
+    public void Rings_grow_with_their_history_until_the_byte_cap_then_keep_the_newest_samples_and_count_the_rest()
+    {
+        // Two series whose rings could each hold 241 samples (1 h at 15 s); the cap leaves room for about 100 in total.
+        var options = new MetricStoreOptions { MaxBytes = 1_000 + (2 * 8 * 16) + (100 * 16), Retention = TimeSpan.FromHours(1), ScrapeInterval = TimeSpan.FromSeconds(15) };
+        var store = new MetricStore(options);
+        for (var i = 0; i < 200; i++)
+        {
+            Ingest(store, $"a {i}\nb {i}\n", 1_000 + (i * 15_000));
+        }
+
+        var a = store.Select("a", null, 0, long.MaxValue).Single();
+        Assert.True(a.Values.Length is > 8 and < 200, $"{a.Values.Length} samples kept");
+        Assert.Equal(199, a.Values[^1]);
+        Assert.Equal(Enumerable.Range(200 - a.Values.Length, a.Values.Length).Select(v => (double)v), a.Values);
+        Assert.True(store.BytesUsed <= options.MaxBytes, $"{store.BytesUsed} > {options.MaxBytes}");
+        Assert.True(store.SamplesDroppedForMemory > 0);
+    }
+
+    [Fact]
     public void Rings_keep_the_newest_samples_and_compaction_drops_past_retention()
     {
         var store = new MetricStore(new MetricStoreOptions { Retention = TimeSpan.FromMinutes(1), ScrapeInterval = TimeSpan.FromSeconds(15) });
