@@ -1,7 +1,5 @@
-using System.Security.Cryptography;
 using Npgsql;
 using OpsConsole.Core.Data;
-using OpsConsole.Core.Hosting;
 
 namespace OpsConsole.Core.Demo;
 
@@ -17,14 +15,7 @@ public static class SampleShopDatabase
     /// <summary>Creates what is missing (role, database) and returns SampleShop's connection string.</summary>
     public static async Task<string> EnsureAsync(string adminConnectionString, string dataDirectory, CancellationToken cancellationToken)
     {
-        var passwordFile = Path.Combine(dataDirectory, PasswordFileName);
-        var password = File.Exists(passwordFile) ? (await File.ReadAllTextAsync(passwordFile, cancellationToken)).Trim() : "";
-        if (password.Length == 0)
-        {
-            password = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
-            UnixEnvironment.WriteSecretFile(passwordFile, password + "\n");
-        }
-
+        var password = await ConsoleRuntimeRole.ReadOrCreatePasswordAsync(Path.Combine(dataDirectory, PasswordFileName), cancellationToken);
         var admin = new NpgsqlConnectionStringBuilder(adminConnectionString) { Database = "postgres", Pooling = false }.ConnectionString;
         await ConsoleRuntimeRole.EnsureRoleAsync(admin, Name, password, cancellationToken);
         await using (var connection = new NpgsqlConnection(admin))
