@@ -3,7 +3,6 @@ using System.Globalization;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using OpsConsole.Core.Hosting;
 
 namespace OpsConsole.Core.Demo;
@@ -76,10 +75,9 @@ public sealed partial class SampleShopSupervisor(
             {
                 break;
             }
-            catch (Exception ex) when (ex is NpgsqlException or IOException or UnauthorizedAccessException or InvalidOperationException
-                or System.ComponentModel.Win32Exception or TimeoutException)
+            catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                // The demo never takes the console down: log, back off, try again.
+                // Whatever went wrong (database, process start), the demo never takes the console down: log, back off, retry.
                 LogFailed(ex, ex.Message);
             }
 
