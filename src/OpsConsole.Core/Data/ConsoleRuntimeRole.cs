@@ -30,7 +30,14 @@ public static class ConsoleRuntimeRole
     /// <summary>Embedded cluster: creates the runtime role (or resets its password) and returns its connection string.</summary>
     public static async Task<string> EnsureEmbeddedAsync(string ownerConnectionString, string dataDirectory, CancellationToken cancellationToken)
     {
-        var passwordFile = Path.Combine(dataDirectory, PasswordFileName);
+        var password = await ReadOrCreatePasswordAsync(Path.Combine(dataDirectory, PasswordFileName), cancellationToken);
+        await EnsureRoleAsync(ownerConnectionString, EmbeddedRoleName, password, cancellationToken);
+        return new NpgsqlConnectionStringBuilder(ownerConnectionString) { Username = EmbeddedRoleName, Password = password }.ConnectionString;
+    }
+
+    /// <summary>The password kept in a secret file (0600) of the data directory; a new random one when there is none yet.</summary>
+    public static async Task<string> ReadOrCreatePasswordAsync(string passwordFile, CancellationToken cancellationToken)
+    {
         var password = File.Exists(passwordFile) ? (await File.ReadAllTextAsync(passwordFile, cancellationToken)).Trim() : "";
         if (password.Length == 0)
         {
@@ -38,8 +45,7 @@ public static class ConsoleRuntimeRole
             UnixEnvironment.WriteSecretFile(passwordFile, password + "\n");
         }
 
-        await EnsureRoleAsync(ownerConnectionString, EmbeddedRoleName, password, cancellationToken);
-        return new NpgsqlConnectionStringBuilder(ownerConnectionString) { Username = EmbeddedRoleName, Password = password }.ConnectionString;
+        return password;
     }
 
     public static async Task EnsureRoleAsync(string ownerConnectionString, string role, string password, CancellationToken cancellationToken)

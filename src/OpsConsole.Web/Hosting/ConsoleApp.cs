@@ -1,6 +1,7 @@
 using OpsConsole.Core.Metrics.Scraping;
 using OpsConsole.Core.Audit;
 using OpsConsole.Core.Audit.Search;
+using OpsConsole.Core.Demo;
 using Microsoft.AspNetCore.Identity;
 using OpsConsole.Core.Data;
 using OpsConsole.Core.Identity;
@@ -45,7 +46,7 @@ public sealed class ConsoleApp : IAsyncDisposable
             builder.Configuration, dataDirectory, attachToRunning: false, bootLoggers.CreateLogger("OpsConsole.Hosting"), cancellationToken);
         try
         {
-            builder.AddConsoleHost(dataDirectory, database.Connections);
+            builder.AddConsoleHost(dataDirectory, database.Connections, database.Embedded?.ConnectionString);
             var app = builder.Build();
             app.UseConsolePipeline();
             return new ConsoleApp(app, database);
@@ -104,7 +105,9 @@ public sealed class ConsoleApp : IAsyncDisposable
 
 public static class ConsoleHostExtensions
 {
-    public static WebApplicationBuilder AddConsoleHost(this WebApplicationBuilder builder, string dataDirectory, Core.Data.ConsoleConnectionStrings connections)
+    /// <param name="embeddedAdminConnectionString">The embedded cluster's superuser (the demo creates SampleShop's database with it); null with an external database.</param>
+    public static WebApplicationBuilder AddConsoleHost(
+        this WebApplicationBuilder builder, string dataDirectory, Core.Data.ConsoleConnectionStrings connections, string? embeddedAdminConnectionString = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
@@ -122,6 +125,7 @@ public static class ConsoleHostExtensions
         builder.Services.AddLiveEvents();
         builder.Services.AddLiveEventsPostgresBridge(_ => connections.Runtime);
         builder.AddSystemStatus();
+        builder.AddDemoPlatform(dataDirectory, embeddedAdminConnectionString); // before the metrics options are read: it adds the sampleshop target
         builder.AddConsoleMetrics();
         builder.Services.AddHostedService<SelfScrapeRegistration>();
         builder.AddConsoleSecurity();

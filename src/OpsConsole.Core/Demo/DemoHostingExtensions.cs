@@ -1,0 +1,35 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace OpsConsole.Core.Demo;
+
+public static class DemoHostingExtensions
+{
+    /// <summary>
+    /// With <c>Demo:Enabled</c>: SampleShop supervised beside the console and registered as the scrape target
+    /// <c>sampleshop</c>. Call before the metrics options are first read (the target is added to configuration).
+    /// </summary>
+    /// <param name="clusterAdminConnectionString">The embedded cluster's superuser (creates SampleShop's role and database); null with an external database.</param>
+    public static IHostApplicationBuilder AddDemoPlatform(this IHostApplicationBuilder builder, string dataDirectory, string? clusterAdminConnectionString)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddOptions<DemoOptions>().BindConfiguration(DemoOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        var demo = builder.Configuration.GetSection(DemoOptions.Section).Get<DemoOptions>() ?? new DemoOptions();
+        if (!demo.Enabled)
+        {
+            return builder;
+        }
+
+        var plan = DemoPlan.Create(demo, builder.Environment.ContentRootPath, dataDirectory, clusterAdminConnectionString);
+        if (plan.Runs && !demo.Validate(new(demo)).Any()) // an invalid Demo:Urls fails the start through ValidateOnStart instead
+        {
+            builder.Configuration.AddInMemoryCollection(DemoTargets.Entries(builder.Configuration, demo.MetricsUrl()));
+        }
+
+        builder.Services.AddSingleton(plan);
+        builder.Services.AddSingleton<SampleShopSupervisor>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<SampleShopSupervisor>());
+        return builder;
+    }
+}
