@@ -47,12 +47,17 @@ public sealed partial class PrometheusBackend : IRemoteMetricBackend
             url.Path += "/"; // so "api/v1/…" resolves below a path prefix such as https://proxy/prometheus/
         }
 
+        // Credentials in the URL (http://user:pass@host) work as with curl, unless Username is set; never shown or sent in the URL.
+        var (user, password) = string.IsNullOrEmpty(_options.Username)
+            ? (Uri.UnescapeDataString(url.UserName), Uri.UnescapeDataString(url.Password))
+            : (_options.Username, _options.Password);
+        (url.UserName, url.Password) = ("", "");
         _base = url.Uri;
-        Description = $"Prometheus at {new UriBuilder(_base) { UserName = "", Password = "" }.Uri.ToString().TrimEnd('/')}";
+        Description = $"Prometheus at {_base.ToString().TrimEnd('/')}";
         _authorization = !string.IsNullOrEmpty(_options.BearerToken)
             ? new AuthenticationHeaderValue("Bearer", _options.BearerToken)
-            : !string.IsNullOrEmpty(_options.Username)
-                ? new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{_options.Username}:{_options.Password}")))
+            : !string.IsNullOrEmpty(user)
+                ? new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")))
                 : null;
         _jobFromPrometheus = _options.JobLabels.ToDictionary(p => p.Value, p => p.Key, StringComparer.Ordinal);
 
