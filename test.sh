@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run every test project (unit, bunit, integration against a real PostgreSQL, Playwright e2e in Debian's Chromium).
-# Installs what is missing (Chromium, PostgreSQL) with apt-get when it can, then prints one summary line.
+# Installs what is missing (Chromium, PostgreSQL, Prometheus) with apt-get when it can, then prints one summary line.
 set -euo pipefail
 cd "$(dirname "$0")"
 root="$PWD"
@@ -15,6 +15,7 @@ have_postgres() {
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 have_postgres || missing+=(postgresql)
+[ -x /usr/bin/prometheus ] || missing+=(prometheus)
 if [ "${#missing[@]}" -gt 0 ]; then
   log "installing: ${missing[*]}"
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -28,7 +29,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
     exit 1
   fi
 fi
-# The Debian postgresql package starts its own cluster; the tests start private ones and do not need it.
+# The Debian postgresql and prometheus packages may start their own services; the tests start private ones on free
+# ports and do not need them.
 
 log "build (Release)"
 dotnet build Console.sln -c Release -nologo -v quiet -clp:NoSummary
