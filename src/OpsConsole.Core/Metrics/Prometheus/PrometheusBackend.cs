@@ -128,7 +128,7 @@ public sealed partial class PrometheusBackend : IRemoteMetricBackend
     /// (Metrics:Prometheus:JobLabels). Only equality matchers can be translated.
     /// </summary>
     private SeriesSelector WithPrometheusJobs(SeriesSelector selector) =>
-        _options.JobLabels.Count == 0 || !selector.Matchers.Any(m => m is { Name: "job", Op: MatchOp.Equal or MatchOp.NotEqual })
+        _options.JobLabels.Count == 0
             ? selector
             : new SeriesSelector(selector.MetricName, [.. selector.Matchers.Select(m =>
                 m is { Name: "job", Op: MatchOp.Equal or MatchOp.NotEqual } && _options.JobLabels.TryGetValue(m.Value, out var job)
