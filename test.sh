@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run every test project (unit, bunit, integration against a real PostgreSQL, Playwright e2e in Debian's Chromium).
-# Installs what is missing (Chromium, PostgreSQL, prometheus-node-exporter) with apt-get when it can, then prints one
-# summary line.
+# Installs what is missing (Chromium, PostgreSQL, Prometheus, prometheus-node-exporter) with apt-get when it can, then
+# prints one summary line.
 set -euo pipefail
 cd "$(dirname "$0")"
 root="$PWD"
@@ -17,6 +17,7 @@ missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 have_postgres || missing+=(postgresql)
 [ -x /usr/bin/prometheus-node-exporter ] || missing+=(prometheus-node-exporter)
+[ -x /usr/bin/prometheus ] || missing+=(prometheus)
 if [ "${#missing[@]}" -gt 0 ]; then
   log "installing: ${missing[*]}"
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -30,8 +31,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
     exit 1
   fi
 fi
-# The Debian postgresql and prometheus-node-exporter packages may start their own services; the tests start private
-# ones on free loopback ports and do not need them.
+# The Debian postgresql, prometheus and prometheus-node-exporter packages may start their own services; the tests
+# start private ones on free loopback ports and do not need them.
 
 log "build (Release)"
 dotnet build Console.sln -c Release -nologo -v quiet -clp:NoSummary

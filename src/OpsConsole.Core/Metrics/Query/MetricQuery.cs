@@ -9,6 +9,24 @@ public sealed record RangeQuery(SeriesSelector Selector, bool Rate, DateTimeOffs
     /// <summary>The PromQL text sent to a Prometheus server for the same query.</summary>
     public string ToPromQl(TimeSpan rateWindow) =>
         Rate ? $"rate({Selector}[{(long)Math.Ceiling(rateWindow.TotalSeconds)}s])" : Selector.ToString();
+
+    /// <summary>Whole milliseconds per step (at least 1).</summary>
+    public long StepMs => Math.Max(1, (long)Step.TotalMilliseconds);
+
+    /// <summary>The evaluation timestamps: From rounded down to a multiple of the step, then every step up to To.</summary>
+    public long[] StepTimestampsMs()
+    {
+        var stepMs = StepMs;
+        var fromMs = From.ToUnixTimeMilliseconds() / stepMs * stepMs;
+        var toMs = To.ToUnixTimeMilliseconds();
+        var timestamps = new long[((toMs - fromMs) / stepMs) + 1];
+        for (var i = 0; i < timestamps.Length; i++)
+        {
+            timestamps[i] = fromMs + (i * stepMs);
+        }
+
+        return timestamps;
+    }
 }
 
 /// <summary>One result series: its labels and one value per query timestamp (NaN where it had no sample).</summary>

@@ -59,15 +59,9 @@ public sealed class MetricQueryService(MetricStore store, TimeProvider time, IRe
     public QueryResult Local(RangeQuery query, TimeSpan rateWindow, int maxSeries)
     {
         ArgumentNullException.ThrowIfNull(query);
-        var stepMs = (long)query.Step.TotalMilliseconds;
-        var fromMs = query.From.ToUnixTimeMilliseconds() / stepMs * stepMs;
+        var timestamps = query.StepTimestampsMs();
+        var fromMs = timestamps[0];
         var toMs = query.To.ToUnixTimeMilliseconds();
-        var timestamps = new long[((toMs - fromMs) / stepMs) + 1];
-        for (var i = 0; i < timestamps.Length; i++)
-        {
-            timestamps[i] = fromMs + (i * stepMs);
-        }
-
         var reach = query.Rate ? (long)rateWindow.TotalMilliseconds : (long)LookbackDelta.TotalMilliseconds;
         var data = store.Select(query.Selector.MetricName, query.Selector.Matches, fromMs - reach, toMs);
         var series = new List<ResultSeries>(Math.Min(data.Count, maxSeries));

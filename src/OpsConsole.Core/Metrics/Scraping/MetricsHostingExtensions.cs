@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using OpsConsole.Core.Metrics.Query;
+using OpsConsole.Core.Metrics.RemotePrometheus;
 using OpsConsole.Core.Metrics.Services;
 using OpsConsole.Core.Metrics.Store;
 
@@ -9,7 +10,7 @@ namespace OpsConsole.Core.Metrics.Scraping;
 
 public static class MetricsHostingExtensions
 {
-    /// <summary>Scrape targets from <c>Metrics</c>, the in-memory store, and the scrape loops.</summary>
+    /// <summary>Scrape targets from <c>Metrics</c>, the in-memory store, the scrape loops, and the optional Prometheus backend.</summary>
     public static IHostApplicationBuilder AddConsoleMetrics(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -26,6 +27,7 @@ public static class MetricsHostingExtensions
                 MaxBytes = metrics.MaxBytes,
             });
         });
+        builder.AddPrometheusBackend();
         builder.Services.AddSingleton(sp => new MetricQueryService(
             sp.GetRequiredService<MetricStore>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<IRemoteMetricBackend>()));
         builder.Services.AddHttpClient(ScrapeService.HttpClientName)

@@ -292,7 +292,7 @@ public sealed partial class ScrapeService(
         }
     }
 
-    private static string Describe(HttpRequestException ex) => ex.InnerException switch
+    internal static string Describe(HttpRequestException ex) => ex.InnerException switch
     {
         SocketException { SocketErrorCode: SocketError.ConnectionRefused } => "connection refused",
         SocketException { SocketErrorCode: SocketError.HostNotFound or SocketError.NoData } => "host not found",
