@@ -94,6 +94,35 @@ public sealed partial class PrometheusBackendTests(PostgresFixture postgres, Pro
     }
 
     [Fact]
+    public async Task A_service_page_range_beyond_retention_is_computed_by_Prometheus_from_the_same_signals()
+    {
+        var histories = Console.Services.GetRequiredService<OpsConsole.Core.Metrics.Services.ServiceHistory>();
+
+        // Chart steps are 15 s or more, on a grid: wait until the newest grid point lies after Prometheus's first scrapes.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        OpsConsole.Core.Metrics.Services.ServiceHistoryResult result;
+        while (true)
+        {
+            var now = DateTimeOffset.UtcNow;
+            result = await histories.LoadAsync(Target, now.AddMinutes(-10), now);
+            if (!double.IsNaN(result.Signals.CpuCores[^1]))
+            {
+                break;
+            }
+
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), "no CPU value from Prometheus within 60 s");
+            await Task.Delay(500);
+        }
+
+        Assert.Equal(QuerySource.Prometheus, result.Source); // ten minutes is beyond the six the console keeps here
+        Assert.Equal(41, result.Signals.TimestampsMs.Length); // 10 min at the 15 s scrape interval
+        Assert.InRange(result.Signals.CpuCores[^1], 0, Environment.ProcessorCount * 1.5); // sum(rate(process_cpu_seconds_total{job=…}))
+        Assert.True(result.Signals.MemoryBytes[^1] > 1_000_000, $"resident memory {result.Signals.MemoryBytes[^1]}");
+        Assert.True(double.IsNaN(result.Signals.CpuCores[0]), "ten minutes ago this Prometheus did not exist: a gap");
+        Assert.False(result.Signals.HasRequests, "Prometheus's own requests use other names than the HTTP conventions the console reads");
+    }
+
+    [Fact]
     public async Task Metric_names_come_from_Prometheus()
     {
         var backend = Console.Services.GetRequiredService<IRemoteMetricBackend>();

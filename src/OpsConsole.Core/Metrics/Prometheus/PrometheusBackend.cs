@@ -116,6 +116,8 @@ public sealed partial class PrometheusBackend : IRemoteMetricBackend
         return result;
     }
 
+    public string JobOf(string target) => _options.JobLabels.GetValueOrDefault(target, target);
+
     public async Task<IReadOnlyList<string>> MetricNamesAsync(CancellationToken cancellationToken)
     {
         var envelope = await CallAsync<List<string>>("api/v1/label/__name__/values", new Dictionary<string, string>(), cancellationToken);

@@ -6,9 +6,15 @@ namespace OpsConsole.Core.Metrics.Query;
 /// </summary>
 public sealed record RangeQuery(SeriesSelector Selector, bool Rate, DateTimeOffset From, DateTimeOffset To, TimeSpan Step)
 {
+    /// <summary>
+    /// Full PromQL for a remote Prometheus only (e.g. a service's golden signals beyond the in-memory retention); the
+    /// <see cref="Selector"/> then just names the result. The in-memory store evaluates selectors, not expressions.
+    /// </summary>
+    public string? Expression { get; init; }
+
     /// <summary>The PromQL text sent to a Prometheus server for the same query.</summary>
     public string ToPromQl(TimeSpan rateWindow) =>
-        Rate ? $"rate({Selector}[{(long)Math.Ceiling(rateWindow.TotalSeconds)}s])" : Selector.ToString();
+        Expression ?? (Rate ? $"rate({Selector}[{(long)Math.Ceiling(rateWindow.TotalSeconds)}s])" : Selector.ToString());
 
     /// <summary>Whole milliseconds per step (at least 1).</summary>
     public long StepMs => Math.Max(1, (long)Step.TotalMilliseconds);
@@ -91,4 +97,7 @@ public interface IRemoteMetricBackend
 
     /// <summary>Metric names the remote knows, for the explore page's suggestions.</summary>
     Task<IReadOnlyList<string>> MetricNamesAsync(CancellationToken cancellationToken);
+
+    /// <summary>The remote's <c>job</c> for a console target (they may be named differently), for hand-built expressions.</summary>
+    string JobOf(string target);
 }

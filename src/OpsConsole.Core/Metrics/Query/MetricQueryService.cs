@@ -43,7 +43,12 @@ public sealed class MetricQueryService(MetricStore store, TimeProvider time, IRe
 
         var window = RateWindow(query.Step);
         var oldestLocal = time.GetUtcNow() - store.Options.Retention;
-        var needsRemote = routing == QueryRouting.PreferRemote || query.From - (query.Rate ? window : LookbackDelta) < oldestLocal;
+        if (query.Expression is not null && remote is null)
+        {
+            throw new MetricQueryException("This chart needs a Prometheus server for ranges beyond the console's memory (Metrics:Prometheus:Url).");
+        }
+
+        var needsRemote = query.Expression is not null || routing == QueryRouting.PreferRemote || query.From - (query.Rate ? window : LookbackDelta) < oldestLocal;
         if (remote is not null && needsRemote)
         {
             return await remote.QueryRangeAsync(query, window, maxSeries, cancellationToken);

@@ -42,6 +42,9 @@ public static class MetricsHostingExtensions
         builder.Services.AddOptions<ServiceSignalsOptions>().BindConfiguration(ServiceSignalsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<ServiceOverview>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ServiceOverview>());
+        builder.Services.AddSingleton(sp => new ServiceHistory(
+            sp.GetRequiredService<ServiceOverview>(), sp.GetRequiredService<MetricQueryService>(), sp.GetRequiredService<MetricStore>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetService<IRemoteMetricBackend>()));
         return builder;
     }
 }

@@ -12,6 +12,26 @@ public sealed record SignalSeries(long[] TimestampsMs, double[] RequestRate, dou
     public bool HasLatency => LatencyP95.Any(v => !double.IsNaN(v));
 }
 
+/// <summary>Which metric names carry a service's signals (see <see cref="GoldenSignals.NamesOf"/>).</summary>
+public sealed record SignalNames(string Requests, string StatusLabel, string LatencyBuckets, string Memory, string InFlight)
+{
+    /// <summary>The PromQL of each signal for a Prometheus job, in the order of <see cref="SignalSeries"/>'s arrays.</summary>
+    public IReadOnlyList<(string Signal, string PromQl)> PromQl(string job, TimeSpan rateWindow)
+    {
+        var w = $"{(long)Math.Ceiling(rateWindow.TotalSeconds)}s";
+        var j = $"job=\"{job.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)}\"";
+        return
+        [
+            ("request_rate", $"sum(rate({Requests}{{{j}}}[{w}]))"),
+            ("error_ratio", $"sum(rate({Requests}{{{j}, {StatusLabel}=~\"5..\"}}[{w}])) / sum(rate({Requests}{{{j}}}[{w}]))"),
+            ("latency_p95", $"histogram_quantile(0.95, sum by (le) (rate({LatencyBuckets}{{{j}}}[{w}])))"),
+            ("cpu_cores", $"sum(rate({GoldenSignals.CpuCounter}{{{j}}}[{w}]))"),
+            ("memory_bytes", $"sum({Memory}{{{j}}})"),
+            ("in_flight", $"sum({InFlight}{{{j}}})"),
+        ];
+    }
+}
+
 /// <summary>
 /// Computes request rate, error ratio (5xx / all), p95 latency and saturation for one scrape target from the metric
 /// names common exporters use, the way the equivalent PromQL would (sum of rates; histogram_quantile over summed
@@ -35,6 +55,20 @@ public static class GoldenSignals
     public static readonly string[] MemoryGauges = ["process_resident_memory_bytes", "process_working_set_bytes"];
 
     public const string CpuCounter = "process_cpu_seconds_total";
+
+    /// <summary>
+    /// The metric names this target exposes for each signal (from the store's recent series; the most common names when
+    /// it has none), and the PromQL a Prometheus server evaluates for the same signals over its longer history.
+    /// </summary>
+    public static SignalNames NamesOf(MetricStore store, string target)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        bool OfTarget(StoredSeries s) => string.Equals(s.Target, target, StringComparison.Ordinal);
+        string Find(string[] names) => names.FirstOrDefault(n => store.Select(n, OfTarget, long.MaxValue, long.MaxValue).Count > 0) ?? names[0];
+        var requests = Find(RequestCounters);
+        var status = store.Select(requests, OfTarget, long.MaxValue, long.MaxValue).Select(s => StatusLabels.FirstOrDefault(l => s.Series.Label(l) is not null)).FirstOrDefault(l => l is not null) ?? StatusLabels[0];
+        return new SignalNames(requests, status, Find(LatencyHistograms), Find(MemoryGauges), Find(InFlightGauges));
+    }
 
     public static SignalSeries Compute(MetricStore store, string target, long[] timestampsMs, TimeSpan rateWindow)
     {

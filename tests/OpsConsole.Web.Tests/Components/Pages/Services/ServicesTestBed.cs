@@ -7,6 +7,7 @@ using Microsoft.Extensions.Time.Testing;
 using MudBlazor.Services;
 using OpsConsole.Core.Live;
 using OpsConsole.Core.Metrics.Exposition;
+using OpsConsole.Core.Metrics.Query;
 using OpsConsole.Core.Metrics.Scraping;
 using OpsConsole.Core.Metrics.Services;
 using OpsConsole.Core.Metrics.Store;
@@ -42,6 +43,8 @@ public sealed class ServicesTestBed
     {
         services.AddSingleton<ILiveEvents>(Bus);
         services.AddSingleton(Overview);
+        services.AddSingleton(new MetricQueryService(Store, Time));
+        services.AddSingleton(sp => new ServiceHistory(Overview, sp.GetRequiredService<MetricQueryService>(), Store, Time));
         services.AddSingleton(Store);
         services.AddSingleton<TimeProvider>(Time);
         services.AddMudServices();
