@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
+using Microsoft.EntityFrameworkCore;
 using OpsConsole.Core.Audit;
+using OpsConsole.Core.Data;
 
 namespace OpsConsole.Core.Tests.Audit;
 
@@ -108,6 +110,21 @@ public sealed class AuditLogBatchTests
         item.Details = """{"count":3}""";
 
         Assert.Throws<InvalidOperationException>(() => batch.Add(item));
+    }
+
+    [Fact]
+    public void A_context_that_was_never_used_is_known_to_have_no_transaction_without_being_initialized()
+    {
+        Assert.True(DbContextTransactionProbe.CanTellUnusedContexts, "EF Core no longer has the field the probe reads: every audited record would initialize its DbContext");
+        var options = new DbContextOptionsBuilder<ConsoleDbContext>().UseNpgsql("Host=127.0.0.1;Database=none").Options;
+        using var fresh = new ConsoleDbContext(options);
+        Assert.False(DbContextTransactionProbe.MayHaveTransaction(fresh));
+        Assert.Null(DbContextTransactionProbe.CurrentTransaction(fresh));
+        Assert.False(DbContextTransactionProbe.MayHaveTransaction(fresh)); // asking did not initialize it
+
+        using var used = new ConsoleDbContext(options);
+        Assert.Null(used.Database.CurrentTransaction);
+        Assert.True(DbContextTransactionProbe.MayHaveTransaction(used)); // a used context is always asked
     }
 
     private static AuditInboxItem GoldenSample() => new()
