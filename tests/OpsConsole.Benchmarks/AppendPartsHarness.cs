@@ -134,7 +134,67 @@ public sealed class AppendPartsHarness : IHarness
             await using var copy = await connection.BeginRawBinaryCopyAsync($"COPY console.audit_log ({AuditCopyFormat.Columns}) FROM STDIN (FORMAT BINARY)");
             await copy.WriteAsync(batch.Complete());
         });
+        if (args.Contains("--pgbench"))
+        {
+            await PgbenchInboxAsync(database, VerifyHarness.Option(args, "--clients", 32), VerifyHarness.Option(args, "--seconds", 15));
+        }
+
         return 0;
+    }
+
+    /// <summary>
+    /// PostgreSQL's own ceiling for one transaction per audited action: pgbench (a C client, next to no client CPU)
+    /// running BEGIN; INSERT into the inbox; COMMIT from many clients, prepared, synchronous commit as configured.
+    /// </summary>
+    private static async Task PgbenchInboxAsync(BenchDatabase database, int clients, int seconds)
+    {
+        var pgbench = Directory.Exists("/usr/lib/postgresql")
+            ? Directory.GetDirectories("/usr/lib/postgresql").Select(d => Path.Combine(d, "bin", "pgbench")).FirstOrDefault(File.Exists)
+            : null;
+        if (pgbench is null)
+        {
+            Console.WriteLine("pgbench: not installed (Debian's postgresql package has it)");
+            return;
+        }
+
+        var script = Path.GetTempFileName();
+        await File.WriteAllTextAsync(script, $"""
+            BEGIN;
+            INSERT INTO console.audit_inbox ({AuditChainWriter.FieldColumns}) VALUES (now(), 'user', 'u-1', 'bench', '{"{"}Sre{"}"}', 'bench.action', 'bench', :client_id, 'succeeded', NULL, '127.0.0.1', NULL, 'c-1', '{"{"}"n": "1"{"}"}');
+            COMMIT;
+
+            """);
+        var connection = new NpgsqlConnectionStringBuilder(database.Connections.Runtime);
+        var start = new ProcessStartInfo(pgbench)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            Environment = { ["PGPASSWORD"] = connection.Password ?? "" },
+        };
+        foreach (var argument in new[]
+                 {
+                     "-n", "-M", "prepared", "-c", clients.ToString(CultureInfo.InvariantCulture), "-j", "2",
+                     "-T", seconds.ToString(CultureInfo.InvariantCulture), "-f", script,
+                     "-h", connection.Host!, "-p", connection.Port.ToString(CultureInfo.InvariantCulture), "-U", connection.Username!, connection.Database!,
+                 })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var serverBefore = database.ServerCpuSeconds();
+        using var process = Process.Start(start)!;
+        var output = await process.StandardOutput.ReadToEndAsync();
+        var errors = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        var server = database.ServerCpuSeconds() - serverBefore;
+        File.Delete(script);
+        var transactions = output.Split('\n').FirstOrDefault(l => l.StartsWith("number of transactions actually processed", StringComparison.Ordinal));
+        var tps = output.Split('\n').FirstOrDefault(l => l.StartsWith("tps", StringComparison.Ordinal));
+        Console.WriteLine($"pgbench, one transaction per record (BEGIN; INSERT inbox; COMMIT), {clients} clients, {seconds} s: {tps?.Trim() ?? errors.Trim()}; {transactions?.Trim()}");
+        if (long.TryParse(transactions?.Split(':')[1].Split('/')[0].Trim(), CultureInfo.InvariantCulture, out var count) && count > 0)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  PostgreSQL CPU {server * 1e6 / count:N0} µs per transaction; load average {File.ReadAllText("/proc/loadavg")[..14].Trim()}"));
+        }
     }
 
     private static async Task CopyTimedAsync(string what, BenchDatabase database, int n, Func<NpgsqlConnection, int, int, Task> copy)
