@@ -78,7 +78,7 @@ internal sealed class AuditLogBatch
         Text(item.CorrelationId);
         var lengthAt = Reserve(4);
         Byte(1); // jsonb version
-        Utf8Chars(item.Details ?? "{}");
+        Utf8Chars(string.IsNullOrWhiteSpace(item.Details) ? "{}" : item.Details); // the canonical form reads both as {}
         BinaryPrimitives.WriteInt32BigEndian(_buffer.AsSpan(lengthAt), _length - lengthAt - 4);
         EndTuple(start);
     }

@@ -102,6 +102,32 @@ public sealed class AuditLogBatchTests
     }
 
     [Fact]
+    public void Empty_details_are_stored_as_an_empty_object_which_hashes_the_same()
+    {
+        var batch = new AuditLogBatch();
+        batch.Start(0, new byte[32]);
+        var items = new[] { "", "  ", "{}" }.Select(details =>
+        {
+            var item = GoldenSample();
+            item.Details = details;
+            return item;
+        }).ToList();
+        foreach (var item in items)
+        {
+            batch.Add(item);
+        }
+
+        var tuples = Tuples(batch.Complete().Span);
+        var previous = new byte[32];
+        for (var i = 0; i < items.Count; i++)
+        {
+            Assert.Equal("{}", tuples[i].Details); // PostgreSQL would refuse "" as jsonb, failing the whole batch
+            Assert.Equal(AuditCanonical.Hash(i + 1, previous, items[i]), tuples[i].Hash);
+            previous = tuples[i].Hash;
+        }
+    }
+
+    [Fact]
     public void A_record_whose_details_cannot_be_hashed_is_refused_before_anything_is_sent()
     {
         var batch = new AuditLogBatch();
