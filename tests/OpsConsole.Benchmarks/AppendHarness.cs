@@ -68,6 +68,7 @@ public sealed class AppendHarness : IHarness
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var serverBefore = database.ServerCpuSeconds();
         var appendedBefore = writer.Appended;
+        var batchesBefore = writer.Batches;
         long submitted = 0;
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
         var clock = Stopwatch.StartNew();
@@ -116,11 +117,12 @@ public sealed class AppendHarness : IHarness
         var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
         var server = database.ServerCpuSeconds() - serverBefore;
         var appended = writer.Appended - appendedBefore;
+        var batches = writer.Batches - batchesBefore;
         await writer.StopAsync(CancellationToken.None);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{callers} callers, {submitted:N0} audited actions committed in {submitting.TotalSeconds:0.0} s = {submitted / submitting.TotalSeconds:N0}/s; " +
             $"all chained after {chained.TotalSeconds:0.0} s = {submitted / chained.TotalSeconds:N0}/s sustained (chain lag at the end {(chained - submitting).TotalMilliseconds:N0} ms); " +
-            $"{appended:N0} records appended by the writer"));
+            $"{appended:N0} records appended by the writer in {batches:N0} batches ({(double)appended / Math.Max(1, batches):0.0} per batch)"));
         var full = perSecond.Count > 2 ? perSecond.Skip(1).ToList() : perSecond; // the first second includes ramp-up
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"chained per second over {full.Count} s (first second left out): mean {full.Average():N0}, min {full.Min():N0}, max {full.Max():N0}; seconds below {Goal:N0}: {full.Count(r => r < Goal)}"));
