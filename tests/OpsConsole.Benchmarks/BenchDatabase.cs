@@ -31,6 +31,59 @@ public sealed class BenchDatabase : IAsyncDisposable
         return new BenchDatabase(directory, server, connections);
     }
 
+    /// <summary>
+    /// CPU seconds used by this cluster so far: the postmaster and its live children (backends, WAL writer,
+    /// checkpointer, …) from /proc, plus what exited children used (the postmaster's cutime/cstime). 0 when unreadable.
+    /// </summary>
+    public double ServerCpuSeconds()
+    {
+        try
+        {
+            var pidFile = Path.Combine(_directory.FullName, "postgres", "postmaster.pid");
+            var postmaster = int.Parse(File.ReadLines(pidFile).First(), System.Globalization.CultureInfo.InvariantCulture);
+            var total = 0L;
+            foreach (var directory in Directory.EnumerateDirectories("/proc"))
+            {
+                if (!int.TryParse(Path.GetFileName(directory), System.Globalization.CultureInfo.InvariantCulture, out var pid))
+                {
+                    continue;
+                }
+
+                var stat = Path.Combine(directory, "stat");
+                string[] fields;
+                try
+                {
+                    fields = File.ReadAllText(stat).Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                }
+                catch (IOException)
+                {
+                    continue;
+                }
+                catch (UnauthorizedAccessException)
+                {
+                    continue;
+                }
+
+                var parent = int.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture);
+                if (pid == postmaster || parent == postmaster)
+                {
+                    // utime, stime (and for the postmaster, its reaped children's cutime, cstime), in 1/100 s.
+                    total += long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
+                    if (pid == postmaster)
+                    {
+                        total += long.Parse(fields[13], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[14], System.Globalization.CultureInfo.InvariantCulture);
+                    }
+                }
+            }
+
+            return total / 100.0;
+        }
+        catch (Exception ex) when (ex is IOException or FormatException or UnauthorizedAccessException)
+        {
+            return 0;
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         Npgsql.NpgsqlConnection.ClearAllPools();

@@ -199,7 +199,7 @@ public sealed class VerifyHarness : IHarness
     }
 
     /// <summary>utime + stime of a PostgreSQL backend from /proc (100 ticks a second); 0 when not readable.</summary>
-    private static double BackendCpuSeconds(int pid)
+    internal static double BackendCpuSeconds(int pid)
     {
         try
         {

@@ -1,8 +1,8 @@
+using System.Buffers.Binary;
 using System.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
-using NpgsqlTypes;
 using OpsConsole.Core.Data;
 using OpsConsole.Core.Live;
 
@@ -28,16 +28,26 @@ public sealed partial class AuditChainWriter(
 {
     public const int BatchSize = 2000;
 
+    /// <summary>id, then the 14 <see cref="FieldColumns"/>.</summary>
+    private const int InboxFieldCount = 15;
+
     // Rows committed by another instance are picked up by this poll; this instance's own wake it at once.
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
     private readonly SemaphoreSlim _signal = new(0, 1);
     private readonly System.Collections.Concurrent.ConcurrentQueue<(AuditInboxItem Item, TaskCompletionSource Done)> _direct = new();
     private readonly SemaphoreSlim _batchGate = new(1, 1);
     private volatile bool _running;
+    private readonly AuditLogBatch _batch = new(); // used under _batchGate only
+    private readonly List<long> _inboxIds = [];
+    private byte[] _inbox = new byte[64 * 1024];
     private NpgsqlDataSource? _dataSource;
     private long _appended;
+    private long _batches;
 
     public long Appended => Interlocked.Read(ref _appended);
+
+    /// <summary>Batches committed (records per batch = <see cref="Appended"/> / this: how well group commit groups).</summary>
+    public long Batches => Interlocked.Read(ref _batches);
 
     /// <summary>Wakes the writer (cheap; extra signals coalesce).</summary>
     public void Signal()
@@ -148,59 +158,150 @@ public sealed partial class AuditChainWriter(
 
     private async Task<int> AppendBatchCoreAsync(List<(AuditInboxItem Item, TaskCompletionSource Done)> direct, CancellationToken cancellationToken)
     {
-        _dataSource ??= NpgsqlDataSource.Create(connections.Runtime);
+        // The writer sends the same few statements for every batch: prepared once per connection, PostgreSQL stops
+        // parsing and planning them each time (COPY cannot be prepared, and needs no plan).
+        _dataSource ??= NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connections.Runtime) { MaxAutoPrepare = 8, AutoPrepareMinUsages = 2 }.ConnectionString);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        long lastSequence;
-        byte[] lastHash;
-        await using (var head = new NpgsqlCommand("SELECT last_sequence, last_hash FROM console.audit_chain_head WHERE id = 1 FOR UPDATE", connection, transaction))
-        await using (var reader = await head.ExecuteReaderAsync(cancellationToken))
+
+        // One round trip: BEGIN, the chain head's row lock (every instance's writer waits here), and whether any
+        // record committed with its action waits in the inbox.
+        bool inboxWaiting;
+        await using (var start = new NpgsqlBatch(connection, transaction)
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand("SELECT last_sequence, last_hash FROM console.audit_chain_head WHERE id = 1 FOR UPDATE"),
+                new NpgsqlBatchCommand("SELECT EXISTS (SELECT FROM console.audit_inbox)"),
+            },
+        })
+        await using (var reader = await start.ExecuteReaderAsync(cancellationToken))
         {
             if (!await reader.ReadAsync(cancellationToken))
             {
                 throw new InvalidOperationException("The audit chain head row is missing.");
             }
 
-            lastSequence = reader.GetInt64(0);
-            lastHash = (byte[])reader[1];
+            _batch.Start(reader.GetInt64(0), reader.GetFieldValue<byte[]>(1));
+            await reader.NextResultAsync(cancellationToken);
+            inboxWaiting = await reader.ReadAsync(cancellationToken) && reader.GetBoolean(0);
         }
 
         // Records committed with their actions come first (they happened earlier), then the ones waiting here.
-        var batch = await ReadInboxAsync(connection, transaction, cancellationToken);
-        if (batch.Count == 0 && direct.Count == 0)
+        _inboxIds.Clear();
+        if (inboxWaiting)
+        {
+            await ReadInboxAsync(connection, cancellationToken);
+        }
+
+        foreach (var (item, _) in direct)
+        {
+            _batch.Add(item);
+        }
+
+        if (_batch.Count == 0)
         {
             return 0;
         }
 
         var stopwatch = Stopwatch.StartNew();
-        var records = new List<AuditRecord>(batch.Count + direct.Count);
-        foreach (var item in batch.Select(b => b.Item).Concat(direct.Select(d => d.Item)))
+        await using (var copy = await connection.BeginRawBinaryCopyAsync(
+                         $"COPY console.audit_log ({AuditCopyFormat.Columns}) FROM STDIN (FORMAT BINARY)", cancellationToken))
         {
-            var record = ToRecord(item, ++lastSequence, lastHash);
-            lastHash = record.Hash;
-            records.Add(record);
+            await copy.WriteAsync(_batch.Complete(), cancellationToken);
         }
 
-        await CopyAsync(connection, records, cancellationToken);
-        if (batch.Count > 0)
+        var lastSequence = _batch.LastSequence;
+        await using (var finish = new NpgsqlBatch(connection, transaction))
         {
-            await using var delete = new NpgsqlCommand("DELETE FROM console.audit_inbox WHERE id = ANY(@ids)", connection, transaction);
-            delete.Parameters.AddWithValue("ids", batch.Select(b => b.Id).ToArray());
-            await delete.ExecuteNonQueryAsync(cancellationToken);
-        }
+            if (_inboxIds.Count > 0)
+            {
+                finish.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM console.audit_inbox WHERE id = ANY($1)")
+                {
+                    Parameters = { new NpgsqlParameter<long[]> { TypedValue = [.. _inboxIds] } },
+                });
+            }
 
-        await using (var move = new NpgsqlCommand("UPDATE console.audit_chain_head SET last_sequence = @s, last_hash = @h WHERE id = 1", connection, transaction))
-        {
-            move.Parameters.AddWithValue("s", lastSequence);
-            move.Parameters.AddWithValue("h", lastHash);
-            await move.ExecuteNonQueryAsync(cancellationToken);
+            finish.BatchCommands.Add(new NpgsqlBatchCommand("UPDATE console.audit_chain_head SET last_sequence = $1, last_hash = $2 WHERE id = 1")
+            {
+                Parameters =
+                {
+                    new NpgsqlParameter<long> { TypedValue = lastSequence },
+                    new NpgsqlParameter<byte[]> { TypedValue = _batch.LastHash.ToArray() },
+                },
+            });
+            await finish.ExecuteNonQueryAsync(cancellationToken);
         }
 
         await transaction.CommitAsync(cancellationToken);
-        Interlocked.Add(ref _appended, records.Count);
-        live.Publish(AuditTopics.Appended, new AuditAppended(lastSequence, records.Count));
-        LogAppended(records.Count, lastSequence, stopwatch.ElapsedMilliseconds);
-        return records.Count;
+        var count = _batch.Count;
+        Interlocked.Add(ref _appended, count);
+        Interlocked.Increment(ref _batches);
+        live.Publish(AuditTopics.Appended, new AuditAppended(lastSequence, count));
+        LogAppended(count, lastSequence, stopwatch.ElapsedMilliseconds);
+        return count;
+    }
+
+    /// <summary>
+    /// The oldest inbox rows as binary COPY tuples (id, then the log's own field columns): their fields go into the
+    /// batch byte for byte, without being decoded into strings and encoded again.
+    /// </summary>
+    private async Task ReadInboxAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var length = 0;
+        await using (var stream = await connection.BeginRawBinaryCopyAsync(
+                         $"COPY (SELECT id, {FieldColumns} FROM console.audit_inbox ORDER BY id LIMIT {BatchSize}) TO STDOUT (FORMAT BINARY)", cancellationToken))
+        {
+            int read;
+            do
+            {
+                if (length == _inbox.Length)
+                {
+                    Array.Resize(ref _inbox, _inbox.Length * 2);
+                }
+
+                read = await stream.ReadAsync(_inbox.AsMemory(length), cancellationToken);
+                length += read;
+            }
+            while (read > 0);
+        }
+
+        var data = _inbox.AsSpan(0, length);
+        var position = AuditCopyFormat.HeaderLength(data);
+        if (position < 0)
+        {
+            throw new InvalidDataException("The inbox COPY stream ended inside its header.");
+        }
+
+        while (true)
+        {
+            var fields = BinaryPrimitives.ReadInt16BigEndian(data[position..]);
+            if (fields == -1)
+            {
+                break;
+            }
+
+            if (fields != InboxFieldCount || BinaryPrimitives.ReadInt32BigEndian(data[(position + 2)..]) != 8)
+            {
+                throw new InvalidDataException($"Unexpected inbox COPY tuple ({fields} fields).");
+            }
+
+            _inboxIds.Add(BinaryPrimitives.ReadInt64BigEndian(data[(position + 6)..]));
+            var first = position + 14;
+            var end = first;
+            for (var i = 1; i < InboxFieldCount; i++)
+            {
+                end += 4 + Math.Max(0, BinaryPrimitives.ReadInt32BigEndian(data[end..]));
+            }
+
+            _batch.AddFields(data[first..end]);
+            position = end;
+        }
+
+        if (_inbox.Length > 16 * 1024 * 1024)
+        {
+            _inbox = new byte[64 * 1024];
+        }
     }
 
     internal static AuditRecord ToRecord(AuditFields item, long sequence, byte[] previousHash)
@@ -231,20 +332,6 @@ public sealed partial class AuditChainWriter(
     internal const string FieldColumns =
         "occurred_at, actor_type, actor_id, actor_name, actor_roles, action, target_type, target_id, outcome, reason, client_ip, user_agent, correlation_id, details";
 
-    private static async Task<List<(long Id, AuditInboxItem Item)>> ReadInboxAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
-    {
-        var batch = new List<(long, AuditInboxItem)>();
-        await using var select = new NpgsqlCommand(
-            $"SELECT id, {FieldColumns} FROM console.audit_inbox ORDER BY id LIMIT {BatchSize}", connection, transaction);
-        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            batch.Add((reader.GetInt64(0), ReadFields(reader, 1)));
-        }
-
-        return batch;
-    }
-
     internal static AuditInboxItem ReadFields(NpgsqlDataReader reader, int offset) => new()
     {
         OccurredAt = reader.GetFieldValue<DateTimeOffset>(offset),
@@ -262,49 +349,6 @@ public sealed partial class AuditChainWriter(
         CorrelationId = reader.IsDBNull(offset + 12) ? null : reader.GetString(offset + 12),
         Details = reader.GetString(offset + 13),
     };
-
-    /// <summary>Binary COPY: the fastest way PostgreSQL takes rows, and what makes thousands of records a second cheap.</summary>
-    internal static async Task CopyAsync(NpgsqlConnection connection, IEnumerable<AuditRecord> records, CancellationToken cancellationToken)
-    {
-        await using var importer = await connection.BeginBinaryImportAsync(
-            $"COPY console.audit_log (sequence, previous_hash, hash, {FieldColumns}) FROM STDIN (FORMAT BINARY)", cancellationToken);
-        // Per-field writes only fill the importer's buffer; awaiting each of them cost more CPU than the rare flush.
-        foreach (var r in records)
-        {
-            importer.StartRow();
-            importer.Write(r.Sequence, NpgsqlDbType.Bigint);
-            importer.Write(r.PreviousHash, NpgsqlDbType.Bytea);
-            importer.Write(r.Hash, NpgsqlDbType.Bytea);
-            importer.Write(r.OccurredAt, NpgsqlDbType.TimestampTz);
-            importer.Write(r.ActorType, NpgsqlDbType.Varchar);
-            WriteNullable(importer, r.ActorId, NpgsqlDbType.Varchar);
-            importer.Write(r.ActorName, NpgsqlDbType.Varchar);
-            importer.Write(r.ActorRoles, NpgsqlDbType.Array | NpgsqlDbType.Text);
-            importer.Write(r.Action, NpgsqlDbType.Varchar);
-            importer.Write(r.TargetType, NpgsqlDbType.Varchar);
-            WriteNullable(importer, r.TargetId, NpgsqlDbType.Varchar);
-            importer.Write(r.Outcome, NpgsqlDbType.Varchar);
-            WriteNullable(importer, r.Reason, NpgsqlDbType.Text);
-            WriteNullable(importer, r.ClientIp, NpgsqlDbType.Varchar);
-            WriteNullable(importer, r.UserAgent, NpgsqlDbType.Text);
-            WriteNullable(importer, r.CorrelationId, NpgsqlDbType.Varchar);
-            importer.Write(r.Details, NpgsqlDbType.Jsonb);
-        }
-
-        await importer.CompleteAsync(cancellationToken);
-    }
-
-    private static void WriteNullable(NpgsqlBinaryImporter importer, string? value, NpgsqlDbType type)
-    {
-        if (value is null)
-        {
-            importer.WriteNull();
-        }
-        else
-        {
-            importer.Write(value, type);
-        }
-    }
 
     public override void Dispose()
     {
