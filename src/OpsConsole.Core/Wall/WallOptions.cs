@@ -41,8 +41,8 @@ public sealed class WallOptions : IValidatableObject
     /// <summary>The playlist, in order. Empty: Services, Alerts, Clock.</summary>
     public List<WallPageOptions> Pages { get; set; } = [];
 
-    /// <summary>The playlist actually played: <see cref="Pages"/>, or the default one when none is configured.</summary>
-    public IReadOnlyList<WallPlaylistPage> Playlist =>
+    /// <summary>The playlist actually played: <see cref="Pages"/>, or the default one when none is configured (valid options only).</summary>
+    public IReadOnlyList<WallPlaylistPage> Playlist() =>
         Pages.Count == 0
             ? [.. Enum.GetValues<WallPageKind>().Select(kind => new WallPlaylistPage(kind, WallPlaylistPage.DefaultTitle(kind), []))]
             : [.. Pages.Select(p => p.ToPage())];
