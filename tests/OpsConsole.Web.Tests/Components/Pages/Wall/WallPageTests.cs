@@ -8,6 +8,7 @@ using OpsConsole.Core.Identity;
 using OpsConsole.Core.Live;
 using OpsConsole.Core.Metrics.Services;
 using OpsConsole.Core.Wall;
+using Bunit.TestDoubles;
 using OpsConsole.Web.Components.Pages.Wall;
 
 namespace OpsConsole.Web.Tests.Components.Pages.Wall;
@@ -20,6 +21,7 @@ public sealed class WallPageTests : BunitContext
     private readonly LiveEventBus _bus = new();
     private readonly FakeTimeProvider _time = new(Start);
     private readonly WallOptions _options = new() { RotateEvery = TimeSpan.FromSeconds(10) };
+    private readonly BunitAuthorizationContext _auth;
     private WallOverview? _overview;
 
     public WallPageTests()
@@ -29,10 +31,10 @@ public sealed class WallPageTests : BunitContext
         Services.AddSingleton(new ConsoleAlertBoard(_bus, _time));
         Services.AddSingleton<IOptions<WallOptions>>(Options.Create(_options));
         Services.AddSingleton<ServiceOverview>(_ => _overview!.Overview);
-        var auth = AddAuthorization();
-        auth.SetAuthorized("Lobby TV");
-        auth.SetRoles(ConsoleRoles.Display);
-        auth.SetClaims(new Claim(ConsoleClaims.DisplayId, Guid.NewGuid().ToString()));
+        _auth = AddAuthorization();
+        _auth.SetAuthorized("Lobby TV");
+        _auth.SetRoles(ConsoleRoles.Display);
+        _auth.SetClaims(new Claim(ConsoleClaims.DisplayId, Guid.NewGuid().ToString()));
         Renderer.SetRendererInfo(new RendererInfo("Server", isInteractive: true)); // last: it builds the service provider
     }
 
@@ -87,6 +89,26 @@ public sealed class WallPageTests : BunitContext
 
         Advance(TimeSpan.FromSeconds(10));
         cut.WaitForAssertion(() => Assert.Equal("Time", cut.Find("[data-testid=wall-page-title]").TextContent), Timeout);
+    }
+
+    [Fact]
+    public void A_renewed_authentication_state_does_not_start_the_playlist_over_but_a_new_pin_does()
+    {
+        UseServices("checkout");
+        var cut = Render<WallPage>();
+        Advance(TimeSpan.FromSeconds(10));
+        cut.WaitForAssertion(() => Assert.Equal("alerts", Page(cut)), Timeout);
+
+        // The circuit's revalidation renews the cascading authentication state now and then.
+        var renders = cut.RenderCount;
+        _auth.SetAuthorized("Lobby TV");
+        cut.WaitForAssertion(() => Assert.True(cut.RenderCount > renders), Timeout);
+        Assert.Equal("alerts", Page(cut));
+
+        cut.Render(p => p.Add(x => x.Pin, "clock"));
+        Assert.Equal("clock", Page(cut));
+        cut.Render(p => p.Add(x => x.Pin, null));
+        Assert.Equal("services", Page(cut));
     }
 
     [Fact]
