@@ -73,16 +73,33 @@
         setState("offline");
         modal.dataset.phase = event.detail.state;
         if (!modal.open) modal.showModal();
-        startAutoRetry();
+        if (event.detail.state === "paused" || !wallRecovers(event.detail.state)) startAutoRetry();
         break;
       case "rejected":
-        // The server is back but forgot this circuit: a fresh page is the only way forward.
-        location.reload();
+        // The server is back but forgot this circuit: a fresh page is the only way forward (the wall waits until
+        // the console is ready first).
+        setState("offline");
+        if (!wallRecovers(event.detail.state)) location.reload();
         break;
     }
     if (event.detail.state !== "failed" && event.detail.state !== "paused" && event.detail.state !== "resume-failed") {
       delete modal.dataset.phase;
     }
+  }
+
+  // The wall (js/wall.js) recovers by itself, without a button and without reloading onto a console still starting.
+  function wallRecovers(reason) {
+    const wall = window.opsConsoleWall;
+    return !!(wall && wall.active() && wall.recover(reason));
+  }
+
+  // Blazor's default reconnection schedule (10 attempts at once, 10 every 5 s, 10 every 30 s, then "failed" and
+  // the automatic retry above); on a wall, js/wall.js's schedule, which never ends.
+  function reconnectDelay(previousAttempts) {
+    const wall = window.opsConsoleWall;
+    if (wall && wall.active()) return wall.reconnectDelay(previousAttempts);
+    if (previousAttempts >= 30) return null;
+    return previousAttempts < 10 ? 0 : previousAttempts < 20 ? 5000 : 30000;
   }
 
   async function retry() {
@@ -136,6 +153,8 @@
   }
 
   window.opsConsole = { setTheme, copyText };
+  // App.razor loads blazor.web.js with autostart="false", so that the reconnection schedule is the one above.
+  Blazor.start({ circuit: { reconnectionOptions: { maxRetries: Number.MAX_SAFE_INTEGER, retryIntervalMilliseconds: reconnectDelay } } });
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", init);
   } else {

@@ -45,11 +45,15 @@ public sealed class ConsoleProcess : IAsyncDisposable
     public static string NewDataDirectory() =>
         Directory.CreateTempSubdirectory("opsconsole-e2e-").FullName;
 
-    /// <summary>Starts the console and waits until /health/ready answers 200.</summary>
-    public static async Task<ConsoleProcess> StartAsync(string dataDirectory, string name, IReadOnlyDictionary<string, string>? environment = null)
+    /// <summary>
+    /// Starts the console and waits until /health/ready answers 200. Pass the <paramref name="port"/> of a stopped
+    /// console (and its data directory) to restart it where open pages expect it.
+    /// </summary>
+    public static async Task<ConsoleProcess> StartAsync(
+        string dataDirectory, string name, IReadOnlyDictionary<string, string>? environment = null, int? port = null)
     {
-        var port = FreePort();
-        var baseAddress = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/");
+        port ??= FreePort();
+        var baseAddress = new Uri($"http://127.0.0.1:{port.Value.ToString(CultureInfo.InvariantCulture)}/");
         var logDirectory = Path.Combine(AppContext.BaseDirectory, "TestResults", "console-logs");
         Directory.CreateDirectory(logDirectory);
         var logPath = Path.Combine(logDirectory, $"{name}-{DateTime.UtcNow:HHmmss.fff}-{port}.log");
@@ -342,7 +346,8 @@ public sealed class ConsoleProcess : IAsyncDisposable
         kill.WaitForExit();
     }
 
-    private static int FreePort()
+    /// <summary>A loopback port nothing listens on right now.</summary>
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -8,6 +8,7 @@ using OpsConsole.Core.Identity;
 using OpsConsole.Core.Live;
 using OpsConsole.Core.Storage;
 using OpsConsole.Core.SystemStatus;
+using OpsConsole.Core.Wall;
 using OpsConsole.Web.Api;
 using OpsConsole.Web.Components;
 using OpsConsole.Web.Components.Account;
@@ -127,6 +128,7 @@ public static class ConsoleHostExtensions
         builder.AddSystemStatus();
         builder.AddDemoPlatform(dataDirectory, embeddedAdminConnectionString); // before the metrics options are read: it adds the sampleshop target
         builder.AddConsoleMetrics();
+        builder.AddConsoleWall();
         builder.Services.AddHostedService<SelfScrapeRegistration>();
         builder.AddConsoleSecurity();
         builder.Services.AddProblemDetails();
