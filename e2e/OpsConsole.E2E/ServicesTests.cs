@@ -22,7 +22,7 @@ public sealed class ServicesTests(ConsoleFixture fixture, ITestOutputHelper outp
     public async Task InitializeAsync() => console = await ConsoleProcess.StartAsync(dataDirectory, "services", new Dictionary<string, string>
     {
         ["Demo__Enabled"] = "true",
-        ["Demo__Urls"] = $"http://127.0.0.1:{FreePort().ToString(CultureInfo.InvariantCulture)}",
+        ["Demo__Urls"] = $"http://127.0.0.1:{ConsoleProcess.FreePort().ToString(CultureInfo.InvariantCulture)}",
         ["Metrics__ScrapeInterval"] = "00:00:03",
         ["Metrics__ScrapeTimeout"] = "00:00:01",
     });
@@ -117,12 +117,5 @@ public sealed class ServicesTests(ConsoleFixture fixture, ITestOutputHelper outp
         using var kill = Process.Start("kill", $"-{signal} {pid.ToString(CultureInfo.InvariantCulture)}");
         kill.WaitForExit();
         Assert.Equal(0, kill.ExitCode);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

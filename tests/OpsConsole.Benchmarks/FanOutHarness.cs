@@ -29,8 +29,8 @@ public sealed class FanOutHarness : IHarness
 
     public async Task<int> RunAsync(string[] args)
     {
-        var pages = Arg(args, "--pages", 50);
-        var scrapes = Arg(args, "--scrapes", 20);
+        var pages = HarnessArgs.Int(args, "--pages", 50);
+        var scrapes = HarnessArgs.Int(args, "--scrapes", 20);
         var served = new ConcurrentDictionary<long, long>();
         var next = 0L;
         await using var probe = await StartProbeAsync(served, () => Interlocked.Increment(ref next));
@@ -193,10 +193,4 @@ public sealed class FanOutHarness : IHarness
 
     private static double Percentile(List<double> sorted, double p) =>
         sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
-
-    private static int Arg(string[] args, string name, int fallback)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
-    }
 }

@@ -29,11 +29,11 @@ public sealed class ScrapeHarness : IHarness
 
     public async Task<int> RunAsync(string[] args)
     {
-        var targets = Arg(args, "--targets", 200);
-        var series = Arg(args, "--series", 2000);
-        var interval = TimeSpan.FromSeconds(Arg(args, "--interval", 15));
-        var seconds = Arg(args, "--seconds", 60);
-        var port = FreePort();
+        var targets = HarnessArgs.Int(args, "--targets", 200);
+        var series = HarnessArgs.Int(args, "--series", 2000);
+        var interval = TimeSpan.FromSeconds(HarnessArgs.Int(args, "--interval", 15));
+        var seconds = HarnessArgs.Int(args, "--seconds", 60);
+        var port = OpsConsole.E2E.Infrastructure.ConsoleProcess.FreePort();
 
         // The same executable in "targets" mode (through the dotnet host when that is how this process runs).
         string[] childArgs = ["targets", port.ToString(CultureInfo.InvariantCulture), series.ToString(CultureInfo.InvariantCulture)];
@@ -93,19 +93,6 @@ public sealed class ScrapeHarness : IHarness
         {
             server.Kill(entireProcessTree: true);
         }
-    }
-
-    private static int Arg(string[] args, string name, int fallback)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static async Task WaitForAsync(string url)

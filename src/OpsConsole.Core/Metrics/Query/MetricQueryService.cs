@@ -22,11 +22,11 @@ public sealed class MetricQueryService(MetricStore store, TimeProvider time, IRe
     public string? RemoteDescription => remote?.Description;
 
     /// <summary>The rate window for a step, as Grafana's $__rate_interval: at least four scrapes and one step plus a scrape.</summary>
-    public TimeSpan RateWindow(TimeSpan step)
-    {
-        var scrape = store.Options.ScrapeInterval;
-        return TimeSpan.FromTicks(Math.Max(step.Ticks + scrape.Ticks, 4 * scrape.Ticks));
-    }
+    public TimeSpan RateWindow(TimeSpan step) => RateWindow(step, store.Options.ScrapeInterval);
+
+    /// <summary>The same for a given scrape interval (the services overview computes with it too).</summary>
+    public static TimeSpan RateWindow(TimeSpan step, TimeSpan scrapeInterval) =>
+        TimeSpan.FromTicks(Math.Max(step.Ticks + scrapeInterval.Ticks, 4 * scrapeInterval.Ticks));
 
     public async Task<QueryResult> QueryRangeAsync(RangeQuery query, QueryRouting routing = QueryRouting.Auto, int maxSeries = DefaultMaxSeries, CancellationToken cancellationToken = default)
     {

@@ -3,6 +3,7 @@ using System.Globalization;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using OpsConsole.Core.Live;
+using OpsConsole.Core.Metrics.Query;
 using OpsConsole.Core.Metrics.Scraping;
 using OpsConsole.Core.Metrics.Store;
 
@@ -114,11 +115,7 @@ public sealed class ServiceOverview(
     private ServiceSnapshot Empty(TargetHealth health) =>
         new(health.Name, health, GoldenSignals.Compute(store, health.Name, [], TimeSpan.FromMinutes(1)), null, ServiceState.NoData, null, StaleAfter);
 
-    private TimeSpan RateWindow(TimeSpan step)
-    {
-        var scrape = store.Options.ScrapeInterval;
-        return TimeSpan.FromTicks(Math.Max(step.Ticks + scrape.Ticks, 4 * scrape.Ticks));
-    }
+    private TimeSpan RateWindow(TimeSpan step) => MetricQueryService.RateWindow(step, store.Options.ScrapeInterval);
 
     private (ServiceState State, string? Reason) Classify(SignalSeries history)
     {
