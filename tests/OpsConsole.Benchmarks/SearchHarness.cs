@@ -16,7 +16,7 @@ namespace OpsConsole.Benchmarks;
 /// indexes, ANALYZEs, then times a 50-row page through the real <see cref="AuditSearchService"/> (plan, SQL, reading)
 /// as the runtime role, for each filter kind at the top of the log, in the middle and near the oldest record.
 /// Hashes are random bytes: the search never reads them for filtering, so the chain need not verify here.
-/// Options: --rows N, --iterations N (per cell, default 200), --page N (default 50).
+/// Options: --rows N, --iterations N (per cell, default 200), --page N (default 50), --only PREFIX (filter kinds), --explain.
 /// </summary>
 public sealed class SearchHarness : IHarness
 {
@@ -85,7 +85,8 @@ public sealed class SearchHarness : IHarness
         Console.WriteLine();
         Console.WriteLine($"{"filter",-26} {"depth",-10} {"p50 ms",8} {"p95 ms",8} {"p99 ms",8} {"max ms",8} {"rows",6} {"runs",5}");
         var worst = 0.0;
-        foreach (var (kind, caller, query) in kinds)
+        var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault(); // e.g. --only text: just those kinds
+        foreach (var (kind, caller, query) in kinds.Where(k => only is null || k.Kind.StartsWith(only, StringComparison.Ordinal)))
         {
             foreach (var (depthName, cursor) in depths)
             {
@@ -140,10 +141,25 @@ public sealed class SearchHarness : IHarness
         await using (var top = new NpgsqlCommand("SELECT max(sequence) + 1 FROM console.audit_log", connection))
         {
             var below = (long)(await top.ExecuteScalarAsync())!;
-            // What the service runs: for text the bounded window first, then every match below it.
-            var pages = query.Text is null
-                ? [AuditSearchSql.Page(plan, null, null, pageSize + 1)]
-                : new[] { AuditSearchSql.Page(plan, below, null, pageSize + 1, atLeast: below - AuditSearchSql.TextWindow), AuditSearchSql.Page(plan, below - AuditSearchSql.TextWindow, null, pageSize + 1, materialize: true) };
+            // What the service runs: for text the bounded window first, then the next window sized from its matches.
+            var pages = new List<(string Sql, IReadOnlyList<SqlParameter> Parameters)>();
+            if (query.Text is null)
+            {
+                pages.Add(AuditSearchSql.Page(plan, null, null, pageSize + 1));
+            }
+            else
+            {
+                var low = below - AuditSearchSql.TextWindow;
+                var first = AuditSearchSql.Page(plan, below, null, pageSize + 1, atLeast: low);
+                pages.Add(first);
+                var found = await CountAsync(connection, first.Sql, first.Parameters);
+                if (found <= pageSize)
+                {
+                    var next = new AuditTextWindows(AuditSearchSql.TextWindow, found).Next(pageSize + 1 - found);
+                    pages.Add(AuditSearchSql.Page(plan, low, null, pageSize + 1 - found, atLeast: Math.Max(1, low - next), materialize: true));
+                }
+            }
+
             var text = new List<string>();
             foreach (var page in pages)
             {
@@ -152,6 +168,24 @@ public sealed class SearchHarness : IHarness
 
             return string.Join(Environment.NewLine + "  --" + Environment.NewLine, text);
         }
+    }
+
+    private static async Task<int> CountAsync(NpgsqlConnection connection, string sql, IReadOnlyList<SqlParameter> parameters)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var p in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter(p.Name, p.Type) { Value = p.Value });
+        }
+
+        var rows = 0;
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            rows++;
+        }
+
+        return rows;
     }
 
     private static async Task<string> ExplainOneAsync(NpgsqlConnection connection, string sql, IReadOnlyList<SqlParameter> parameters)

@@ -164,13 +164,19 @@ public sealed class AuditSearchService(
         }
         else
         {
-            // Text: the newest window below the cursor first, then (only if needed) every match below it.
+            // Text: the newest window below the cursor by the primary key first, then (only if needed) older sequence
+            // windows through the trigram and BRIN indexes, each sized from the match density seen so far.
             var below = cursor ?? await TopAsync(connection, cancellationToken) + 1;
             var low = Math.Max(1, below - AuditSearchSql.TextWindow);
             items = await ReadAsync(connection, AuditSearchSql.Page(plan, below, null, pageSize + 1, atLeast: low), cancellationToken);
-            if (items.Count <= pageSize && low > 1)
+            var window = new AuditTextWindows(below - low, items.Count);
+            while (items.Count <= pageSize && low > 1)
             {
-                items.AddRange(await ReadAsync(connection, AuditSearchSql.Page(plan, low, null, pageSize + 1 - items.Count, materialize: true), cancellationToken));
+                var high = low;
+                low = Math.Max(1, high - window.Next(pageSize + 1 - items.Count));
+                var found = await ReadAsync(connection, AuditSearchSql.Page(plan, high, null, pageSize + 1 - items.Count, atLeast: low, materialize: true), cancellationToken);
+                items.AddRange(found);
+                window.Searched(high - low, found.Count);
             }
         }
 

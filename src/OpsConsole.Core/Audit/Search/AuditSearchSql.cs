@@ -177,10 +177,11 @@ public static class AuditSearchSql
     }
 
     /// <summary>
-    /// Free text is searched in two steps, because trigram matches come unordered and PostgreSQL cannot know how rare a
+    /// Free text is searched in steps, because trigram matches come unordered and PostgreSQL cannot know how rare a
     /// term is: first the newest <see cref="TextWindow"/> records below the cursor (a bounded walk of the primary key;
     /// sequences have no gaps, so this is a plain range), which is enough for common terms; then, only when that window
-    /// held too few matches, every match below it through the trigram indexes, sorted (fast for rare terms).
+    /// held too few matches, older sequence windows (<see cref="AuditTextWindows"/>) whose matches come from the trigram
+    /// bitmap ANDed with the BRIN index on sequence, so only heap pages inside the window are read.
     /// </summary>
     public const int TextWindow = 5000;
 
