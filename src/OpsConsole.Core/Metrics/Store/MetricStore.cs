@@ -33,6 +33,7 @@ public sealed class StoredSeries
         Target = target;
         MetricName = metricName;
         Labels = labels;
+        LabelArray = labels;
         Type = type;
         Ring = ring;
         OverheadBytes = overheadBytes;
@@ -46,6 +47,9 @@ public sealed class StoredSeries
 
     /// <summary>Sorted by name; includes job and instance.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Labels { get; }
+
+    /// <summary>The same labels as an array (never modified), for the evaluator's allocation-free label handling.</summary>
+    internal KeyValuePair<string, string>[] LabelArray { get; }
 
     public MetricType Type { get; }
 
@@ -87,7 +91,8 @@ public sealed class MetricStore
     private readonly Lock _gate = new();
     private readonly MetricStoreOptions _options;
     private readonly Dictionary<string, TargetState> _targets = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, List<StoredSeries>> _byName = new(StringComparer.Ordinal); // queries select by name
+    private readonly Dictionary<string, MetricNameIndex> _byName = new(StringComparer.Ordinal); // queries select by name
+    private readonly MetricStoreReader _reader;
     private long _bytes;
     private long _samplesDroppedForMemory;
     private int _nextId;
@@ -99,6 +104,7 @@ public sealed class MetricStore
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
+        _reader = new MetricStoreReader(_gate, _byName);
     }
 
     public MetricStoreOptions Options => _options;
@@ -190,7 +196,7 @@ public sealed class MetricStore
                 return result;
             }
 
-            foreach (var series in named)
+            foreach (var series in named.Series)
             {
                 if (filter is not null && !filter(series))
                 {
@@ -205,6 +211,21 @@ public sealed class MetricStore
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Runs the callback under the store's lock with a reader over the live series and rings (nothing copied): the rule
+    /// evaluator's access path. Keep callbacks short; scrapes wait for them. Pass state instead of capturing, so the
+    /// callback can be static and nothing is allocated per call.
+    /// </summary>
+    public TResult Read<TState, TResult>(TState state, Func<MetricStoreReader, TState, TResult> read)
+        where TState : allows ref struct
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        lock (_gate)
+        {
+            return read(_reader, state);
+        }
     }
 
     public IReadOnlyList<string> MetricNames()
@@ -293,7 +314,7 @@ public sealed class MetricStore
     {
         var named = _byName[series.MetricName];
         named.Remove(series);
-        if (named.Count == 0)
+        if (named.Series.Count == 0)
         {
             _byName.Remove(series.MetricName);
         }
@@ -355,7 +376,7 @@ public sealed class MetricStore
         var series = new StoredSeries(_nextId++, state.Target, metricName, [.. all], type, ring, overhead);
         if (!_byName.TryGetValue(metricName, out var named))
         {
-            _byName[metricName] = named = [];
+            _byName[metricName] = named = new MetricNameIndex();
         }
 
         named.Add(series);

@@ -122,6 +122,69 @@ public sealed class SeriesRing
         return copied;
     }
 
+    /// <summary>The logical index (0 = oldest) of the newest sample at or before the time, or -1 when there is none.</summary>
+    public int IndexAtOrBefore(long timestampMs)
+    {
+        if (Count == 0)
+        {
+            return -1;
+        }
+
+        // Rules evaluate at "now": the newest sample is the answer almost always, so check it before searching.
+        return LastTimestamp <= timestampMs ? Count - 1 : FirstAtOrAfter(timestampMs + 1) - 1;
+    }
+
+    /// <summary>The sample at a logical index (0 = oldest).</summary>
+    public long TimestampAt(int index) => _timestamps[Physical(index)];
+
+    /// <inheritdoc cref="TimestampAt"/>
+    public double ValueAt(int index) => _values[Physical(index)];
+
+    /// <summary>
+    /// Copies the samples in [fromMs, toMs] into the spans, oldest first, and returns how many; the spans must hold
+    /// <see cref="Count"/> samples (no list, no allocation: the rule evaluator's range reads).
+    /// </summary>
+    public int CopyRange(long fromMs, long toMs, Span<long> timestamps, Span<double> values)
+    {
+        if (timestamps.Length < Count || values.Length < Count)
+        {
+            throw new ArgumentException($"the destination must hold {Count} samples", nameof(timestamps));
+        }
+
+        var first = FirstAtOrAfter(fromMs);
+        var end = first;
+        var last = IndexAtOrBefore(toMs);
+        if (last >= first)
+        {
+            end = last + 1;
+        }
+
+        var n = end - first;
+        if (n <= 0)
+        {
+            return 0;
+        }
+
+        // At most two contiguous runs: up to the end of the arrays, then from their start.
+        var start = Physical(first);
+        var head = Math.Min(n, Capacity - start);
+        _timestamps.AsSpan(start, head).CopyTo(timestamps);
+        _values.AsSpan(start, head).CopyTo(values);
+        if (head < n)
+        {
+            _timestamps.AsSpan(0, n - head).CopyTo(timestamps[head..]);
+            _values.AsSpan(0, n - head).CopyTo(values[head..]);
+        }
+
+        return n;
+    }
+
+    private int Physical(int index)
+    {
+        var physical = _start + index;
+        return physical >= Capacity ? physical - Capacity : physical;
+    }
+
     /// <summary>The logical index of the first sample at or after the time (binary search: samples ascend).</summary>
     private int FirstAtOrAfter(long timestampMs)
     {
