@@ -655,7 +655,7 @@ public sealed class PromQlEvaluator(MetricStore store)
             for (var g = 0; g < firsts.Count; g++)
             {
                 var first = input.Items[firsts[g]];
-                output.Add(null, EvalLabels.Without(first.Labels, LeOnly), PromMath.HistogramQuantile(q, buckets.AsSpan(starts[g], starts[g + 1] - starts[g])));
+                output.Add(null, EvalLabels.Without(first.Labels, LeOnly), PromMath.HistogramQuantileInPlace(q, buckets.AsSpan(starts[g], starts[g + 1] - starts[g])));
             }
 
             Return(input);

@@ -203,7 +203,7 @@ public static class PromMath
     /// buckets by bound, merges buckets with the same bound, repairs non-monotonic counts upwards, then interpolates.
     /// NaN without a +Inf bucket, with fewer than two buckets, or with no observations.
     /// </summary>
-    public static double HistogramQuantile(double q, Span<HistogramBucket> buckets)
+    public static double HistogramQuantileInPlace(double q, Span<HistogramBucket> buckets)
     {
         if (double.IsNaN(q))
         {
