@@ -881,6 +881,15 @@ public sealed class PromQlEvaluator(MetricStore store)
 
         private Vec VectorVector(BinaryExpr binary, Vec left, Vec right)
         {
+            if (left.Count == 0 || right.Count == 0)
+            {
+                // Prometheus 2.42 short-circuits here: nothing can match, so a side's duplicates are no error either.
+                Return(right);
+                left.Count = 0;
+                left.Distinct = true;
+                return left;
+            }
+
             var matching = binary.Matching!;
             var selection = new LabelSelection(matching.On, matching.SortedMatchingLabels, includeName: false);
             var oneToMany = matching.Cardinality == MatchCardinality.OneToMany;

@@ -214,6 +214,10 @@ public sealed class PromQlEvaluatorTests
         var implicitManyToOne = Assert.Throws<PromQlEvaluationException>(() => store.Evaluate("requests * on(instance) build_info", 0));
         Assert.Equal("multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)", implicitManyToOne.Message);
 
+        // As in Prometheus 2.42, an empty side short-circuits before the duplicate check.
+        Assert.Empty(store.Vector("nothing * on(instance) requests", 0));
+        Assert.Empty(store.Vector("requests * on(instance) nothing", 0));
+
         var duplicateOutput = Assert.Throws<PromQlEvaluationException>(() => store.Evaluate("sum without(path) (requests) + on(instance) group_left requests", 0));
         Assert.StartsWith("found duplicate series for the match group", duplicateOutput.Message, StringComparison.Ordinal);
     }
