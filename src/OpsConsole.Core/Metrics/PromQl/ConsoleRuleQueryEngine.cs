@@ -15,6 +15,7 @@ public sealed class ConsoleRuleQueryEngine : IRuleQueryEngine
     /// <summary>Beyond this many distinct expressions (rules plus what people typed into the test box) the cache starts over.</summary>
     private const int MaxCached = 10_000;
 
+    private static readonly Task<IReadOnlyList<RuleSample>> NoSamples = Task.FromResult<IReadOnlyList<RuleSample>>([]);
     private readonly ConcurrentDictionary<string, PromQlExpr> _parsed = new(StringComparer.Ordinal);
     private readonly PromQlEvaluator _evaluator;
 
@@ -46,6 +47,11 @@ public sealed class ConsoleRuleQueryEngine : IRuleQueryEngine
         if (result.IsScalar)
         {
             return Task.FromResult<IReadOnlyList<RuleSample>>([new RuleSample(LabelSet.Empty, result.Scalar)]);
+        }
+
+        if (result.Samples.Count == 0)
+        {
+            return NoSamples; // the common case for an alert expression: nothing fires, nothing allocated
         }
 
         var samples = new RuleSample[result.Samples.Count];

@@ -96,6 +96,18 @@ internal static class EvalLabels
         return hash;
     }
 
+    /// <summary>The hash <see cref="Hash"/> gives for a <c>by</c>/<c>on</c> selection whose values were already looked up.</summary>
+    public static ulong HashValues(ReadOnlySpan<string?> values)
+    {
+        var hash = 0xcbf29ce484222325UL;
+        foreach (var value in values)
+        {
+            hash = Mix(hash, value?.GetHashCode(StringComparison.Ordinal) ?? 0);
+        }
+
+        return hash;
+    }
+
     public static bool Same(in EvalSample a, in EvalSample b, in LabelSelection selection)
     {
         if (selection.Only)

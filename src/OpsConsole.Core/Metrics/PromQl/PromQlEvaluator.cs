@@ -27,6 +27,8 @@ public sealed class PromQlResult
 
     internal static PromQlResult OfScalar(double value) => new(true, value, []);
 
+    internal static PromQlResult Empty { get; } = new(false, double.NaN, []);
+
     internal static PromQlResult OfVector(IReadOnlyList<PromQlSample> samples) => new(false, double.NaN, samples);
 }
 
@@ -61,7 +63,12 @@ public sealed class PromQlEvaluator(MetricStore store)
         run.T = atMs;
         var value = run.Eval(expr);
         PromQlResult result;
-        if (value.Vector is { } vector)
+        if (value.Vector is { Count: 0 } empty)
+        {
+            run.Return(empty);
+            result = PromQlResult.Empty; // most alert expressions, most of the time
+        }
+        else if (value.Vector is { } vector)
         {
             var samples = new PromQlSample[vector.Count];
             for (var i = 0; i < vector.Count; i++)
@@ -136,7 +143,10 @@ public sealed class PromQlEvaluator(MetricStore store)
     /// <summary>One evaluation's state and scratch buffers (reused by the next evaluation once this one is done).</summary>
     private sealed class Run(MetricStore store)
     {
+        private const int WarmBlock = 32;
         private static readonly string[] LeOnly = ["le"];
+        private readonly long _scrapeIntervalMs = (long)store.Options.ScrapeInterval.TotalMilliseconds;
+        private long _warmth;
         private readonly Stack<Vec> _vectors = new();
         private readonly Stack<SigIndex> _indexes = new();
         private readonly List<StoredSeries> _candidates = [];
@@ -144,6 +154,10 @@ public sealed class PromQlEvaluator(MetricStore store)
         private double[] _values = new double[256];
         private Group[] _groups = new Group[16];
         private int[] _ints = new int[16];
+        private string?[] _key = new string?[4];
+        private int[] _starts = new int[16];
+        private readonly List<int> _firsts = [];
+        private string?[] _groupKeys = new string?[64];
         private bool[] _flags = new bool[16];
         private HistogramBucket[] _buckets = new HistogramBucket[64];
 
@@ -179,6 +193,7 @@ public sealed class PromQlEvaluator(MetricStore store)
 
         private void ReturnIndex(SigIndex index) => _indexes.Push(index);
 
+        /// <summary>A scratch array of at least this size; its old contents are not kept.</summary>
         private static T[] Room<T>(ref T[] array, int size)
         {
             if (array.Length < size)
@@ -205,15 +220,40 @@ public sealed class PromQlEvaluator(MetricStore store)
         private void FillInstant(MetricStoreReader reader, VectorSelector selector, Vec vector)
         {
             vector.Distinct = Candidates(reader, selector) <= 1;
-            foreach (var series in _candidates)
+            for (var block = 0; block < _candidates.Count; block += WarmBlock)
             {
-                if (reader.TryGetAtOrBefore(series, T, out var timestamp, out var value) && T - timestamp <= LookbackMs && !MetricStore.IsStale(value))
+                var end = Math.Min(block + WarmBlock, _candidates.Count);
+                WarmUp(block, end, 1);
+                for (var i = block; i < end; i++)
                 {
-                    vector.Add(series.MetricName, series.LabelArray, value);
+                    // Inside the store's Read (its lock held): the ring directly, without the reader's per-call checks.
+                    var series = _candidates[i];
+                    if (series.Ring.TryGetAtOrBefore(T, out var timestamp, out var value) && T - timestamp <= LookbackMs && !MetricStore.IsStale(value))
+                    {
+                        vector.Add(series.MetricName, series.LabelArray, value);
+                    }
                 }
             }
 
             _candidates.Clear();
+        }
+
+        /// <summary>Series at a time: beyond a few thousand, memory latency dominates; touching a block first overlaps it.</summary>
+        private void WarmUp(int from, int to, int newestSamples)
+        {
+            if (_candidates.Count < WarmBlock)
+            {
+                return;
+            }
+
+            var sum = 0L;
+            for (var i = from; i < to; i++)
+            {
+                var ring = _candidates[i].Ring;
+                sum += newestSamples <= 1 ? ring.LastTimestamp : ring.Touch(newestSamples);
+            }
+
+            _warmth += sum;
         }
 
         /// <summary>Collects the series a selector matches into <see cref="_candidates"/>; returns how many metric names they span.</summary>
@@ -317,8 +357,22 @@ public sealed class PromQlEvaluator(MetricStore store)
 
         private void AddMatching(IReadOnlyList<StoredSeries> source, CompiledMatcher[] matchers, int skip)
         {
+            var filters = matchers.Length - (skip >= 0 ? 1 : 0);
             for (var s = 0; s < source.Count; s++)
             {
+                if (filters > 0 && s % WarmBlock == 0 && source.Count >= WarmBlock)
+                {
+                    // The matchers read each series' labels: touch a block of them first so their cache misses overlap.
+                    var sum = 0L;
+                    for (var w = s; w < Math.Min(s + WarmBlock, source.Count); w++)
+                    {
+                        var touched = source[w].LabelArray;
+                        sum += touched.Length > 0 ? touched[^1].Value.Length : 0;
+                    }
+
+                    _warmth += sum;
+                }
+
                 var series = source[s];
                 var labels = series.LabelArray;
                 var all = true;
@@ -350,20 +404,32 @@ public sealed class PromQlEvaluator(MetricStore store)
             vector.Distinct = Candidates(reader, matrix.Selector) <= 1;
             var from = T - matrix.RangeMs;
             var any = false;
-            foreach (var series in _candidates)
+            var expected = (int)Math.Clamp((matrix.RangeMs / Math.Max(1, _scrapeIntervalMs)) + 2, 2, 64);
+            for (var c = 0; c < _candidates.Count; c++)
             {
-                var room = reader.SampleCount(series);
-                var timestamps = Room(ref _timestamps, room);
-                var values = Room(ref _values, room);
-                var copied = reader.CopySamples(series, from, T, timestamps, values);
-                var n = 0;
-                for (var i = 0; i < copied; i++)
+                if (c % WarmBlock == 0)
                 {
-                    if (!MetricStore.IsStale(values[i]))
+                    WarmUp(c, Math.Min(c + WarmBlock, _candidates.Count), expected);
+                }
+
+                var series = _candidates[c];
+                var ring = series.Ring;
+                var timestamps = Room(ref _timestamps, ring.Count);
+                var values = Room(ref _values, ring.Count);
+                var n = ring.CopyRange(from, T, timestamps, values);
+                if (ring.HasStaleMarkers)
+                {
+                    var kept = 0;
+                    for (var i = 0; i < n; i++)
                     {
-                        (timestamps[n], values[n]) = (timestamps[i], values[i]);
-                        n++;
+                        if (!MetricStore.IsStale(values[i]))
+                        {
+                            (timestamps[kept], values[kept]) = (timestamps[i], values[i]);
+                            kept++;
+                        }
                     }
+
+                    n = kept;
                 }
 
                 if (n == 0)
@@ -596,7 +662,8 @@ public sealed class PromQlEvaluator(MetricStore store)
             var selection = new LabelSelection(false, LeOnly, includeName: true);
             var index = RentIndex();
             var groupOf = Room(ref _ints, input.Count);
-            var firsts = new List<int>();
+            var firsts = _firsts;
+            firsts.Clear();
             for (var i = 0; i < input.Count; i++)
             {
                 ref var s = ref input.Items[i];
@@ -626,7 +693,8 @@ public sealed class PromQlEvaluator(MetricStore store)
             ReturnIndex(index);
 
             // Counting sort of the buckets by group, so each group's buckets are one contiguous span.
-            var starts = new int[firsts.Count + 1];
+            var starts = Room(ref _starts, (2 * firsts.Count) + 2);
+            Array.Clear(starts, 0, firsts.Count + 1);
             for (var i = 0; i < input.Count; i++)
             {
                 if (groupOf[i] >= 0)
@@ -641,7 +709,8 @@ public sealed class PromQlEvaluator(MetricStore store)
             }
 
             var buckets = Room(ref _buckets, input.Count);
-            var fill = (int[])starts.Clone();
+            var fill = starts.AsSpan(firsts.Count + 1, firsts.Count + 1);
+            starts.AsSpan(0, firsts.Count + 1).CopyTo(fill);
             for (var i = 0; i < input.Count; i++)
             {
                 if (groupOf[i] >= 0)
@@ -703,19 +772,57 @@ public sealed class PromQlEvaluator(MetricStore store)
             var selection = new LabelSelection(!aggregate.Without, aggregate.SortedGrouping, includeName: false);
             var index = RentIndex();
             var count = 0;
+            var width = aggregate.SortedGrouping.Length;
+            var key = Room(ref _key, width);
             for (var i = 0; i < input.Count; i++)
             {
-                ref var s = ref input.Items[i];
-                var hash = EvalLabels.Hash(s, selection);
-                var g = index.First(hash);
-                while (g >= 0 && !EvalLabels.Same(input.Items[_groups[g].First], s, selection))
+                if (i % WarmBlock == 0)
                 {
-                    g = index.Next(g);
+                    WarmLabels(input, i);
+                }
+
+                ref var s = ref input.Items[i];
+                int g;
+                ulong hash;
+                if (aggregate.Without)
+                {
+                    hash = EvalLabels.Hash(s, selection);
+                    g = index.First(hash);
+                    while (g >= 0 && !EvalLabels.Same(input.Items[_groups[g].First], s, selection))
+                    {
+                        g = index.Next(g);
+                    }
+                }
+                else
+                {
+                    // by (...): look the grouping values up once and compare them with each group's (the store shares equal strings).
+                    for (var n = 0; n < width; n++)
+                    {
+                        key[n] = EvalLabels.Get(s, aggregate.SortedGrouping[n]);
+                    }
+
+                    hash = EvalLabels.HashValues(key.AsSpan(0, width));
+                    g = index.First(hash);
+                    while (g >= 0 && !SameKey(_groupKeys.AsSpan(g * width, width), key.AsSpan(0, width)))
+                    {
+                        g = index.Next(g);
+                    }
                 }
 
                 if (g < 0)
                 {
-                    Room(ref _groups, count + 1)[count] = new Group { First = i, Value = s.Value, Mean = s.Value, Count = 1 };
+                    if (count == _groups.Length)
+                    {
+                        Array.Resize(ref _groups, count * 2); // the groups so far must survive the growth
+                    }
+
+                    if ((count + 1) * width > _groupKeys.Length)
+                    {
+                        Array.Resize(ref _groupKeys, Math.Max((count + 1) * width, _groupKeys.Length * 2));
+                    }
+
+                    key.AsSpan(0, width).CopyTo(_groupKeys.AsSpan(count * width));
+                    _groups[count] = new Group { First = i, Value = s.Value, Mean = s.Value, Count = 1 };
                     index.Add(hash, count++);
                     continue;
                 }
@@ -775,6 +882,37 @@ public sealed class PromQlEvaluator(MetricStore store)
             output.Distinct = !keepsName;
             Return(input);
             return output;
+        }
+
+        /// <summary>Touches the label arrays of the next block of samples: first reads of many series' labels overlap their cache misses.</summary>
+        private void WarmLabels(Vec vector, int from)
+        {
+            if (vector.Count < WarmBlock)
+            {
+                return;
+            }
+
+            var sum = 0L;
+            for (var i = from; i < Math.Min(from + WarmBlock, vector.Count); i++)
+            {
+                var labels = vector.Items[i].Labels;
+                sum += labels.Length > 0 ? labels[^1].Value.Length : 0;
+            }
+
+            _warmth += sum;
+        }
+
+        private static bool SameKey(ReadOnlySpan<string?> a, ReadOnlySpan<string?> b)
+        {
+            for (var n = 0; n < a.Length; n++)
+            {
+                if (!ReferenceEquals(a[n], b[n]) && !string.Equals(a[n], b[n], StringComparison.Ordinal))
+                {
+                    return false;
+                }
+            }
+
+            return true;
         }
 
         // ---- operators ----

@@ -88,11 +88,15 @@ public sealed class MetricStore
     /// <summary>Prometheus's stale-marker NaN: "this series ended here", distinct from a NaN value.</summary>
     public static readonly double StaleMarker = BitConverter.Int64BitsToDouble(0x7ff0000000000002);
 
+    /// <summary>Distinct label names and values shared between series; beyond it (ids as label values) strings are kept per series.</summary>
+    private const int MaxInterned = 200_000;
+
     private readonly Lock _gate = new();
     private readonly MetricStoreOptions _options;
     private readonly Dictionary<string, TargetState> _targets = new(StringComparer.Ordinal);
     private readonly Dictionary<string, MetricNameIndex> _byName = new(StringComparer.Ordinal); // queries select by name
     private readonly MetricStoreReader _reader;
+    private readonly Dictionary<string, string> _interned = new(StringComparer.Ordinal);
     private long _bytes;
     private long _samplesDroppedForMemory;
     private int _nextId;
@@ -373,6 +377,13 @@ public sealed class MetricStore
             return null;
         }
 
+        // Equal names and values share one string: less memory, and rule evaluation scanning many series stays in cache.
+        for (var i = 0; i < all.Count; i++)
+        {
+            all[i] = new(Intern(all[i].Key), Intern(all[i].Value));
+        }
+
+        metricName = Intern(metricName);
         var series = new StoredSeries(_nextId++, state.Target, metricName, [.. all], type, ring, overhead);
         if (!_byName.TryGetValue(metricName, out var named))
         {
@@ -384,6 +395,22 @@ public sealed class MetricStore
         state.Series[key] = series;
         Interlocked.Add(ref _bytes, ring.BytesUsed + overhead);
         return series;
+    }
+
+    /// <summary>The shared copy of a name or value (caller holds the lock); past the cap, new strings stay unshared.</summary>
+    private string Intern(string text)
+    {
+        if (_interned.TryGetValue(text, out var shared))
+        {
+            return shared;
+        }
+
+        if (_interned.Count < MaxInterned)
+        {
+            _interned[text] = text;
+        }
+
+        return text;
     }
 
     private sealed class TargetState(string target, IReadOnlyDictionary<string, string> labels)

@@ -61,16 +61,7 @@ public sealed class MetricStoreReader
     {
         ArgumentNullException.ThrowIfNull(series);
         EnsureInside();
-        var ring = series.Ring;
-        var index = ring.IndexAtOrBefore(timestampMs);
-        if (index < 0)
-        {
-            (sampleTimestampMs, value) = (0, 0);
-            return false;
-        }
-
-        (sampleTimestampMs, value) = (ring.TimestampAt(index), ring.ValueAt(index));
-        return true;
+        return series.Ring.TryGetAtOrBefore(timestampMs, out sampleTimestampMs, out value);
     }
 
     /// <summary>Copies the samples in [fromMs, toMs] (stale markers included), oldest first; the spans must hold <see cref="SampleCount"/>.</summary>

@@ -125,6 +125,23 @@ public sealed class PromQlEvaluatorTests
     }
 
     [Fact]
+    public void Aggregations_and_matching_hold_for_many_groups()
+    {
+        var store = new TestStore();
+        for (var job = 0; job < 300; job++)
+        {
+            store.Add($"errors{{job=\"j{job}\", pod=\"a\"}}", (0, job)).Add($"errors{{job=\"j{job}\", pod=\"b\"}}", (0, 1));
+            store.Add($"requests{{job=\"j{job}\", pod=\"a\"}}", (0, 1000));
+        }
+
+        var ratio = store.Vector("sum by (job) (errors) / sum by (job) (requests)", 0);
+
+        Assert.Equal(300, ratio.Count);
+        Assert.All(Enumerable.Range(0, 300), job => Assert.Equal((job + 1) / 1000.0, ratio[$"{{job=\"j{job}\"}}"], Tolerance));
+        Assert.Equal(600, store.Vector("errors * on(job) group_left requests", 0).Count);
+    }
+
+    [Fact]
     public void Comparisons_filter_and_keep_the_left_value_unless_bool()
     {
         var store = new TestStore().Add("x{i=\"1\"}", (0, 1)).Add("x{i=\"2\"}", (0, 5)).Add("y{i=\"1\"}", (0, 3)).Add("y{i=\"2\"}", (0, 3));
