@@ -196,8 +196,11 @@ public sealed partial class AlertNotifier(
             .MaxAsync(n => n.CompletedAt, cancellationToken);
         var resolvedSince = lastDelivered ?? row.CreatedAt;
         var firing = await db.Set<StoredAlert>().AsNoTracking().Where(a => a.State == "firing").ToListAsync(cancellationToken);
+        // Resolved since the group's last delivery by when the console recorded it (a source may report an earlier end).
         var resolved = receiver.SendResolved
-            ? await db.Set<StoredAlert>().AsNoTracking().Where(a => a.State == "resolved" && a.ResolvedAt > resolvedSince).ToListAsync(cancellationToken)
+            ? await db.Set<StoredAlert>().AsNoTracking()
+                .Where(a => a.State == "resolved" && db.Set<AlertTimelineEntry>().Any(t => t.AlertId == a.Id && t.ToState == "resolved" && t.At > resolvedSince))
+                .ToListAsync(cancellationToken)
             : [];
         var silences = (await db.Set<StoredSilence>().AsNoTracking().Where(s => s.StartsAt <= now && s.EndsAt > now).ToListAsync(cancellationToken))
             .Select(Silence.From).ToList();

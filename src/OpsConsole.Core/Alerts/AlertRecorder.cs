@@ -102,7 +102,7 @@ public sealed partial class AlertRecorder(
         alert.Source == AlertSource.Rule
         && _confirmed.TryGetValue((alert.Source, alert.Fingerprint), out var confirmed)
         && confirmed.State == alert.State
-        && confirmed.ActiveAt == alert.ActiveAt;
+        && confirmed.ActiveAt == Utc(alert.ActiveAt);
 
     private void Confirm(AlertInstance alert)
     {
@@ -117,7 +117,7 @@ public sealed partial class AlertRecorder(
         }
         else
         {
-            _confirmed[(alert.Source, alert.Fingerprint)] = (alert.State, alert.ActiveAt);
+            _confirmed[(alert.Source, alert.Fingerprint)] = (alert.State, Utc(alert.ActiveAt));
         }
     }
 
@@ -223,7 +223,7 @@ public sealed partial class AlertRecorder(
     {
         var db = work.Db;
         var source = AlertText.Of(alert.Source);
-        var activeAt = alert.ActiveAt.ToUniversalTime();
+        var activeAt = Utc(alert.ActiveAt);
         if (alert.State == AlertState.Resolved && alert.Source != AlertSource.Alertmanager)
         {
             return null; // a rule or console alert that resolved without ever being recorded active: nothing happened here
@@ -373,7 +373,8 @@ public sealed partial class AlertRecorder(
 
     internal static string ActorName(ClaimsPrincipal actor) => AuditActors.Describe(actor).Name;
 
-    private static DateTimeOffset Utc(DateTimeOffset value) => value.ToUniversalTime();
+    /// <summary>UTC, to the microsecond PostgreSQL keeps, so a time read back compares equal to the one reported.</summary>
+    internal static DateTimeOffset Utc(DateTimeOffset value) => new(value.UtcTicks - (value.UtcTicks % 10), TimeSpan.Zero);
 
     private static string Truncate(string value, int length) => value.Length <= length ? value : value[..length];
 
@@ -395,7 +396,7 @@ public sealed partial class AlertRecorder(
 
         public string? ExternalUrl { get; } = externalUrl;
 
-        public DateTimeOffset Now { get; } = now.ToUniversalTime();
+        public DateTimeOffset Now { get; } = Utc(now);
 
         public List<(StoredAlert Alert, AlertTimelineEntry Entry)> Timeline { get; } = [];
 

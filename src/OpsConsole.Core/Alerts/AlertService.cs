@@ -350,7 +350,10 @@ public sealed class AlertService(
             e.Text, e.SilenceId))]);
     }
 
-    /// <summary>A stored alert with the live view's silences, inhibition and newest value while it is current.</summary>
+    /// <summary>
+    /// A stored alert (its silences as last reconciled: a silence command updates them in its own transaction) with
+    /// the live view's inhibition and newest rule value while it is current.
+    /// </summary>
     private AlertView View(StoredAlert row)
     {
         var stored = AlertView.From(row);
@@ -359,7 +362,9 @@ public sealed class AlertService(
             return stored;
         }
 
-        return stored with { SilencedBy = live.SilencedBy, InhibitedBy = live.InhibitedBy, Value = live.Value, Annotations = live.Annotations };
+        return stored.Source == AlertSource.Rule
+            ? stored with { InhibitedBy = live.InhibitedBy, Value = live.Value ?? stored.Value, Annotations = live.Annotations }
+            : stored with { InhibitedBy = live.InhibitedBy };
     }
 
     private void Timeline(StoredAlert row, string kind, string actor, string? text) =>

@@ -29,10 +29,23 @@ public sealed record AlertmanagerWebhookAlert(
     [property: JsonPropertyName("status")] string Status,
     [property: JsonPropertyName("labels")] IReadOnlyDictionary<string, string> Labels,
     [property: JsonPropertyName("annotations")] IReadOnlyDictionary<string, string> Annotations,
-    [property: JsonPropertyName("startsAt")] DateTimeOffset StartsAt,
-    [property: JsonPropertyName("endsAt")] DateTimeOffset EndsAt,
+    [property: JsonPropertyName("startsAt"), JsonConverter(typeof(RfcTimeConverter))] DateTimeOffset StartsAt,
+    [property: JsonPropertyName("endsAt"), JsonConverter(typeof(RfcTimeConverter))] DateTimeOffset EndsAt,
     [property: JsonPropertyName("generatorURL")] string GeneratorUrl,
     [property: JsonPropertyName("fingerprint")] string Fingerprint);
+
+/// <summary>Times in UTC with a "Z", as Alertmanager (Go) writes them.</summary>
+public sealed class RfcTimeConverter : JsonConverter<DateTimeOffset>
+{
+    public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        DateTimeOffset.Parse(reader.GetString() ?? "", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+
+    public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.WriteStringValue(value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture));
+    }
+}
 
 /// <summary>A webhook body that is refused: not JSON at all (400), or JSON that is not a version-4 notification (422, field named).</summary>
 public sealed class AlertmanagerPayloadException(bool notJson, string field, string message) : Exception(message)
