@@ -4,7 +4,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using OpsConsole.Core.Audit;
 using OpsConsole.Core.Data;
 
@@ -44,7 +43,10 @@ public sealed partial class AlertHistoryPurger(
             {
                 break;
             }
-            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException or AuditUnavailableException)
+            // A background loop must outlive any one failure: an escaping exception would stop the whole host.
+#pragma warning disable CA1031
+            catch (Exception ex) when (ex is not OperationCanceledException)
+#pragma warning restore CA1031
             {
                 LogPurgeFailed(ex.GetBaseException().Message);
             }

@@ -9,7 +9,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using OpsConsole.Core.Data;
 using OpsConsole.Core.Live;
 using Polly;
@@ -71,7 +70,10 @@ public sealed partial class AlertNotifier(
             {
                 break;
             }
-            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException or DbUpdateException)
+            // A background loop must outlive any one failure: an escaping exception would stop the whole host.
+#pragma warning disable CA1031
+            catch (Exception ex) when (ex is not OperationCanceledException)
+#pragma warning restore CA1031
             {
                 LogLoopFailed(ex.GetBaseException().Message);
             }

@@ -5,7 +5,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using OpsConsole.Core.Audit;
 using OpsConsole.Core.Data;
 using OpsConsole.Core.Live;
@@ -63,6 +62,7 @@ public sealed partial class AlertStore(
     private AlertSnapshot _snapshot = AlertSnapshot.Empty;
     private DateTimeOffset _reconciledAt = DateTimeOffset.MinValue;
     private long _version;
+    private long _published = -1;
     private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public AlertSnapshot Current => _snapshot;
@@ -141,7 +141,10 @@ public sealed partial class AlertStore(
             {
                 break;
             }
-            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException or DbUpdateException or AuditUnavailableException)
+            // A background loop must outlive any one failure: an escaping exception would stop the whole host.
+#pragma warning disable CA1031
+            catch (Exception ex) when (ex is not OperationCanceledException)
+#pragma warning restore CA1031
             {
                 LogReloadFailed(ex.GetBaseException().Message);
             }
@@ -289,7 +292,44 @@ public sealed partial class AlertStore(
         _snapshot = new AlertSnapshot(Interlocked.Increment(ref _version), now, views, silenceViews);
     }
 
-    private void Publish() => live.Publish(AlertTopics.ViewUpdated, _snapshot.Version);
+    /// <summary>Tells subscribers, unless the view is what they saw last (the periodic reload usually finds nothing new).</summary>
+    private void Publish()
+    {
+        var snapshot = _snapshot;
+        var signature = Signature(snapshot);
+        if (signature == Interlocked.Exchange(ref _published, signature))
+        {
+            return;
+        }
+
+        live.Publish(AlertTopics.ViewUpdated, snapshot.Version);
+    }
+
+    private static long Signature(AlertSnapshot snapshot)
+    {
+        var hash = new HashCode();
+        foreach (var a in snapshot.Alerts)
+        {
+            hash.Add(a.Id);
+            hash.Add(a.State);
+            hash.Add(a.UpdatedAt);
+            hash.Add(a.SilencedBy.Count);
+            hash.Add(a.InhibitedBy);
+            hash.Add(a.Value);
+        }
+
+        foreach (var s in snapshot.Silences)
+        {
+            hash.Add(s.Silence.Id);
+            hash.Add(s.Silence.UpdatedAt);
+            hash.Add(s.State);
+            hash.Add(s.MatchedAlerts);
+        }
+
+        hash.Add(snapshot.Alerts.Count);
+        hash.Add(snapshot.Silences.Count);
+        return hash.ToHashCode();
+    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Alert store could not reload from the database: {Reason}")]
     private partial void LogReloadFailed(string reason);

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Npgsql;
 using OpsConsole.Core.Audit;
 using OpsConsole.Core.Data;
 using OpsConsole.Core.Live;
@@ -95,7 +94,10 @@ public sealed partial class ConsoleAlertBridge(
                 _reported[name] = instance.Labels;
             }
         }
-        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException or AuditUnavailableException)
+        // A background loop must outlive any one failure: an escaping exception would stop the whole host.
+#pragma warning disable CA1031
+        catch (Exception ex) when (ex is not OperationCanceledException)
+#pragma warning restore CA1031
         {
             LogReportFailed(name, ex.GetBaseException().Message);
         }
