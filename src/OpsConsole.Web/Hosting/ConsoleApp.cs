@@ -1,4 +1,5 @@
 using OpsConsole.Core.Metrics.Scraping;
+using OpsConsole.Core.Alerts;
 using OpsConsole.Core.Audit;
 using OpsConsole.Core.Audit.Search;
 using OpsConsole.Core.Demo;
@@ -129,6 +130,7 @@ public static class ConsoleHostExtensions
         builder.AddDemoPlatform(dataDirectory, embeddedAdminConnectionString); // before the metrics options are read: it adds the sampleshop target
         builder.AddConsoleMetrics();
         builder.AddConsoleWall();
+        builder.AddConsoleAlertStore();
         builder.Services.AddHostedService<SelfScrapeRegistration>();
         builder.AddConsoleSecurity();
         builder.Services.AddProblemDetails();
