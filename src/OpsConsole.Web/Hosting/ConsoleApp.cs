@@ -1,3 +1,4 @@
+using OpsConsole.Core.Alerts.Rules;
 using OpsConsole.Core.Metrics.Scraping;
 using OpsConsole.Core.Audit;
 using OpsConsole.Core.Audit.Search;
@@ -128,6 +129,7 @@ public static class ConsoleHostExtensions
         builder.AddSystemStatus();
         builder.AddDemoPlatform(dataDirectory, embeddedAdminConnectionString); // before the metrics options are read: it adds the sampleshop target
         builder.AddConsoleMetrics();
+        builder.AddAlertRules();
         builder.AddConsoleWall();
         builder.Services.AddHostedService<SelfScrapeRegistration>();
         builder.AddConsoleSecurity();
