@@ -239,7 +239,8 @@ internal static class GoFormat
 
     /// <summary>
     /// The decimal digits of a positive finite value (no trailing zeros; "0" for zero) and where the point goes:
-    /// value = 0.d1d2d3… × 10^point. Shortest round-trip form, or rounded as the verb and precision ask.
+    /// value = 0.d1d2d3… × 10^point. Shortest round-trip form, or rounded as the verb and precision ask, with Go's
+    /// rounding: exact, and an exact tie goes to the even digit (.NET rounds ties away from zero).
     /// </summary>
     private static (string Digits, int Point) Digits(double value, char verb, int precision)
     {
@@ -248,31 +249,53 @@ internal static class GoFormat
             return ("0", 1);
         }
 
-        string text;
         if (precision < 0)
         {
             // .NET's "R" is the shortest string that reads back as the same double, as Go's shortest form is.
-            text = ToExponent(value.ToString("R", CultureInfo.InvariantCulture));
+            return FromExponent(ToExponent(value.ToString("R", CultureInfo.InvariantCulture)));
         }
-        else
+
+        // Sixty significant digits are exact for every value that can be a tie at the precisions alerts use.
+        var (all, point) = FromExponent(value.ToString("E60", CultureInfo.InvariantCulture));
+        var keep = verb switch
         {
-            var significant = verb switch
+            'e' or 'E' => precision + 1,
+            'g' or 'G' => precision == 0 ? 1 : precision,
+            _ => point + precision,
+        };
+        return Round(all, point, keep);
+    }
+
+    private static (string Digits, int Point) Round(string digits, int point, int keep)
+    {
+        if (keep < 0 || digits.Length <= keep)
+        {
+            return keep < 0 ? ("0", 1) : (digits, point);
+        }
+
+        var next = digits[keep];
+        var rest = digits.AsSpan(keep + 1).TrimEnd('0').Length > 0;
+        var previousOdd = keep > 0 && (digits[keep - 1] - '0') % 2 == 1;
+        var up = next > '5' || (next == '5' && (rest || previousOdd));
+        var kept = digits[..keep].ToCharArray();
+        if (up)
+        {
+            var i = kept.Length - 1;
+            while (i >= 0 && kept[i] == '9')
             {
-                'e' or 'E' => precision + 1,
-                'g' or 'G' => precision == 0 ? 1 : precision,
-                _ => 0,
-            };
-            if (significant == 0)
-            {
-                // %f: round at a fixed number of decimals, then read the digits back.
-                var fixedText = value.ToString("F" + precision.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
-                return FromPlain(fixedText);
+                kept[i--] = '0';
             }
 
-            text = value.ToString("E" + (significant - 1).ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+            if (i < 0)
+            {
+                return ("1", point + 1); // 9.99 → 10.0
+            }
+
+            kept[i]++;
         }
 
-        return FromExponent(text);
+        var result = new string(kept).TrimEnd('0');
+        return result.Length == 0 ? ("0", 1) : (result, point);
     }
 
     /// <summary>"123.45" or "1.5E-05" → "1.2345E+002"-like form understood by <see cref="FromExponent"/>.</summary>

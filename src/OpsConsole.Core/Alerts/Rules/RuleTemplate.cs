@@ -487,10 +487,15 @@ public sealed class RuleTemplate
                     "" => throw Error("$ (the whole template data) is not supported; use $labels, $value, $externalLabels or $externalURL", at),
                     _ => throw Error($"undefined variable \"${name}\" (the console's templates know $labels, $value, $externalLabels and $externalURL)", at),
                 };
-                SkipSpace();
-                if (Peek(":=") || Peek("="))
+                var after = _pos;
+                while (after < text.Length && IsSpace(text[after]))
                 {
-                    throw Error("assigning variables is not supported in the console's rule templates", _pos);
+                    after++;
+                }
+
+                if (after < text.Length && (text[after] == '=' || string.CompareOrdinal(text, after, ":=", 0, 2) == 0))
+                {
+                    throw Error("assigning variables is not supported in the console's rule templates", after);
                 }
 
                 return (new Reference(root, ReadFields(root, at)), false, at);
