@@ -116,6 +116,7 @@ public sealed class AlertingRule
         lock (_lock)
         {
             var report = new List<AlertInstance>();
+            var firedBefore = _active.Values.Where(a => a.State == AlertState.Firing).Select(a => a.Labels).ToHashSet();
             foreach (var (labels, (value, annotations)) in results)
             {
                 if (_active.TryGetValue(labels, out var existing))
@@ -172,7 +173,7 @@ public sealed class AlertingRule
             if (Group.Limit > 0 && activeCount > Group.Limit)
             {
                 // Prometheus forgets the rule's alerts; telling the sink they resolved keeps the console's view the same.
-                report.AddRange(_active.Values.Where(a => a.State == AlertState.Firing)
+                report.AddRange(_active.Values.Where(a => firedBefore.Contains(a.Labels))
                     .Select(a => ToInstance(a) with { State = AlertState.Resolved, ResolvedAt = evaluatedAt }));
                 _active.Clear();
                 var message = $"exceeded limit of {Group.Limit} with {activeCount} alerts";
