@@ -78,6 +78,7 @@ public sealed class RuleSetLoader(string contentRoot)
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 allErrors.Add(new RuleLoadError(display, 0, 0, null, null, $"cannot be read: {ex.Message}"));
+                hash.AppendData(Encoding.UTF8.GetBytes(display + "\0unreadable\0"));
                 continue;
             }
 
@@ -86,6 +87,11 @@ public sealed class RuleSetLoader(string contentRoot)
             allErrors.AddRange(parsed.Errors);
             groups.AddRange(parsed.Groups);
             expressions.AddRange(parsed.Expressions.Select(e => (display, e)));
+        }
+
+        foreach (var error in errors)
+        {
+            hash.AppendData(Encoding.UTF8.GetBytes(error.File + "\0missing\0")); // as HashAsync, or a missing file would reload every check
         }
 
         var digest = Convert.ToHexStringLower(hash.GetHashAndReset());
@@ -111,7 +117,7 @@ public sealed class RuleSetLoader(string contentRoot)
             : new RuleLoadResult(new RuleSet(names, groups, digest), [], names, digest);
     }
 
-    /// <summary>The SHA-256 the load would compute for the files the patterns name now (the periodic change check).</summary>
+    /// <summary>The SHA-256 the load computes, for the files the patterns name now (the periodic change check); keep the two in step.</summary>
     public async Task<string> HashAsync(IReadOnlyList<string> patterns, CancellationToken cancellationToken)
     {
         var (files, errors) = Resolve(patterns);
