@@ -50,7 +50,7 @@ public sealed partial class PromtoolAnchorTests
     public async Task The_shipped_SampleShop_rules_load_in_the_console()
     {
         var result = await new RuleSetLoader(AppContext.BaseDirectory)
-            .LoadAsync([DemoRules.DefaultFile], TimeSpan.FromSeconds(15), new InputSeriesEngine([]), null, CancellationToken.None);
+            .LoadAsync([DemoRules.DefaultFile], TimeSpan.FromSeconds(15), new InputSeriesEngine([], DateTimeOffset.UnixEpoch), null, CancellationToken.None);
 
         Assert.True(result.Succeeded, result.ErrorText);
         var rules = result.RuleSet!.Groups.Single().Rules;
@@ -63,40 +63,61 @@ public sealed partial class PromtoolAnchorTests
     [Fact]
     public async Task The_console_fires_the_same_alerts_as_promtool_at_every_evaluation_time()
     {
-        var test = new YamlStream();
-        test.Load(new StringReader(await File.ReadAllTextAsync(Path.Combine(Folder, "anchor.test.yml"))));
-        var root = (YamlMappingNode)test.Documents[0].RootNode;
-        var interval = Duration(root, "evaluation_interval");
-        var testCase = (YamlMappingNode)((YamlSequenceNode)root["tests"])[0];
-        var seriesInterval = Duration(testCase, "interval");
-        var engine = new InputSeriesEngine([.. ((YamlSequenceNode)testCase["input_series"]).Cast<YamlMappingNode>()
-            .Select(s => InputSeries.Parse(Text(s, "series"), Text(s, "values"), seriesInterval))]);
-        var expectations = ((YamlSequenceNode)testCase["alert_rule_test"]).Cast<YamlMappingNode>()
-            .Select(t => (At: Duration(t, "eval_time"), Alert: Text(t, "alertname"), Expected: Expected(t, Text(t, "alertname"))))
-            .ToList();
+        var anchor = await AnchorTest.LoadAsync(Path.Combine(Folder, "anchor.test.yml"));
 
-        var clock = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        var seen = await RunConsoleAsync(new InputSeriesEngine(anchor.Series, DateTimeOffset.UnixEpoch), anchor, DateTimeOffset.UnixEpoch);
+
+        Assert.All(anchor.Expectations, e => Assert.Equal(e.Expected, seen[(e.At, e.Alert)]));
+        Assert.Equal(14, anchor.Expectations.Count);
+    }
+
+    /// <summary>
+    /// The console's rule manager over the anchor rules, evaluated every evaluation_interval from <paramref name="start"/>
+    /// (promtool's time 0) to the last checkpoint: the firing alerts of each rule at each time, as comparable strings.
+    /// </summary>
+    private static async Task<Dictionary<(TimeSpan, string), List<string>>> RunConsoleAsync(IRuleQueryEngine engine, AnchorTest anchor, DateTimeOffset start)
+    {
+        var clock = new FakeTimeProvider(start);
         var live = new LiveEventBus();
         var manager = new AlertRuleManager(
-            Options.Create(new AlertRulesOptions { RuleFiles = ["anchor.rules.yml"], EvaluationInterval = interval }),
+            Options.Create(new AlertRulesOptions { RuleFiles = ["anchor.rules.yml"], EvaluationInterval = anchor.Interval }),
             new RuleEngineSelection(engine), [], live, new ConsoleAlertBoard(live, clock), clock,
             new HostingEnvironment { ContentRootPath = Folder }, NullLogger<AlertRuleManager>.Instance);
         var load = await manager.ReloadAsync("test", CancellationToken.None);
         Assert.True(load.Succeeded, load.ErrorText);
 
         var seen = new Dictionary<(TimeSpan, string), List<string>>();
-        var end = expectations.Max(e => e.At);
-        for (var at = TimeSpan.Zero; at <= end; at += interval)
+        var end = anchor.Expectations.Max(e => e.At);
+        for (var at = TimeSpan.Zero; at <= end; at += anchor.Interval)
         {
-            await manager.EvaluateGroupAsync("anchor.rules.yml;anchor", DateTimeOffset.UnixEpoch + at, CancellationToken.None);
+            await manager.EvaluateGroupAsync("anchor.rules.yml;anchor", start + at, CancellationToken.None);
             foreach (var rule in manager.Status.Groups.Single().Rules)
             {
                 seen[(at, rule.Name)] = [.. rule.Alerts.Where(a => a.State == AlertState.Firing).Select(Describe).Order(StringComparer.Ordinal)];
             }
         }
 
-        Assert.All(expectations, e => Assert.Equal(e.Expected, seen[(e.At, e.Alert)]));
-        Assert.Equal(14, expectations.Count);
+        return seen;
+    }
+
+    /// <summary>A promtool test file's first test: its evaluation interval, input series and expected firing alerts.</summary>
+    private sealed record AnchorTest(
+        TimeSpan Interval, IReadOnlyList<InputSeries> Series, IReadOnlyList<(TimeSpan At, string Alert, List<string> Expected)> Expectations)
+    {
+        public static async Task<AnchorTest> LoadAsync(string path)
+        {
+            var test = new YamlStream();
+            test.Load(new StringReader(await File.ReadAllTextAsync(path)));
+            var root = (YamlMappingNode)test.Documents[0].RootNode;
+            var testCase = (YamlMappingNode)((YamlSequenceNode)root["tests"])[0];
+            var seriesInterval = Duration(testCase, "interval");
+            return new AnchorTest(
+                Duration(root, "evaluation_interval"),
+                [.. ((YamlSequenceNode)testCase["input_series"]).Cast<YamlMappingNode>()
+                    .Select(s => InputSeries.Parse(Text(s, "series"), Text(s, "values"), seriesInterval))],
+                [.. ((YamlSequenceNode)testCase["alert_rule_test"]).Cast<YamlMappingNode>()
+                    .Select(t => (Duration(t, "eval_time"), Text(t, "alertname"), Expected(t, Text(t, "alertname"))))]);
+        }
     }
 
     private static List<string> Expected(YamlMappingNode test, string alertname) =>
@@ -200,7 +221,7 @@ public sealed partial class PromtoolAnchorTests
     }
 
     /// <summary>Evaluates `series op number` over the input series, keeping the series' labels and value (PromQL's filter).</summary>
-    private sealed partial class InputSeriesEngine(IReadOnlyList<InputSeries> series) : IRuleQueryEngine
+    private sealed partial class InputSeriesEngine(IReadOnlyList<InputSeries> series, DateTimeOffset start) : IRuleQueryEngine
     {
         public string Description => "input series";
 
@@ -216,7 +237,7 @@ public sealed partial class PromtoolAnchorTests
             var op = match.Groups["op"].Value;
             var samples = series
                 .Where(s => s.Labels["__name__"] == match.Groups["name"].Value)
-                .Select(s => (s.Labels, Value: s.ValueAt(at - DateTimeOffset.UnixEpoch)))
+                .Select(s => (s.Labels, Value: s.ValueAt(at - start)))
                 .Where(s => s.Value is { } v && op switch { ">" => v > threshold, "<" => v < threshold, "==" => v == threshold, _ => false })
                 .Select(s => new RuleSample(s.Labels, s.Value!.Value))
                 .ToList();
