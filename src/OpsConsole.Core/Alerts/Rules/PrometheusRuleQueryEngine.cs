@@ -24,12 +24,13 @@ public sealed partial class PrometheusRuleQueryEngine(PrometheusBackend backend)
         }
     }
 
-    public async Task ValidateAsync(string expression, CancellationToken cancellationToken)
+    public async Task<bool> ValidateAsync(string expression, CancellationToken cancellationToken)
     {
         Validate(expression);
         try
         {
             await backend.InstantQueryAsync(expression, DateTimeOffset.UnixEpoch, cancellationToken);
+            return true;
         }
         catch (MetricQueryException ex) when (AsExpressionError(ex) is { } error)
         {
@@ -38,6 +39,7 @@ public sealed partial class PrometheusRuleQueryEngine(PrometheusBackend backend)
         catch (MetricQueryException)
         {
             // Unreachable, timeout, 5xx: the expression cannot be checked now; its first evaluation will say.
+            return false;
         }
     }
 

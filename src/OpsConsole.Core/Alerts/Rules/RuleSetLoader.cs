@@ -8,8 +8,11 @@ namespace OpsConsole.Core.Alerts.Rules;
 /// <summary>An engine that can only check an expression by asking someone (a Prometheus server): checked when loading.</summary>
 public interface IAsyncRuleExpressionValidator
 {
-    /// <summary>Throws <see cref="RuleExpressionException"/> for an expression the engine rejects.</summary>
-    Task ValidateAsync(string expression, CancellationToken cancellationToken);
+    /// <summary>
+    /// Throws <see cref="RuleExpressionException"/> for an expression the engine rejects; false when it could not check
+    /// (the server is unreachable), so a load does not wait out the timeout once per rule.
+    /// </summary>
+    Task<bool> ValidateAsync(string expression, CancellationToken cancellationToken);
 }
 
 /// <summary>The outcome of one load: the new rule set, or the errors (and the files that were read, for the status).</summary>
@@ -102,9 +105,12 @@ public sealed class RuleSetLoader(string contentRoot)
         }
         else if (engine is not null)
         {
+            var remoteAnswers = true;
             foreach (var (file, expression) in expressions)
             {
-                if (await CheckAsync(engine, file, expression, cancellationToken) is { } error)
+                var (error, answered) = await CheckAsync(engine, remoteAnswers, file, expression, cancellationToken);
+                remoteAnswers &= answered;
+                if (error is not null)
                 {
                     allErrors.Add(error);
                 }
@@ -142,26 +148,22 @@ public sealed class RuleSetLoader(string contentRoot)
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
-    private static async Task<RuleLoadError?> CheckAsync(IRuleQueryEngine engine, string file, RuleFileParser.ParsedExpression parsed, CancellationToken cancellationToken)
+    /// <returns>The error, if any, and whether a remote engine answered (once it does not, the rest are checked locally only).</returns>
+    private static async Task<(RuleLoadError? Error, bool RemoteAnswered)> CheckAsync(
+        IRuleQueryEngine engine, bool askRemote, string file, RuleFileParser.ParsedExpression parsed, CancellationToken cancellationToken)
     {
         try
         {
-            if (engine is IAsyncRuleExpressionValidator remote)
-            {
-                await remote.ValidateAsync(parsed.Rule.Expression, cancellationToken);
-            }
-            else
-            {
-                engine.Validate(parsed.Rule.Expression);
-            }
-
-            return null;
+            engine.Validate(parsed.Rule.Expression);
+            var answered = !askRemote || engine is not IAsyncRuleExpressionValidator remote
+                || await remote.ValidateAsync(parsed.Rule.Expression, cancellationToken);
+            return (null, askRemote && answered);
         }
         catch (RuleExpressionException ex)
         {
             var (line, column) = parsed.Position.Map(ex.Line, ex.Column);
-            return new RuleLoadError(file, line, column, parsed.Group, parsed.Rule.Name,
-                $"expr: {ex.Message} (expression line {ex.Line}, column {ex.Column})");
+            return (new RuleLoadError(file, line, column, parsed.Group, parsed.Rule.Name,
+                $"expr: {ex.Message} (expression line {ex.Line}, column {ex.Column})"), askRemote);
         }
     }
 

@@ -66,9 +66,32 @@ public sealed class PrometheusRuleQueryEngineTests
         var stub = new StubPrometheus((_, _) => throw new HttpRequestException("Connection refused", new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.ConnectionRefused)));
         var engine = new PrometheusRuleQueryEngine(stub.Backend());
 
-        await engine.ValidateAsync("up == 0", CancellationToken.None);
+        Assert.False(await engine.ValidateAsync("up == 0", CancellationToken.None)); // could not check: the rule loads
         var error = await Assert.ThrowsAsync<OpsConsole.Core.Metrics.Query.MetricQueryException>(() => engine.EvaluateAsync("up == 0", At, CancellationToken.None));
 
         Assert.StartsWith("Prometheus at http://prometheus.test:9090 cannot be reached: connection refused", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_load_asks_an_unreachable_Prometheus_once_not_once_per_rule()
+    {
+        var stub = new StubPrometheus((_, _) => throw new HttpRequestException("Connection refused", new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.ConnectionRefused)));
+        var directory = Directory.CreateTempSubdirectory("opsconsole-rules-");
+        try
+        {
+            var rules = string.Concat(Enumerable.Range(0, 5).Select(i => $"      - alert: A{i}\n        expr: up == {i}\n"));
+            await File.WriteAllTextAsync(Path.Combine(directory.FullName, "a.yml"), "groups:\n  - name: g\n    rules:\n" + rules);
+
+            var result = await new RuleSetLoader(directory.FullName)
+                .LoadAsync(["a.yml"], TimeSpan.FromSeconds(15), new PrometheusRuleQueryEngine(stub.Backend()), null, CancellationToken.None);
+
+            Assert.True(result.Succeeded, result.ErrorText);
+            Assert.Equal(5, result.RuleSet!.RuleCount);
+            Assert.Equal(3, stub.Requests.Count); // the first rule's query and its two retries, then no more
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
     }
 }
