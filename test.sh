@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run every test project (unit, bunit, integration against a real PostgreSQL, Playwright e2e in Debian's Chromium).
-# Installs what is missing (Chromium, PostgreSQL, Prometheus, prometheus-node-exporter) with apt-get when it can, then
+# Installs what is missing (Chromium, PostgreSQL, Prometheus, prometheus-node-exporter, prometheus-alertmanager) with apt-get when it can, then
 # prints one summary line.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -18,6 +18,7 @@ missing=()
 have_postgres || missing+=(postgresql)
 [ -x /usr/bin/prometheus-node-exporter ] || missing+=(prometheus-node-exporter)
 [ -x /usr/bin/prometheus ] || missing+=(prometheus)
+[ -x /usr/bin/prometheus-alertmanager ] || missing+=(prometheus-alertmanager)
 if [ "${#missing[@]}" -gt 0 ]; then
   log "installing: ${missing[*]}"
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then

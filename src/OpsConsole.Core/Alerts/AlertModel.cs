@@ -2,11 +2,12 @@ using System.Globalization;
 
 namespace OpsConsole.Core.Alerts;
 
-/// <summary>Where an alert comes from: the console's own rule evaluation, or an Alertmanager webhook.</summary>
+/// <summary>Where an alert comes from: the console's own rule evaluation, an Alertmanager webhook, or the console itself (its alert board).</summary>
 public enum AlertSource
 {
     Rule,
     Alertmanager,
+    Console,
 }
 
 /// <summary>Prometheus's alert states: pending (condition true, <c>for</c> not yet elapsed), firing, resolved.</summary>

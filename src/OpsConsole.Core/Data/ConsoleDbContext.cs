@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
+using OpsConsole.Core.Alerts;
 using OpsConsole.Core.Identity;
 using OpsConsole.Core.Identity.ApiTokens;
 using OpsConsole.Core.Identity.Displays;
@@ -63,6 +64,15 @@ public sealed class ConsoleDbContext(DbContextOptions<ConsoleDbContext> options)
 
     public DbSet<UserSession> UserSessions => Set<UserSession>();
 
+    /// <summary>Alerts (current and history), their timelines, silences and outward notifications (Core/Alerts).</summary>
+    public DbSet<StoredAlert> StoredAlerts => Set<StoredAlert>();
+
+    public DbSet<AlertTimelineEntry> AlertTimeline => Set<AlertTimelineEntry>();
+
+    public DbSet<StoredSilence> Silences => Set<StoredSilence>();
+
+    public DbSet<AlertNotification> AlertNotifications => Set<AlertNotification>();
+
     /// <summary>The ASP.NET Core Data Protection key ring: cookies stay valid across restarts and instances.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
@@ -72,6 +82,7 @@ public sealed class ConsoleDbContext(DbContextOptions<ConsoleDbContext> options)
         base.OnModelCreating(builder);
         builder.HasDefaultSchema(Schema);
         Audit.AuditModel.Configure(builder);
+        AlertStoreModel.Configure(builder);
         builder.Entity<ConsoleUser>(user =>
         {
             user.Property(u => u.DisplayName).HasMaxLength(200);

@@ -28,6 +28,12 @@ public static class ConsolePolicies
     /// <summary>Live metrics: the services overview and detail, scrape targets, the explore page.</summary>
     public const string MetricsRead = "console.metrics.read";
 
+    /// <summary>Alerts and silences: the lists, an alert's timeline, the delivery log (a wall sees alerts through <see cref="WallRead"/>).</summary>
+    public const string AlertsRead = "console.alerts.read";
+
+    /// <summary>Acting on alerts: acknowledge, unacknowledge, resolve manually, notes, silences; also posting Alertmanager webhooks with an API token.</summary>
+    public const string AlertsAct = "console.alerts.act";
+
     /// <summary>Roles allowed by each policy; the single source of truth for nav and tests.</summary>
     public static IReadOnlyDictionary<string, string[]> Roles { get; } = new Dictionary<string, string[]>
     {
@@ -37,6 +43,8 @@ public static class ConsolePolicies
         [AuditRead] = [ConsoleRoles.Admin, ConsoleRoles.Auditor, ConsoleRoles.Sre],
         [AuditVerify] = [ConsoleRoles.Admin, ConsoleRoles.Auditor],
         [MetricsRead] = [ConsoleRoles.Admin, ConsoleRoles.Sre, ConsoleRoles.OnCall, ConsoleRoles.Viewer],
+        [AlertsRead] = [ConsoleRoles.Admin, ConsoleRoles.Sre, ConsoleRoles.OnCall, ConsoleRoles.Viewer],
+        [AlertsAct] = [ConsoleRoles.Admin, ConsoleRoles.Sre, ConsoleRoles.OnCall],
         [WallRead] = [ConsoleRoles.Display, ConsoleRoles.Viewer, ConsoleRoles.Sre, ConsoleRoles.OnCall, ConsoleRoles.Admin, ConsoleRoles.Compliance, ConsoleRoles.Auditor],
     };
 

@@ -41,6 +41,9 @@ public static class ApiEndpoints
         api.MapSessionApi();
         api.MapAuditApi();
         api.MapAuditIntegrityApi();
+        api.MapAlertApi();
+        api.MapSilenceApi();
+        endpoints.MapAlertmanagerWebhook(); // bearer tokens only, so outside the group's cookie antiforgery filter
 
         return endpoints;
     }

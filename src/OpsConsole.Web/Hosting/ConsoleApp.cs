@@ -1,5 +1,6 @@
 using OpsConsole.Core.Alerts.Rules;
 using OpsConsole.Core.Metrics.Scraping;
+using OpsConsole.Core.Alerts;
 using OpsConsole.Core.Audit;
 using OpsConsole.Core.Audit.Search;
 using OpsConsole.Core.Demo;
@@ -131,6 +132,7 @@ public static class ConsoleHostExtensions
         builder.AddConsoleMetrics();
         builder.AddAlertRules();
         builder.AddConsoleWall();
+        builder.AddConsoleAlertStore();
         builder.Services.AddHostedService<SelfScrapeRegistration>();
         builder.AddConsoleSecurity();
         builder.Services.AddProblemDetails();

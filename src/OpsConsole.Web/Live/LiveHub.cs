@@ -26,6 +26,7 @@ public sealed class LiveHub(LiveHubForwarder forwarder, IAuthorizationService au
     public static IReadOnlyDictionary<string, string> TopicPolicies { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         [SystemTopics.Stats.Name] = ConsolePolicies.SystemRead,
+        [Core.Alerts.AlertTopics.Changed.Name] = ConsolePolicies.AlertsRead,
     };
 
     public async Task Join(string topic)

@@ -3,12 +3,14 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
+using OpsConsole.Core.Alerts;
 using OpsConsole.Core.Audit;
 using OpsConsole.Core.Audit.Search;
 using OpsConsole.Core.Identity;
 using OpsConsole.Core.Identity.ApiTokens;
 using OpsConsole.Core.Identity.Displays;
 using OpsConsole.Core.Identity.Sessions;
+using OpsConsole.IntegrationTests.Alerts;
 using OpsConsole.IntegrationTests.Infrastructure;
 
 namespace OpsConsole.IntegrationTests.Api;
@@ -22,6 +24,8 @@ public sealed class ApiAccessMatrixTests(PostgresFixture postgres) : ConsoleTest
 {
     private static readonly string[] SystemReaders = [ConsoleRoles.Admin, ConsoleRoles.Sre, ConsoleRoles.OnCall];
     private static readonly string[] AuditReaders = [ConsoleRoles.Admin, ConsoleRoles.Auditor, ConsoleRoles.Sre];
+    private static readonly string[] AlertReaders = [ConsoleRoles.Admin, ConsoleRoles.Sre, ConsoleRoles.OnCall, ConsoleRoles.Viewer];
+    private static readonly string[] AlertActors = [ConsoleRoles.Admin, ConsoleRoles.Sre, ConsoleRoles.OnCall];
 
     /// <summary>"METHOD /path" -> roles that get 2xx and how to build a valid request; others get 403, anonymous 401.</summary>
     private static readonly Dictionary<string, (string[] Roles, Func<MatrixContext, HttpRequestMessage> Build)> Matrix = new(StringComparer.Ordinal)
@@ -60,6 +64,30 @@ public sealed class ApiAccessMatrixTests(PostgresFixture postgres) : ConsoleTest
         ["GET /api/v1/audit/checkpoints"] = ([ConsoleRoles.Admin, ConsoleRoles.Auditor], c => c.Get("/api/v1/audit/checkpoints")),
         // 201 when the log moved since the last checkpoint, else 200 with the latest: both are success.
         ["POST /api/v1/audit/checkpoints"] = ([ConsoleRoles.Admin, ConsoleRoles.Auditor], c => c.Post("/api/v1/audit/checkpoints")),
+        ["GET /api/v1/alerts"] = (AlertReaders, c => c.Get("/api/v1/alerts?state=firing&filter=job%3D%22matrix%22")),
+        ["GET /api/v1/alerts/{id}"] = (AlertReaders, c => c.Get($"/api/v1/alerts/{c.AlertId}")),
+        // Acknowledging again (another owner), unacknowledging when not acknowledged and resolving a resolved alert all answer 200.
+        ["POST /api/v1/alerts/{id}/ack"] = (AlertActors, c => c.Json(HttpMethod.Post, $"/api/v1/alerts/{c.AlertId}/ack", new { note = "matrix" })),
+        ["POST /api/v1/alerts/{id}/unack"] = (AlertActors, c => c.Post($"/api/v1/alerts/{c.AlertId}/unack")),
+        ["POST /api/v1/alerts/{id}/resolve"] = (AlertActors, c => c.Post($"/api/v1/alerts/{c.ResolvableAlertId}/resolve")),
+        ["POST /api/v1/alerts/{id}/notes"] = (AlertActors, c => c.Json(HttpMethod.Post, $"/api/v1/alerts/{c.AlertId}/notes", new { text = "matrix note" })),
+        ["GET /api/v1/alerts/notifications"] = (AlertReaders, c => c.Get("/api/v1/alerts/notifications")),
+        // Console API tokens of roles that act on alerts may post webhooks (Alertmanager itself uses Alerts:Alertmanager:BearerTokens).
+        ["POST /api/v1/alerts/alertmanager"] = (AlertActors, c => new HttpRequestMessage(HttpMethod.Post, "/api/v1/alerts/alertmanager")
+        {
+            Content = new StringContent(
+                """{"version":"4","status":"firing","receiver":"matrix","alerts":[{"status":"firing","labels":{"alertname":"MatrixHook","job":"matrix"},"startsAt":"2026-01-01T00:00:00Z"}]}""",
+                System.Text.Encoding.UTF8, "application/json"),
+        }),
+        ["GET /api/v1/silences"] = (AlertReaders, c => c.Get("/api/v1/silences")),
+        ["GET /api/v1/silences/{id}"] = (AlertReaders, c => c.Get($"/api/v1/silences/{c.SilenceId}")),
+        ["POST /api/v1/silences"] = (AlertActors, c => c.Json(HttpMethod.Post, "/api/v1/silences", new
+        {
+            matchers = new[] { new { name = "job", op = "=", value = "matrix" } }, duration = "1h", comment = "matrix",
+        })),
+        // Expiring an expired silence answers 200 with it; extending uses another silence that is never expired.
+        ["DELETE /api/v1/silences/{id}"] = (AlertActors, c => new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/silences/{c.SilenceId}")),
+        ["POST /api/v1/silences/{id}/extend"] = (AlertActors, c => c.Json(HttpMethod.Post, $"/api/v1/silences/{c.ExtendableSilenceId}/extend", new { duration = "10m" })),
     };
 
     public sealed class MatrixContext(string targetUserId, Guid targetTokenId, Guid targetDisplayId)
@@ -75,6 +103,14 @@ public sealed class ApiAccessMatrixTests(PostgresFixture postgres) : ConsoleTest
         public long AuditSequence { get; init; }
 
         public string AuditExportId { get; init; } = "";
+
+        public long AlertId { get; init; }
+
+        public long ResolvableAlertId { get; init; }
+
+        public Guid SilenceId { get; init; }
+
+        public Guid ExtendableSilenceId { get; init; }
 
         /// <summary>A live session of the user making the next call (a random id for anonymous calls).</summary>
         public Guid CallerSessionId { get; set; }
@@ -140,7 +176,28 @@ public sealed class ApiAccessMatrixTests(PostgresFixture postgres) : ConsoleTest
                 .CreateAsync(TestPrincipals.Of("matrix-exporter", ConsoleRoles.Sre), AuditQuery.None, "csv")).Id;
         }
 
-        var context = new MatrixContext(targetId, targetTokenId, targetDisplayId) { AuditSequence = auditSequence, AuditExportId = auditExportId };
+        await Console.IngestAsync(
+            Alerts.AlertTesting.Ingested("MatrixAlert", AlertState.Firing, DateTimeOffset.UtcNow, ("job", "matrix")),
+            Alerts.AlertTesting.Ingested("MatrixResolvable", AlertState.Firing, DateTimeOffset.UtcNow, ("job", "matrix")));
+        Guid silenceId, extendableSilenceId;
+        await using (var scope = Console.Services.CreateAsyncScope())
+        {
+            var silences = scope.ServiceProvider.GetRequiredService<SilenceService>();
+            var sre = TestPrincipals.Of("matrix-silencer", ConsoleRoles.Sre);
+            var request = new SilenceRequest([new SilenceMatcher("job", "=", "matrix-none")], null, null, TimeSpan.FromHours(1), "matrix");
+            silenceId = (await silences.CreateAsync(sre, request)).Silence.Id;
+            extendableSilenceId = (await silences.CreateAsync(sre, request)).Silence.Id;
+        }
+
+        var context = new MatrixContext(targetId, targetTokenId, targetDisplayId)
+        {
+            AuditSequence = auditSequence,
+            AuditExportId = auditExportId,
+            AlertId = await Alerts.AlertTesting.AlertIdAsync(Postgres.SharedConnectionString, "MatrixAlert"),
+            ResolvableAlertId = await Alerts.AlertTesting.AlertIdAsync(Postgres.SharedConnectionString, "MatrixResolvable"),
+            SilenceId = silenceId,
+            ExtendableSilenceId = extendableSilenceId,
+        };
 
         using var client = Console.CreateClient();
         var surprises = new List<string>();

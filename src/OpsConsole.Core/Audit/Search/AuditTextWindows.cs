@@ -1,11 +1,11 @@
 namespace OpsConsole.Core.Audit.Search;
 
 /// <summary>
-/// Sizes the successive sequence windows of a free-text search (pure; unit tested). Each window is sized to hold about
-/// twice the matches still needed at the density seen so far, and at least four times the previous one, so a common
-/// term finishes in the first window, a rare one in two or three, and a term that is absent costs a handful of index
-/// scans rather than a walk over the whole log. Every window costs one trigram index scan plus one heap page per match
-/// inside it, never pages outside it.
+/// Sizes the successive sequence windows of a free-text search (pure; unit tested). Each window costs one trigram
+/// index scan (a few milliseconds, whatever its size) plus one heap page per match inside it, so windows err on the
+/// large side: four times the matches still needed at the density seen so far, counting one more match than seen
+/// (a density from one or two matches is noisy, and a third index scan costs more than a few hundred extra pages),
+/// and at least four times the previous window, so an absent term costs a handful of scans, not a walk of the log.
 /// </summary>
 public sealed class AuditTextWindows(long searched, int matched)
 {
@@ -17,9 +17,8 @@ public sealed class AuditTextWindows(long searched, int matched)
     public long Next(int needed)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(needed);
-        // With no match yet, assume one was just missed: the density is then at most 1 / searched.
-        var perMatch = (double)_searched / Math.Max(1, _matched);
-        var size = (long)Math.Min(long.MaxValue / 2, Math.Ceiling(2 * needed * perMatch));
+        var perMatch = (double)_searched / (_matched + 1);
+        var size = (long)Math.Min(long.MaxValue / 2, Math.Ceiling(4 * needed * perMatch));
         return Math.Max(size, _last * 4);
     }
 

@@ -5,9 +5,9 @@ namespace OpsConsole.Core.Tests.Audit.Search;
 public sealed class AuditTextWindowsTests
 {
     [Fact]
-    public void A_rare_term_gets_a_window_sized_for_twice_the_matches_still_needed()
+    public void A_rare_term_gets_a_window_sized_for_four_times_the_matches_still_needed()
     {
-        // One match in the first 5,000 records: 51 more need about 2 × 51 × 5,000 records.
+        // One match in the first 5,000 records, counted as two: 51 more need 4 × 51 × 2,500 records.
         var windows = new AuditTextWindows(5000, 1);
 
         Assert.Equal(510_000, windows.Next(51));
@@ -18,14 +18,14 @@ public sealed class AuditTextWindowsTests
     {
         var windows = new AuditTextWindows(5000, 0);
 
-        Assert.Equal(510_000, windows.Next(51));
+        Assert.Equal(1_020_000, windows.Next(51));
     }
 
     [Fact]
     public void Windows_grow_at_least_fourfold_so_an_absent_term_costs_a_handful_of_scans()
     {
         var windows = new AuditTextWindows(5000, 40);
-        Assert.Equal(20_000, windows.Next(11)); // 2 × 11 × 125 = 2,750, but at least 4 × 5,000
+        Assert.Equal(20_000, windows.Next(11)); // 4 × 11 × 5,000 / 41 = 5,366, but at least 4 × 5,000
 
         windows.Searched(20_000, 0);
         Assert.Equal(80_000, windows.Next(11));
@@ -46,10 +46,10 @@ public sealed class AuditTextWindowsTests
     [Fact]
     public void The_density_seen_so_far_sizes_the_next_window()
     {
-        var windows = new AuditTextWindows(5000, 2);
-        windows.Searched(255_000, 49); // 51 matches in 260,000 records
+        var windows = new AuditTextWindows(5000, 0);
+        windows.Searched(20_000, 1); // one match in 25,000 records, counted as two
 
-        Assert.Equal(Math.Max(4 * 255_000, (long)Math.Ceiling(2 * 10 * (260_000 / 51.0))), windows.Next(10));
+        Assert.Equal(4 * 50 * 12_500, windows.Next(50));
     }
 
     [Fact]
