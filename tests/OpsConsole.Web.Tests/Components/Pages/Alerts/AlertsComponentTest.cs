@@ -21,6 +21,7 @@ public abstract class AlertsComponentTest : BunitContext, IAsyncLifetime
         Host = host;
         Services.AddSingleton(host.Store);
         Services.AddSingleton(host.Commands);
+        Services.AddSingleton(host.Values);
         Services.AddSingleton(TimeProvider.System);
         Services.AddMudServices();
         JSInterop.Mode = JSRuntimeMode.Loose;

@@ -29,6 +29,8 @@ public sealed class AlertsHost : IAsyncLifetime
 
     public AlertCommands Commands => Services.GetRequiredService<AlertCommands>();
 
+    public AlertValueHistory Values => Services.GetRequiredService<AlertValueHistory>();
+
     public async Task InitializeAsync()
     {
         _app = await ConsoleApp.CreateAsync(
