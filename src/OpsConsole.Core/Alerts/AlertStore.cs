@@ -225,14 +225,27 @@ public sealed partial class AlertStore(
             .Where(s => s.EndsAt > silencesSince)
             .OrderBy(s => s.EndsAt)
             .ToListAsync(cancellationToken);
+        Apply(rows, silences);
+    }
+
+    /// <summary>Shows these rows and silences as loaded (the end of every reload); tests of pages feed the view through it.</summary>
+    internal void Apply(IReadOnlyList<StoredAlert> rows, IReadOnlyList<StoredSilence> silences)
+    {
         lock (_signals)
         {
-            _rows = rows;
+            _rows = [.. rows];
             _silences = [.. silences.Select(Silence.From)];
         }
 
         Rebuild();
         _loaded.TrySetResult();
+    }
+
+    /// <summary><see cref="Apply"/>, then tells subscribers as a reload would.</summary>
+    internal void ApplyAndPublish(IReadOnlyList<StoredAlert> rows, IReadOnlyList<StoredSilence> silences)
+    {
+        Apply(rows, silences);
+        Publish();
     }
 
     /// <summary>Applies silences and inhibition as of now and the newest rule values to what was loaded.</summary>
