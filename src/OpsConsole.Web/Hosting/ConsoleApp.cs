@@ -141,6 +141,7 @@ public static class ConsoleHostExtensions
 
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServicesForConsole();
+        builder.Services.AddSingleton<Components.Pages.Alerts.AlertCommands>();
         builder.Services.AddSignalR();
         builder.Services.AddLiveHub();
         return builder;
