@@ -1,4 +1,7 @@
-namespace OpsConsole.Core.Alerts;
+using OpsConsole.Core.Alerts;
+using OpsConsole.Web.Components.Pages.Alerts;
+
+namespace OpsConsole.Web.Components.Pages.Services;
 
 /// <summary>
 /// The alerts a service's tile shows: how many notify, the worst severity among them, and the first one (worst, then
@@ -46,33 +49,23 @@ public static class ServiceAlerts
             StringComparer.Ordinal);
     }
 
-    /// <summary>Worst severity first, then the longest firing, then by name: the order tiles and the wall list alerts in.</summary>
+    /// <summary>Worst severity first (as the alerts page ranks them), then the longest firing, then by name.</summary>
     public static IEnumerable<AlertView> Ordered(IEnumerable<AlertView> alerts)
     {
         ArgumentNullException.ThrowIfNull(alerts);
         return alerts
-            .OrderByDescending(a => SeverityRank(a.Severity))
+            .OrderBy(a => AlertSeverity.Rank(a.Severity))
             .ThenBy(a => a.FiredAt ?? a.ActiveAt)
             .ThenBy(a => a.Name, StringComparer.Ordinal)
             .ThenBy(a => a.Id);
     }
 
-    /// <summary>critical &gt; error &gt; warning &gt; info &gt; anything else (Alertmanager's usual severity words).</summary>
-    public static int SeverityRank(string? severity) => severity?.ToLowerInvariant() switch
+    /// <summary>The colour word for tiles and the wall: critical (also error, page …), warning, info, or none.</summary>
+    public static string SeverityClass(string? severity) => AlertSeverity.Rank(severity) switch
     {
-        "critical" or "page" => 4,
-        "error" => 3,
-        "warning" => 2,
-        "info" => 1,
-        _ => 0,
-    };
-
-    /// <summary>The CSS word for a severity: critical, warning, info or none (error counts as critical, page too).</summary>
-    public static string SeverityClass(string? severity) => SeverityRank(severity) switch
-    {
-        >= 3 => "critical",
+        <= 1 => "critical",
         2 => "warning",
-        1 => "info",
+        3 => "info",
         _ => "none",
     };
 }
