@@ -1,6 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor.Services;
-using OpsConsole.Core.Alerts;
 using OpsConsole.Core.Alerts.Rules;
 using OpsConsole.Web.Components.Pages.Alerts.Rules;
 
@@ -17,7 +16,9 @@ public sealed class RulesPageTests : BunitContext, IAsyncLifetime
             interval: 15s
             rules:
               - alert: HighErrorRatio
-                expr: error_ratio > 0.05
+                expr: |
+                  sum by (job) (rate(http_requests_received_total{code=~"5.."}[1m]))
+                    / sum by (job) (rate(http_requests_received_total[1m])) > 0.05
                 for: 5m
                 keep_firing_for: 2m
                 labels:
@@ -25,18 +26,17 @@ public sealed class RulesPageTests : BunitContext, IAsyncLifetime
                 annotations:
                   summary: "{{ $labels.job }} fails"
               - alert: Broken
-                expr: fails
+                expr: http_requests_received_total + on() up
               - alert: Quiet
-                expr: nothing
+                expr: up == 0
         """;
 
-    private readonly ScriptedRuleEngine _engine = new();
-    private readonly RulesTestBed _bed;
+    private readonly RulesTestBed _bed = new();
+    private long _requests;
+    private long _errors;
 
     public RulesPageTests()
     {
-        _engine.Set("error_ratio > 0.05", new RuleSample(LabelSet.Of(("job", "sampleshop"), ("instance", "127.0.0.1:5081")), 0.125));
-        _bed = new RulesTestBed(_engine);
         _bed.Register(Services);
         Services.AddMudServices();
         JSInterop.Mode = JSRuntimeMode.Loose;
@@ -59,38 +59,40 @@ public sealed class RulesPageTests : BunitContext, IAsyncLifetime
         Assert.True((await _bed.ReloadAsync()).Succeeded);
         var cut = Render<RulesPage>();
 
-        Assert.Equal("3 rules in 1 group from 1 file · evaluated by scripted · loaded 14:02:00 UTC (0 s ago)", Squash(cut.Find("[data-testid=rules-summary]").TextContent));
+        Assert.Equal("3 rules in 1 group from 1 file · evaluated by console · loaded 14:02:00 UTC (0 s ago)", Squash(cut.Find("[data-testid=rules-summary]").TextContent));
         Assert.Empty(cut.FindAll("[data-testid=rules-load-error]"));
         Assert.Equal(["unknown", "unknown", "unknown"], Rules(cut).Select(r => r.GetAttribute("data-health")));
         var high = Rule(cut, "HighErrorRatio");
-        Assert.Equal("error_ratio > 0.05", high.QuerySelector("[data-testid=rule-expr]")!.TextContent);
+        Assert.StartsWith("sum by (job) (rate(http_requests_received_total{code=~\"5..\"}[1m]))", high.QuerySelector("[data-testid=rule-expr]")!.TextContent, StringComparison.Ordinal);
         Assert.Equal("for 5m · keep firing for 2m", Squash(high.QuerySelector("[data-testid=rule-for]")!.TextContent));
         Assert.Equal("severity=critical", Squash(high.QuerySelector("[data-testid=rule-labels]")!.TextContent));
         Assert.Equal("summary {{ $labels.job }} fails", Squash(high.QuerySelector("[data-testid=rule-annotations]")!.TextContent));
         Assert.StartsWith("rule-", high.Id, StringComparison.Ordinal); // the alerts' generator URL points here
 
-        _bed.Time.Advance(TimeSpan.FromSeconds(3));
-        await _bed.EvaluateAsync(); // publishes the group's evaluation: the page follows
+        // A minute of scrapes with one request in ten failing, then the group's evaluation: the page follows it live.
+        ScrapeFor(TimeSpan.FromMinutes(1), errorShare: 0.1);
+        await _bed.EvaluateAsync();
 
         cut.WaitForAssertion(() => Assert.Equal("ok", Rule(cut, "HighErrorRatio").GetAttribute("data-health")), Timeout);
         high = Rule(cut, "HighErrorRatio");
-        Assert.StartsWith("last evaluated 14:02:03 UTC (0 s ago) · took ", Squash(high.QuerySelector("[data-testid=rule-last]")!.TextContent), StringComparison.Ordinal);
+        Assert.StartsWith("last evaluated 14:03:00 UTC (0 s ago) · took ", Squash(high.QuerySelector("[data-testid=rule-last]")!.TextContent), StringComparison.Ordinal);
         var match = high.QuerySelector("[data-testid=rule-match]")!;
         Assert.Equal("pending", match.GetAttribute("data-state"));
-        Assert.Contains("job=sampleshop", match.TextContent, StringComparison.Ordinal);
-        Assert.Contains("instance=127.0.0.1:5081", match.TextContent, StringComparison.Ordinal);
-        Assert.Contains("0.125", match.TextContent, StringComparison.Ordinal);
+        var cells = match.QuerySelectorAll("td").Select(c => c.TextContent.Trim()).ToList();
+        Assert.Equal(["job=shop", "severity=critical"], match.QuerySelectorAll(".rules-chip").Select(c => c.TextContent));
+        Assert.Equal(0.1, double.Parse(cells[2], System.Globalization.CultureInfo.InvariantCulture), 9);
+        Assert.Equal("14:03:00 UTC (0 s ago)", cells[3]);
 
         var broken = Rule(cut, "Broken");
         Assert.Equal("error", broken.GetAttribute("data-health"));
-        Assert.Contains("many-to-many matching not allowed", broken.QuerySelector("[data-testid=rule-error]")!.TextContent, StringComparison.Ordinal);
+        Assert.Contains("many-to-one matching must be explicit", broken.QuerySelector("[data-testid=rule-error]")!.TextContent, StringComparison.Ordinal);
         Assert.Equal("ok", Rule(cut, "Quiet").GetAttribute("data-health"));
         Assert.NotNull(Rule(cut, "Quiet").QuerySelector("[data-testid=rule-no-matches]"));
-        Assert.Contains("last evaluated 14:02:03 UTC", cut.Find("[data-testid=rule-group-meta]").TextContent, StringComparison.Ordinal);
+        Assert.Contains("last evaluated 14:03:00 UTC", cut.Find("[data-testid=rule-group-meta]").TextContent, StringComparison.Ordinal);
         Assert.Contains("every 15s", cut.Find("[data-testid=rule-group-meta]").TextContent, StringComparison.Ordinal);
 
-        // Five minutes of the condition holding: firing.
-        _bed.Time.Advance(TimeSpan.FromMinutes(5));
+        // Five more minutes of the condition holding: firing.
+        ScrapeFor(TimeSpan.FromMinutes(5), errorShare: 0.1);
         await _bed.EvaluateAsync();
         cut.WaitForAssertion(() => Assert.Equal("firing", Rule(cut, "HighErrorRatio").QuerySelector("[data-testid=rule-match]")!.GetAttribute("data-state")), Timeout);
     }
@@ -103,17 +105,18 @@ public sealed class RulesPageTests : BunitContext, IAsyncLifetime
         var cut = Render<RulesPage>();
 
         _bed.Time.Advance(TimeSpan.FromMinutes(3));
-        _bed.Write("shop.rules.yml", ShopRules.Replace("expr: nothing", "expr: nothing\n        for: soon", StringComparison.Ordinal));
-        var failed = await _bed.ReloadAsync();
-        Assert.False(failed.Succeeded);
+        var broken = ShopRules.Replace("expr: up == 0", "expr: up == 0\n        for: soon", StringComparison.Ordinal);
+        _bed.Write("shop.rules.yml", broken);
+        Assert.False((await _bed.ReloadAsync()).Succeeded);
 
         cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=rules-load-error]")), Timeout);
         var alert = cut.Find("[data-testid=rules-load-error]");
         Assert.Contains(
             "The rules loaded at 14:02:00 UTC are still running: the rule files have an error and were not loaded (tried at 14:05:00 UTC).",
             alert.TextContent, StringComparison.Ordinal);
-        var errors = cut.Find("[data-testid=rules-load-errors]").TextContent;
-        Assert.Matches(@"^rules/shop\.rules\.yml:17:\d+: group ""shop"", rule ""Quiet"": ", errors);
+        var line = broken.Split('\n').ToList().FindIndex(l => l.Contains("for: soon", StringComparison.Ordinal)) + 1;
+        Assert.StartsWith($"rules/shop.rules.yml:{line}:", cut.Find("[data-testid=rules-load-errors]").TextContent, StringComparison.Ordinal);
+        Assert.Contains("group \"shop\", rule \"Quiet\": ", cut.Find("[data-testid=rules-load-errors]").TextContent, StringComparison.Ordinal);
         Assert.Equal(3, Rules(cut).Count); // the running rules are still listed
 
         _bed.Write("shop.rules.yml", ShopRules);
@@ -122,37 +125,37 @@ public sealed class RulesPageTests : BunitContext, IAsyncLifetime
     }
 
     [Fact]
-    public async Task Without_any_good_load_the_page_says_no_rules_run()
+    public async Task Without_any_good_load_the_page_says_no_rules_run_and_where_the_expression_is_wrong()
     {
-        _bed.Write("shop.rules.yml", "groups:\n  - name: shop\n    rules:\n      - alert: X\n        expr: up ==\n          bad\n");
+        _bed.Write("shop.rules.yml", "groups:\n  - name: shop\n    rules:\n      - alert: X\n        expr: sum(rate(x[5m])) by (job) )\n");
         Assert.False((await _bed.ReloadAsync()).Succeeded);
 
         var cut = Render<RulesPage>();
 
         Assert.Contains("No alert rules are running", cut.Find("[data-testid=rules-load-error]").TextContent, StringComparison.Ordinal);
-        Assert.Contains("unexpected identifier \"bad\"", cut.Find("[data-testid=rules-load-errors]").TextContent, StringComparison.Ordinal);
+        // The expression starts at column 15 of line 5; its stray parenthesis is 27 characters in.
+        Assert.StartsWith("rules/shop.rules.yml:5:41: group \"shop\", rule \"X\": ", cut.Find("[data-testid=rules-load-errors]").TextContent, StringComparison.Ordinal);
         Assert.Empty(Rules(cut));
     }
 
     [Fact]
-    public void The_test_box_shows_a_vector_as_a_table_and_a_labelless_value_on_its_own()
+    public void The_test_box_shows_a_vector_as_a_table_and_a_single_value_on_its_own()
     {
-        _engine.Set("rate_by_code", new RuleSample(LabelSet.Of(("code", "500")), 0.25), new RuleSample(LabelSet.Of(("code", "200")), 3.5));
-        _engine.Set("count", new RuleSample(LabelSet.Empty, 42));
+        ScrapeFor(TimeSpan.FromMinutes(1), errorShare: 0.25);
         var cut = Render<RulesPage>();
 
-        Evaluate(cut, "rate_by_code");
+        Evaluate(cut, "sum by (code) (http_requests_received_total)");
 
         cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("[data-testid=rule-test-sample]").Count), Timeout);
         var rows = cut.FindAll("[data-testid=rule-test-sample]").Select(r => Squash(r.TextContent)).ToList();
-        Assert.Equal(["{code=\"200\"} 3.5", "{code=\"500\"} 0.25"], rows); // ordered by labels
-        Assert.StartsWith("2 samples · evaluated at 14:02:00 UTC by scripted in ", Squash(cut.Find("[data-testid=rule-test-summary]").TextContent), StringComparison.Ordinal);
+        Assert.Equal(["{code=\"200\"} 375", "{code=\"500\"} 125"], rows); // ordered by labels
+        Assert.StartsWith("2 samples · evaluated at 14:03:00 UTC by console in ", Squash(cut.Find("[data-testid=rule-test-summary]").TextContent), StringComparison.Ordinal);
 
-        Evaluate(cut, "count");
-        cut.WaitForAssertion(() => Assert.StartsWith("42", cut.Find("[data-testid=rule-test-scalar]").TextContent.Trim(), StringComparison.Ordinal), Timeout);
+        Evaluate(cut, "sum(http_requests_received_total{code=\"500\"}) / 1000");
+        cut.WaitForAssertion(() => Assert.StartsWith("0.125", cut.Find("[data-testid=rule-test-scalar]").TextContent.Trim(), StringComparison.Ordinal), Timeout);
         Assert.Empty(cut.FindAll("[data-testid=rule-test-result]"));
 
-        Evaluate(cut, "nothing_matches");
+        Evaluate(cut, "up == 0");
         cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=rule-test-empty]")), Timeout);
     }
 
@@ -161,14 +164,14 @@ public sealed class RulesPageTests : BunitContext, IAsyncLifetime
     {
         var cut = Render<RulesPage>();
 
-        Evaluate(cut, "sum(rate(x[5m]))\n  by (job) bad");
+        Evaluate(cut, "sum(rate(x[5m]))\n  by (job) )");
 
         cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=rule-test-error]")), Timeout);
         var error = cut.Find("[data-testid=rule-test-error]");
         Assert.Equal(("2", "12"), (error.GetAttribute("data-line"), error.GetAttribute("data-column")));
-        Assert.Contains("unexpected identifier \"bad\"", error.TextContent, StringComparison.Ordinal);
-        Assert.Equal("  by (job) bad", cut.Find("[data-testid=rule-test-error-line]").TextContent);
-        Assert.Equal("           ^", cut.Find("[data-testid=rule-test-error-caret]").TextContent); // under the b
+        Assert.Contains("unexpected \")\"", error.TextContent, StringComparison.Ordinal);
+        Assert.Equal("  by (job) )", cut.Find("[data-testid=rule-test-error-line]").TextContent);
+        Assert.Equal("           ^", cut.Find("[data-testid=rule-test-error-caret]").TextContent); // under the parenthesis
         Assert.Empty(cut.FindAll("[data-testid=rule-test-result]"));
     }
 
@@ -184,6 +187,23 @@ public sealed class RulesPageTests : BunitContext, IAsyncLifetime
         Assert.Equal(0, _bed.Subscribers(AlertRuleTopics.GroupEvaluated.Name));
         Assert.Equal(0, _bed.Subscribers(AlertRuleTopics.Loaded.Name));
         Assert.Equal(0, _bed.Bus.Statistics.Subscribers);
+    }
+
+    /// <summary>Scrapes every 15 s for <paramref name="span"/> (100 requests per scrape, this share failing), ending now.</summary>
+    private void ScrapeFor(TimeSpan span, double errorShare)
+    {
+        var scrapes = (int)(span / TimeSpan.FromSeconds(15));
+        for (var i = 0; i <= scrapes; i++)
+        {
+            if (i > 0)
+            {
+                _bed.Time.Advance(TimeSpan.FromSeconds(15));
+            }
+
+            _requests += 100;
+            _errors += (long)(100 * errorShare);
+            _bed.Scrape(_requests, _errors);
+        }
     }
 
     private static void Evaluate(IRenderedComponent<RulesPage> cut, string expression)

@@ -6,12 +6,16 @@ using Microsoft.Extensions.Time.Testing;
 using OpsConsole.Core.Alerts;
 using OpsConsole.Core.Alerts.Rules;
 using OpsConsole.Core.Live;
+using OpsConsole.Core.Metrics.Exposition;
+using OpsConsole.Core.Metrics.PromQl;
+using OpsConsole.Core.Metrics.Store;
 
 namespace OpsConsole.Web.Tests.Components.Pages.Alerts.Rules;
 
 /// <summary>
-/// The real rule manager and rule tester over rule files in a temporary content root; tests drive loads and group
-/// evaluations themselves (the manager is not started, so no loop runs by the clock).
+/// The real rule manager, rule tester and PromQL engine over a real metric store (fed exposition text as a scrape
+/// would) and rule files in a temporary content root; tests drive loads and group evaluations themselves (the manager
+/// is not started, so no loop runs by the clock).
 /// </summary>
 public sealed class RulesTestBed : IDisposable
 {
@@ -19,10 +23,10 @@ public sealed class RulesTestBed : IDisposable
 
     private readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("opsconsole-rules-page-");
 
-    public RulesTestBed(IRuleQueryEngine engine)
+    public RulesTestBed()
     {
         var options = Options.Create(new AlertRulesOptions { RuleFiles = ["rules/*.rules.yml"] });
-        var engines = new RuleEngineSelection(engine);
+        var engines = new RuleEngineSelection(new ConsoleRuleQueryEngine(Store));
         Manager = new AlertRuleManager(options, engines, [], Bus, new ConsoleAlertBoard(Bus, Time), Time,
             new HostingEnvironment { ContentRootPath = _root.FullName }, NullLogger<AlertRuleManager>.Instance);
         Tester = new RuleTester(engines, Time);
@@ -31,6 +35,8 @@ public sealed class RulesTestBed : IDisposable
     public FakeTimeProvider Time { get; } = new(Start);
 
     public LiveEventBus Bus { get; } = new();
+
+    public MetricStore Store { get; } = new(new MetricStoreOptions { ScrapeInterval = TimeSpan.FromSeconds(15), Retention = TimeSpan.FromHours(1) });
 
     public AlertRuleManager Manager { get; }
 
@@ -53,6 +59,21 @@ public sealed class RulesTestBed : IDisposable
         File.WriteAllText(path, content);
     }
 
+    /// <summary>
+    /// A scrape of target <c>shop</c> now: <paramref name="requests"/> and <paramref name="errors"/> (5xx) counted so far.
+    /// </summary>
+    public void Scrape(long requests, long errors)
+    {
+        var text = System.Text.Encoding.UTF8.GetBytes(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"""
+            http_requests_received_total{"{"}code="200"{"}"} {requests - errors}
+            http_requests_received_total{"{"}code="500"{"}"} {errors}
+            up 1
+
+            """));
+        Store.Ingest("shop", new Dictionary<string, string> { ["job"] = "shop", ["instance"] = "127.0.0.1:5081" }, text,
+            ExpositionFormat.PrometheusText, Time.GetUtcNow().ToUnixTimeMilliseconds());
+    }
+
     public async Task<RuleLoadResult> ReloadAsync() => await Manager.ReloadAsync("test", CancellationToken.None);
 
     /// <summary>Evaluates every loaded group now (as their loops would at this instant).</summary>
@@ -72,42 +93,5 @@ public sealed class RulesTestBed : IDisposable
         {
             _root.Delete(recursive: true);
         }
-    }
-}
-
-/// <summary>
-/// A stand-in for the console's PromQL engine until it is merged: expressions are names of scripted vectors, and
-/// <c>bad</c> anywhere in one is a parse error at its position; <c>fails</c> fails at evaluation.
-/// </summary>
-public sealed class ScriptedRuleEngine : IRuleQueryEngine
-{
-    private readonly Dictionary<string, IReadOnlyList<RuleSample>> _vectors = new(StringComparer.Ordinal);
-
-    public string Description => "scripted";
-
-    public ScriptedRuleEngine Set(string expression, params RuleSample[] samples)
-    {
-        _vectors[expression] = samples;
-        return this;
-    }
-
-    public void Validate(string expression)
-    {
-        ArgumentNullException.ThrowIfNull(expression);
-        var bad = expression.IndexOf("bad", StringComparison.Ordinal);
-        if (bad >= 0)
-        {
-            var line = expression[..bad].Count(c => c == '\n') + 1;
-            var column = bad - (expression.LastIndexOf('\n', Math.Max(0, bad - 1)) + 1) + 1;
-            throw new RuleExpressionException($"unexpected identifier \"bad\" (line {line}, column {column})", line, column);
-        }
-    }
-
-    public Task<IReadOnlyList<RuleSample>> EvaluateAsync(string expression, DateTimeOffset at, CancellationToken cancellationToken)
-    {
-        Validate(expression);
-        return expression.Contains("fails", StringComparison.Ordinal)
-            ? throw new RuleExpressionException("many-to-many matching not allowed: matching labels must be unique on one side (line 1, column 7)", 1, 7)
-            : Task.FromResult(_vectors.TryGetValue(expression, out var samples) ? samples : (IReadOnlyList<RuleSample>)[]);
     }
 }
