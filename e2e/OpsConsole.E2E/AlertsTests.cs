@@ -166,9 +166,24 @@ public sealed class AlertsTests(ITestOutputHelper output) : IAsyncLifetime
             await tv.Page.SetViewportSizeAsync(3840, 2160);
             await AssertFitsAsync(tv.Page, "wall alerts at 3840x2160");
             await ShotAsync(tv.Page, "wall-alerts-firing-3840x2160.png");
+            await tv.Page.GotoAsync("/wall/services"); // the tile carries the mark on the wall too
+            await Expect(tv.Page.Locator("[data-testid=service-tile][data-service=sampleshop] [data-testid=tile-alert-name]")).ToHaveTextAsync(Alert, new() { Timeout = 30_000 });
+            await AssertFitsAsync(tv.Page, "wall services at 3840x2160");
+            await ShotAsync(tv.Page, "wall-services-alert-3840x2160.png");
             await tv.Page.SetViewportSizeAsync(1920, 1080);
+            await AssertFitsAsync(tv.Page, "wall services at 1920x1080");
+            await ShotAsync(tv.Page, "wall-services-alert-1920x1080.png");
+            await tv.Page.GotoAsync("/wall/alerts");
+            await Expect(row).ToBeVisibleAsync(new() { Timeout = 30_000 });
+
+            // The operator screens while it fires, for a person to look at.
+            await ScreensAtOperatorSizesAsync(admin.Page);
 
             // Silenced from the alert (matchers pre-filled): it leaves the wall and its count.
+            await admin.Page.SetViewportSizeAsync(1920, 1080);
+            await admin.Page.GotoAsync("/alerts");
+            await Flows.WaitForInteractiveAsync(admin.Page);
+            await adminRow.ClickAsync();
             await admin.Page.GetByTestId("action-silence").ClickAsync();
             await admin.Page.GetByTestId("silence-comment").FillAsync("e2e: the burst is on purpose");
             await admin.Page.GetByTestId("silence-create").ClickAsync();
@@ -185,7 +200,6 @@ public sealed class AlertsTests(ITestOutputHelper output) : IAsyncLifetime
                 Assert.True(ended.IsSuccessStatusCode);
             }
 
-            await ScreensAtOperatorSizesAsync(admin.Page);
             admin.Log.AssertClean();
             oncall.Log.AssertClean();
             tv.Log.AssertClean();
@@ -233,7 +247,7 @@ public sealed class AlertsTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.True(scroll[0] <= scroll[2] && scroll[1] <= scroll[3],
             $"{what}: the page scrolls ({scroll[0]}x{scroll[1]} in a {scroll[2]}x{scroll[3]} viewport)");
         var outside = await page.EvaluateAsync<int>(
-            "() => [...document.querySelectorAll('.wall-firing, .wall-alert-count')].filter(e => { const r = e.getBoundingClientRect(); " +
+            "() => [...document.querySelectorAll('.wall-firing, .wall-alert-count, .wall-tile .tile-alert')].filter(e => { const r = e.getBoundingClientRect(); " +
             "return r.bottom > innerHeight + 1 || r.right > innerWidth + 1 || r.height < 8; }).length");
         Assert.True(outside == 0, $"{what}: {outside} alert elements do not fit");
     }
