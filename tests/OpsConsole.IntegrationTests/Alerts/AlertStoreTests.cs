@@ -19,7 +19,8 @@ public sealed class AlertStoreTests(PostgresFixture postgres) : ConsoleTest(post
         var store = Console.Services.GetRequiredService<AlertStore>();
         await store.Loaded.WaitAsync(TimeSpan.FromSeconds(30));
         var noisy = AlertTesting.Rule("Noisy", AlertState.Pending, AlertTesting.Start, ("job", "shop"));
-        await Console.ReportAsync(noisy, AlertTesting.Rule("ErrorBurst", AlertState.Pending, AlertTesting.Start, ("job", "shop")));
+        await Console.ReportAsync(noisy); // two rules: a report carries all a rule holds, so each rule reports its own
+        await Console.ReportAsync(AlertTesting.Rule("ErrorBurst", AlertState.Pending, AlertTesting.Start, ("job", "shop")));
         await AlertTesting.WaitUntilAsync(() => Task.FromResult(store.Current.Alerts.Count(a => a.Job() == "shop") == 2), "both pending alerts in the view");
 
         // Another rule's alert reports a new value every 10 ms (each one rebuilds the view), as busy groups do, and
