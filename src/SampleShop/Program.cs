@@ -3,6 +3,7 @@ using SampleShop.Customers;
 using SampleShop.Data;
 using SampleShop.Hosting;
 using SampleShop.Orders;
+using SampleShop.Simulation;
 using SampleShop.Traffic;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -15,6 +16,7 @@ app.UseShopPipeline();
 app.MapProducts();
 app.MapCustomers();
 app.MapOrders();
+app.MapFaultControl();
 
 // The schema is applied before the shop listens; a failure ends the process (its supervisor retries with backoff).
 await app.Services.GetRequiredService<ShopMigrator>().MigrateAsync(ShopMigrator.DefaultDirectory, app.Lifetime.ApplicationStopping);

@@ -111,7 +111,8 @@ public sealed class ConsoleFixture : IAsyncLifetime
         }
     }
 
-    public static async Task<(IPlaywright Playwright, IBrowser Browser)> LaunchBrowserAsync()
+    /// <param name="extraArgs">More Chromium switches (a kiosk's, e.g. --autoplay-policy=no-user-gesture-required).</param>
+    public static async Task<(IPlaywright Playwright, IBrowser Browser)> LaunchBrowserAsync(params string[] extraArgs)
     {
         // Generous for a loaded two-core machine; every wait is still on a condition, never a fixed delay.
         Assertions.SetDefaultExpectTimeout(20_000);
@@ -123,7 +124,7 @@ public sealed class ConsoleFixture : IAsyncLifetime
             Args =
             [
                 "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+                "--disable-sync", "--no-first-run", "--disable-dev-shm-usage", .. extraArgs,
             ],
         });
         return (playwright, browser);

@@ -61,6 +61,10 @@ public sealed partial class AlertStore(
     private List<Silence> _silences = [];
     private AlertSnapshot _snapshot = AlertSnapshot.Empty;
     private DateTimeOffset _reconciledAt = DateTimeOffset.MinValue;
+    private DateTimeOffset _reloadedAt = DateTimeOffset.MinValue;
+    // Set by alerts.changed and taken by the next reload; kept apart from the signal channel, whose single slot may
+    // already hold a value-only signal (that would drop the reload request).
+    private int _reloadWanted;
     private long _version;
     private long _published = -1;
     private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -117,6 +121,7 @@ public sealed partial class AlertStore(
 
         using var subscription = live.Subscribe(AlertTopics.Changed, _ =>
         {
+            Interlocked.Exchange(ref _reloadWanted, 1);
             _signals.Writer.TryWrite(true);
             return Task.CompletedTask;
         });
@@ -125,7 +130,9 @@ public sealed partial class AlertStore(
         {
             try
             {
-                if (reload || time.GetUtcNow() - _snapshot.TakenAt >= RefreshInterval)
+                // By the last reload, not the last rebuild: values that change at every evaluation rebuild the view
+                // often, and must not put off the reload that brings state changes and acks.
+                if (reload || time.GetUtcNow() - _reloadedAt >= RefreshInterval)
                 {
                     await ReconcileSilencesIfDueAsync(stoppingToken);
                     await ReloadAsync(stoppingToken);
@@ -168,7 +175,7 @@ public sealed partial class AlertStore(
                 reload |= more;
             }
 
-            return reload;
+            return reload || Volatile.Read(ref _reloadWanted) == 1;
         }
         catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
         {
@@ -211,7 +218,10 @@ public sealed partial class AlertStore(
 
     private async Task ReloadAsync(CancellationToken cancellationToken)
     {
+        // Taken before reading: a change committed while this reload reads asks for the next one.
+        Interlocked.Exchange(ref _reloadWanted, 0);
         var now = time.GetUtcNow().ToUniversalTime();
+        _reloadedAt = now;
         var resolvedSince = now - RecentlyResolved;
         var silencesSince = now - options.Value.RecentlyExpiredSilences;
         await using var scope = scopes.CreateAsyncScope();
@@ -225,14 +235,27 @@ public sealed partial class AlertStore(
             .Where(s => s.EndsAt > silencesSince)
             .OrderBy(s => s.EndsAt)
             .ToListAsync(cancellationToken);
+        Apply(rows, silences);
+    }
+
+    /// <summary>Shows these rows and silences as loaded (the end of every reload); tests of pages feed the view through it.</summary>
+    internal void Apply(IReadOnlyList<StoredAlert> rows, IReadOnlyList<StoredSilence> silences)
+    {
         lock (_signals)
         {
-            _rows = rows;
+            _rows = [.. rows];
             _silences = [.. silences.Select(Silence.From)];
         }
 
         Rebuild();
         _loaded.TrySetResult();
+    }
+
+    /// <summary><see cref="Apply"/>, then tells subscribers as a reload would.</summary>
+    internal void ApplyAndPublish(IReadOnlyList<StoredAlert> rows, IReadOnlyList<StoredSilence> silences)
+    {
+        Apply(rows, silences);
+        Publish();
     }
 
     /// <summary>Applies silences and inhibition as of now and the newest rule values to what was loaded.</summary>

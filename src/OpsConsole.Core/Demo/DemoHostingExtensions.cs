@@ -8,7 +8,8 @@ public static class DemoHostingExtensions
 {
     /// <summary>
     /// With <c>Demo:Enabled</c>: SampleShop supervised beside the console and registered as the scrape target
-    /// <c>sampleshop</c>. Call before the metrics options are first read (the target is added to configuration).
+    /// <c>sampleshop</c>, with its default alert rules appended to <c>Alerts:RuleFiles</c>. Call before the metrics and
+    /// alert options are first read (the target and the rule file are added to configuration).
     /// </summary>
     /// <param name="clusterAdminConnectionString">The embedded cluster's superuser (creates SampleShop's role and database); null with an external database.</param>
     public static IHostApplicationBuilder AddDemoPlatform(this IHostApplicationBuilder builder, string dataDirectory, string? clusterAdminConnectionString)
@@ -25,6 +26,7 @@ public static class DemoHostingExtensions
         if (plan.Runs && !demo.Validate(new(demo)).Any()) // an invalid Demo:Urls fails the start through ValidateOnStart instead
         {
             builder.Configuration.AddInMemoryCollection(DemoTargets.Entries(builder.Configuration, demo.MetricsUrl()));
+            builder.Configuration.AddInMemoryCollection(DemoRules.Entries(builder.Configuration, DemoRules.DefaultFile));
         }
 
         builder.Services.AddSingleton(plan);

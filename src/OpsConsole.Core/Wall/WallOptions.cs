@@ -10,7 +10,7 @@ public enum WallPageKind
     /// <summary>Service tiles (all services, or the ones the page names), split into several steps when they do not fit.</summary>
     Services,
 
-    /// <summary>The console's own alerts, large.</summary>
+    /// <summary>The alerts that notify now (firing, not silenced, not inhibited), large; the console's own alerts among them.</summary>
     Alerts,
 
     /// <summary>A large clock with a one-line summary of the services and alerts.</summary>
@@ -37,6 +37,12 @@ public sealed class WallOptions : IValidatableObject
     /// of tiles too small to read from across the room or a page that scrolls.
     /// </summary>
     public int MaxTilesPerPage { get; set; } = 12;
+
+    /// <summary>
+    /// A chime when a new critical alert starts to notify. Off by default: browsers play sound without a click only when
+    /// allowed to autoplay (the kiosk's Chromium needs <c>--autoplay-policy=no-user-gesture-required</c>).
+    /// </summary>
+    public bool AlertSound { get; set; }
 
     /// <summary>The playlist, in order. Empty: Services, Alerts, Clock.</summary>
     public List<WallPageOptions> Pages { get; set; } = [];
@@ -89,7 +95,7 @@ public sealed class WallPageOptions
     /// <summary><see cref="WallPageKind"/> by name: Services, Alerts or Clock.</summary>
     public string Kind { get; set; } = "";
 
-    /// <summary>The heading shown on the wall; defaults to the kind ("Services", "Console alerts", "Clock").</summary>
+    /// <summary>The heading shown on the wall; defaults to the kind ("Services", "Alerts", "Clock").</summary>
     public string? Title { get; set; }
 
     /// <summary>For Services pages: the services (scrape target names) to show, in this order; empty shows all.</summary>
@@ -114,7 +120,7 @@ public sealed record WallPlaylistPage(WallPageKind Kind, string Title, IReadOnly
     public static string DefaultTitle(WallPageKind kind) => kind switch
     {
         WallPageKind.Services => "Services",
-        WallPageKind.Alerts => "Console alerts",
+        WallPageKind.Alerts => "Alerts",
         _ => "Clock",
     };
 }

@@ -1,3 +1,4 @@
+using OpsConsole.Core.Alerts.Rules;
 using OpsConsole.Core.Metrics.Scraping;
 using OpsConsole.Core.Alerts;
 using OpsConsole.Core.Audit;
@@ -129,6 +130,7 @@ public static class ConsoleHostExtensions
         builder.AddSystemStatus();
         builder.AddDemoPlatform(dataDirectory, embeddedAdminConnectionString); // before the metrics options are read: it adds the sampleshop target
         builder.AddConsoleMetrics();
+        builder.AddAlertRules();
         builder.AddConsoleWall();
         builder.AddConsoleAlertStore();
         builder.Services.AddHostedService<SelfScrapeRegistration>();

@@ -37,8 +37,9 @@ public static class ShopHosting
     }
 
     /// <summary>
-    /// Order matters: the HTTP metrics middleware wraps the exception handler and the rate limiter, so 500s and 429s
-    /// are counted with their real status code (prometheus-net reads the status after the inner pipeline returns).
+    /// Order matters: the HTTP metrics middleware wraps the exception handler, the rate limiter and the simulated
+    /// outage, so 500s and 429s are counted with their real status code (prometheus-net reads the status after the inner
+    /// pipeline returns).
     /// </summary>
     public static WebApplication UseShopPipeline(this WebApplication app)
     {
@@ -48,6 +49,7 @@ public static class ShopHosting
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseRateLimiter();
+        app.UseSimulatedOutage();
         app.MapHealthChecks("/health");
         app.MapMetrics("/metrics");
         return app;

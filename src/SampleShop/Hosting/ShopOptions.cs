@@ -53,6 +53,16 @@ public sealed class FaultOptions : IValidatableObject
 
     public TimeSpan SlowLatencyMax { get; set; } = TimeSpan.FromMilliseconds(1200);
 
+    /// <summary>Share of API requests answered 500 (a simulated outage), from the start; 0 by default.</summary>
+    [Range(0.0, 1.0)]
+    public double ServerErrorRate { get; set; }
+
+    /// <summary>
+    /// Maps <c>/admin/faults/error-burst</c>, which starts or ends a burst of 500s at run time (demos, the alerting e2e
+    /// test). Off by default: anyone who can reach the shop could make it fail.
+    /// </summary>
+    public bool ControlEndpoint { get; set; }
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         var limit = TimeSpan.FromSeconds(30);

@@ -16,8 +16,15 @@ public sealed class WallOptionsTests
         Assert.Equal(TimeSpan.FromSeconds(30), options.RotateEvery);
         Assert.Equal(12, options.MaxTilesPerPage);
         Assert.Equal(
-            [(WallPageKind.Services, "Services"), (WallPageKind.Alerts, "Console alerts"), (WallPageKind.Clock, "Clock")],
+            [(WallPageKind.Services, "Services"), (WallPageKind.Alerts, "Alerts"), (WallPageKind.Clock, "Clock")],
             options.Playlist().Select(p => (p.Kind, p.Title)));
+    }
+
+    [Fact]
+    public void The_alert_sound_is_off_unless_configured()
+    {
+        Assert.False(Bind([]).AlertSound);
+        Assert.True(Bind(new() { ["Wall:AlertSound"] = "true" }).AlertSound);
     }
 
     [Fact]

@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using OpsConsole.Core.Alerts.Rules;
 using OpsConsole.Core.Demo;
 using OpsConsole.Core.Metrics.Scraping;
 using OpsConsole.IntegrationTests.Infrastructure;
@@ -36,6 +37,7 @@ public sealed class DemoPlatformTests(PostgresFixture postgres)
             var scraper = console.Services.GetRequiredService<ScrapeService>();
             var target = Assert.Single(console.Services.GetRequiredService<IOptions<MetricsOptions>>().Value.Targets);
             Assert.Equal(("sampleshop", $"{shopUrl}/metrics", "demo"), (target.Name, target.Url, target.Labels["env"]));
+            Assert.Equal([DemoRules.DefaultFile], console.Services.GetRequiredService<IOptions<AlertRulesOptions>>().Value.RuleFiles);
 
             await UntilAsync(() => scraper.Targets.Any(t => t.Name == "sampleshop" && t.Up), "sampleshop is scraped and up");
             var firstPid = supervisor.ProcessId!.Value;
@@ -86,6 +88,7 @@ public sealed class DemoPlatformTests(PostgresFixture postgres)
 
         Assert.Null(console.Services.GetService<SampleShopSupervisor>());
         Assert.DoesNotContain(console.Services.GetRequiredService<IOptions<MetricsOptions>>().Value.Targets, t => t.Name == "sampleshop");
+        Assert.Empty(console.Services.GetRequiredService<IOptions<AlertRulesOptions>>().Value.RuleFiles);
     }
 
     /// <summary>Connects as the sampleshop role the console created: role, database owner and seeded products.</summary>

@@ -37,11 +37,19 @@ public sealed class PrometheusServer : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    /// <summary>Starts Prometheus scraping each job's /metrics every second and waits until it is ready.</summary>
-    public static async Task<PrometheusServer> StartAsync(int port, IReadOnlyDictionary<string, Uri> jobs)
+    /// <summary>
+    /// Starts Prometheus scraping each job's /metrics every second and waits until it is ready. With
+    /// <paramref name="backfillOpenMetrics"/>, its storage is first filled from that OpenMetrics text by
+    /// <c>promtool tsdb create-blocks-from openmetrics</c> (blocks aligned to 2 h; keep the samples older than the head).
+    /// </summary>
+    public static async Task<PrometheusServer> StartAsync(int port, IReadOnlyDictionary<string, Uri> jobs, string? backfillOpenMetrics = null)
     {
         Assert.True(File.Exists(Binary), $"{Binary} is missing: ./test.sh installs Debian's prometheus package");
         var directory = Directory.CreateTempSubdirectory("opsconsole-prometheus-");
+        if (backfillOpenMetrics is not null)
+        {
+            await BackfillAsync(backfillOpenMetrics, directory.FullName);
+        }
         var config = Path.Combine(directory.FullName, "prometheus.yml");
         var scrapeConfigs = string.Concat(jobs.Select(job => $"""
               - job_name: '{job.Key}'
@@ -101,6 +109,14 @@ public sealed class PrometheusServer : IAsyncDisposable
                 .Any(s => predicate(double.Parse(s.GetProperty("value")[1].GetString()!, CultureInfo.InvariantCulture)));
         }, timeout);
 
+    /// <summary>An instant query at a given time (<c>/api/v1/query?query=…&amp;time=…</c>); the whole JSON answer, errors included.</summary>
+    public async Task<JsonDocument> QueryAsync(string promQl, DateTimeOffset at)
+    {
+        var time = (at.ToUnixTimeMilliseconds() / 1000.0).ToString("0.000", CultureInfo.InvariantCulture);
+        using var response = await _client.GetAsync(new Uri($"api/v1/query?query={Uri.EscapeDataString(promQl)}&time={time}", UriKind.Relative));
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+    }
+
     /// <summary>Stops the server now (as when Prometheus goes down under the console).</summary>
     public async Task StopAsync()
     {
@@ -125,6 +141,26 @@ public sealed class PrometheusServer : IAsyncDisposable
         {
             // Temp directory; harmless if something still holds a file.
         }
+    }
+
+    private static async Task BackfillAsync(string openMetrics, string directory)
+    {
+        const string Promtool = "/usr/bin/promtool";
+        Assert.True(File.Exists(Promtool), $"{Promtool} is missing: ./test.sh installs Debian's prometheus package");
+        var input = Path.Combine(directory, "backfill.om");
+        await File.WriteAllTextAsync(input, openMetrics);
+        var start = new ProcessStartInfo(Promtool)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            ArgumentList = { "tsdb", "create-blocks-from", "openmetrics", input, Path.Combine(directory, "data") },
+        };
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("promtool did not start");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, $"promtool backfill failed ({process.ExitCode}): {await error}\n{await output}");
     }
 
     private void Keep(string? line)

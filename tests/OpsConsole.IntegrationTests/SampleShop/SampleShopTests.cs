@@ -108,6 +108,58 @@ public sealed class SampleShopTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task An_error_burst_started_over_the_control_endpoint_fails_api_requests_with_counted_500s_until_it_ends()
+    {
+        await using var shop = await SampleShopProcess.StartAsync(await postgres.CreateEmptyDatabaseAsync(), new Dictionary<string, string>
+        {
+            ["SampleShop:Faults:ControlEndpoint"] = "true",
+            ["SampleShop:RateLimit:TokenLimit"] = "1000",
+        });
+        using var http = shop.CreateClient();
+
+        using var invalid = await http.PostAsJsonAsync(new Uri("/admin/faults/error-burst", UriKind.Relative), new { rate = 1.5, duration = "00:00:00" });
+        Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
+        var errors = (await invalid.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
+        Assert.True(errors.TryGetProperty("rate", out _) && errors.TryGetProperty("duration", out _), errors.ToString());
+
+        using var started = await http.PostAsJsonAsync(new Uri("/admin/faults/error-burst", UriKind.Relative), new { rate = 1.0, duration = "00:05:00" });
+        Assert.Equal(HttpStatusCode.OK, started.StatusCode);
+        Assert.Equal(1.0, (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("serverErrorRate").GetDouble());
+        for (var i = 0; i < 3; i++)
+        {
+            using var failed = await http.GetAsync(new Uri("/api/products", UriKind.Relative));
+            Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
+            Assert.Equal("application/problem+json", failed.Content.Headers.ContentType?.MediaType);
+        }
+
+        using var health = await http.GetAsync(new Uri("/health", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode); // only the API fails
+
+        using var ended = await http.DeleteAsync(new Uri("/admin/faults/error-burst", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.NoContent, ended.StatusCode);
+        using var ok = await http.GetAsync(new Uri("/api/products", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+
+        using var scraper = new ScrapeHarness();
+        var scraped = await scraper.ScrapeAsync("sampleshop", shop.MetricsUrl);
+        Assert.True(scraped.Up, scraped.LastError);
+        var requests = scraper.Latest("sampleshop", "http_requests_received_total");
+        Assert.Equal(3, requests.Single(r => r.Series.Label("code") == "500" && r.Series.Label("endpoint") == "/api/products").Value);
+    }
+
+    [Fact]
+    public async Task Without_the_control_setting_there_is_no_fault_endpoint()
+    {
+        await using var shop = await SampleShopProcess.StartAsync(await postgres.CreateEmptyDatabaseAsync());
+        using var http = shop.CreateClient();
+
+        using var refused = await http.PostAsJsonAsync(new Uri("/admin/faults/error-burst", UriKind.Relative), new { rate = 1.0, duration = "00:05:00" });
+        Assert.Equal(HttpStatusCode.NotFound, refused.StatusCode);
+        using var ok = await http.GetAsync(new Uri("/api/products", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+    }
+
+    [Fact]
     public async Task Migrations_are_applied_once_and_recorded_across_restarts()
     {
         var database = await postgres.CreateEmptyDatabaseAsync();

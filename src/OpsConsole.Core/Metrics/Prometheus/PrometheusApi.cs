@@ -33,6 +33,21 @@ internal sealed class MatrixSeries
     public List<ApiSample>? Values { get; set; }
 }
 
+/// <summary>The data of an instant query (<c>/api/v1/query</c>): a vector, a scalar, a string or a matrix.</summary>
+internal sealed class InstantData
+{
+    public string? ResultType { get; set; }
+
+    public JsonElement Result { get; set; }
+}
+
+internal sealed class VectorSample
+{
+    public Dictionary<string, string>? Metric { get; set; }
+
+    public ApiSample Value { get; set; }
+}
+
 /// <summary>One <c>[unix seconds, "value"]</c> pair.</summary>
 [JsonConverter(typeof(ApiSampleConverter))]
 internal readonly record struct ApiSample(double UnixSeconds, string Value);
@@ -103,6 +118,18 @@ internal static class PrometheusApi
             .ToList();
         return new QueryResult(timestampsMs, series, QuerySource.Prometheus, all.Count, notice);
     }
+
+    /// <summary>
+    /// An instant query's answer as rule samples: a vector's elements with all their labels (as Prometheus returns them),
+    /// or a scalar as one sample without labels, as Prometheus's rule manager treats it. A string or a matrix is refused.
+    /// </summary>
+    public static IReadOnlyList<Alerts.RuleSample> ToSamples(InstantData data) => data.ResultType switch
+    {
+        "vector" => [.. (data.Result.Deserialize<List<VectorSample>>(Json) ?? [])
+            .Select(s => new Alerts.RuleSample(new Alerts.LabelSet(s.Metric ?? []), ParseValue(s.Value.Value)))],
+        "scalar" => [new Alerts.RuleSample(Alerts.LabelSet.Empty, ParseValue(data.Result.Deserialize<ApiSample>(Json).Value))],
+        _ => throw new JsonException($"the expression gives a {(data.ResultType == "matrix" ? "range vector" : data.ResultType)}; an alert expression must give an instant vector or a scalar"),
+    };
 
     private static KeyValuePair<string, string>[] Labels(Dictionary<string, string>? metric, Func<string, string> jobFromPrometheus) =>
         [.. (metric ?? []).Where(l => l.Key != "__name__")

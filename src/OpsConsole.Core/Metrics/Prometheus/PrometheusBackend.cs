@@ -116,6 +116,33 @@ public sealed partial class PrometheusBackend : IRemoteMetricBackend
         return result;
     }
 
+    /// <summary>
+    /// An instant query (<c>/api/v1/query</c>) at <paramref name="at"/>, for alert rules: full PromQL, labels as Prometheus
+    /// returns them (no job mapping: the expression is Prometheus's own), same deadline, retry and failure words.
+    /// </summary>
+    public async Task<IReadOnlyList<Alerts.RuleSample>> InstantQueryAsync(string promQl, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(promQl);
+        var parameters = new Dictionary<string, string>
+        {
+            ["query"] = promQl,
+            ["time"] = PrometheusApi.Seconds(at.ToUnixTimeMilliseconds()),
+        };
+        var envelope = await CallAsync<InstantData>("api/v1/query", parameters, cancellationToken);
+        IReadOnlyList<Alerts.RuleSample> samples;
+        try
+        {
+            samples = PrometheusApi.ToSamples(envelope.Data ?? new InstantData());
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or ArgumentException)
+        {
+            throw Fail("invalid_response", $"{Description} answered an instant query with data the console cannot use: {ex.Message}", ex);
+        }
+
+        Queries.WithLabels("ok").Inc();
+        return samples;
+    }
+
     public string JobOf(string target) => _options.JobLabels.GetValueOrDefault(target, target);
 
     public async Task<IReadOnlyList<string>> MetricNamesAsync(CancellationToken cancellationToken)

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using OpsConsole.Core.Metrics.PromQl;
 using OpsConsole.Core.Metrics.Query;
 using OpsConsole.Core.Metrics.RemotePrometheus;
 using OpsConsole.Core.Metrics.Services;
@@ -28,6 +29,7 @@ public static class MetricsHostingExtensions
             });
         });
         builder.AddPrometheusBackend();
+        builder.AddPromQl();
         builder.Services.AddSingleton(sp => new MetricQueryService(
             sp.GetRequiredService<MetricStore>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<IRemoteMetricBackend>()));
         builder.Services.AddHttpClient(ScrapeService.HttpClientName)

@@ -33,6 +33,7 @@ public sealed class StoredSeries
         Target = target;
         MetricName = metricName;
         Labels = labels;
+        LabelArray = labels;
         Type = type;
         Ring = ring;
         OverheadBytes = overheadBytes;
@@ -46,6 +47,9 @@ public sealed class StoredSeries
 
     /// <summary>Sorted by name; includes job and instance.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Labels { get; }
+
+    /// <summary>The same labels as an array (never modified), for the evaluator's allocation-free label handling.</summary>
+    internal KeyValuePair<string, string>[] LabelArray { get; }
 
     public MetricType Type { get; }
 
@@ -84,10 +88,15 @@ public sealed class MetricStore
     /// <summary>Prometheus's stale-marker NaN: "this series ended here", distinct from a NaN value.</summary>
     public static readonly double StaleMarker = BitConverter.Int64BitsToDouble(0x7ff0000000000002);
 
+    /// <summary>Distinct label names and values shared between series; beyond it (ids as label values) strings are kept per series.</summary>
+    private const int MaxInterned = 200_000;
+
     private readonly Lock _gate = new();
     private readonly MetricStoreOptions _options;
     private readonly Dictionary<string, TargetState> _targets = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, List<StoredSeries>> _byName = new(StringComparer.Ordinal); // queries select by name
+    private readonly Dictionary<string, MetricNameIndex> _byName = new(StringComparer.Ordinal); // queries select by name
+    private readonly MetricStoreReader _reader;
+    private readonly Dictionary<string, string> _interned = new(StringComparer.Ordinal);
     private long _bytes;
     private long _samplesDroppedForMemory;
     private int _nextId;
@@ -99,6 +108,7 @@ public sealed class MetricStore
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
+        _reader = new MetricStoreReader(_gate, _byName);
     }
 
     public MetricStoreOptions Options => _options;
@@ -190,7 +200,7 @@ public sealed class MetricStore
                 return result;
             }
 
-            foreach (var series in named)
+            foreach (var series in named.Series)
             {
                 if (filter is not null && !filter(series))
                 {
@@ -205,6 +215,21 @@ public sealed class MetricStore
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Runs the callback under the store's lock with a reader over the live series and rings (nothing copied): the rule
+    /// evaluator's access path. Keep callbacks short; scrapes wait for them. Pass state instead of capturing, so the
+    /// callback can be static and nothing is allocated per call.
+    /// </summary>
+    public TResult Read<TState, TResult>(TState state, Func<MetricStoreReader, TState, TResult> read)
+        where TState : allows ref struct
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        lock (_gate)
+        {
+            return read(_reader, state);
+        }
     }
 
     public IReadOnlyList<string> MetricNames()
@@ -293,7 +318,7 @@ public sealed class MetricStore
     {
         var named = _byName[series.MetricName];
         named.Remove(series);
-        if (named.Count == 0)
+        if (named.Series.Count == 0)
         {
             _byName.Remove(series.MetricName);
         }
@@ -352,10 +377,17 @@ public sealed class MetricStore
             return null;
         }
 
+        // Equal names and values share one string: less memory, and rule evaluation scanning many series stays in cache.
+        for (var i = 0; i < all.Count; i++)
+        {
+            all[i] = new(Intern(all[i].Key), Intern(all[i].Value));
+        }
+
+        metricName = Intern(metricName);
         var series = new StoredSeries(_nextId++, state.Target, metricName, [.. all], type, ring, overhead);
         if (!_byName.TryGetValue(metricName, out var named))
         {
-            _byName[metricName] = named = [];
+            _byName[metricName] = named = new MetricNameIndex();
         }
 
         named.Add(series);
@@ -363,6 +395,22 @@ public sealed class MetricStore
         state.Series[key] = series;
         Interlocked.Add(ref _bytes, ring.BytesUsed + overhead);
         return series;
+    }
+
+    /// <summary>The shared copy of a name or value (caller holds the lock); past the cap, new strings stay unshared.</summary>
+    private string Intern(string text)
+    {
+        if (_interned.TryGetValue(text, out var shared))
+        {
+            return shared;
+        }
+
+        if (_interned.Count < MaxInterned)
+        {
+            _interned[text] = text;
+        }
+
+        return text;
     }
 
     private sealed class TargetState(string target, IReadOnlyDictionary<string, string> labels)

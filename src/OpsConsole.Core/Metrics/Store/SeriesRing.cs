@@ -13,6 +13,11 @@ public sealed class SeriesRing
     private double[] _values;
     private int _start;
 
+    // The newest sample also in fields: reads at "now" (rules, tiles) need not touch the arrays.
+    private long _lastTimestamp = long.MinValue;
+    private double _lastValue = double.NaN;
+    private int _staleMarkers;
+
     public SeriesRing(int maxCapacity, int initialCapacity = InitialCapacity)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxCapacity, 2);
@@ -53,11 +58,14 @@ public sealed class SeriesRing
 
     public int Count { get; private set; }
 
+    /// <summary>Whether any sample held is a stale marker (readers of a window can skip filtering when not).</summary>
+    public bool HasStaleMarkers => _staleMarkers > 0;
+
     public long BytesUsed => (long)Capacity * (sizeof(long) + sizeof(double));
 
-    public long LastTimestamp => Count == 0 ? long.MinValue : _timestamps[(_start + Count - 1) % Capacity];
+    public long LastTimestamp => Count == 0 ? long.MinValue : _lastTimestamp;
 
-    public double LastValue => Count == 0 ? double.NaN : _values[(_start + Count - 1) % Capacity];
+    public double LastValue => Count == 0 ? double.NaN : _lastValue;
 
     /// <summary>Appends a sample; a timestamp not after the last one is ignored (out of order / duplicate) and false returned.</summary>
     public bool Append(long timestampMs, double value)
@@ -67,6 +75,7 @@ public sealed class SeriesRing
             return false;
         }
 
+        _staleMarkers += IsStaleMarker(value) ? 1 : 0;
         if (Count < Capacity)
         {
             var index = (_start + Count) % Capacity;
@@ -76,11 +85,13 @@ public sealed class SeriesRing
         }
         else
         {
+            _staleMarkers -= IsStaleMarker(_values[_start]) ? 1 : 0;
             _timestamps[_start] = timestampMs;
             _values[_start] = value;
             _start = (_start + 1) % Capacity;
         }
 
+        (_lastTimestamp, _lastValue) = (timestampMs, value);
         return true;
     }
 
@@ -89,6 +100,7 @@ public sealed class SeriesRing
     {
         while (Count > 0 && _timestamps[_start] < cutoffMs)
         {
+            _staleMarkers -= IsStaleMarker(_values[_start]) ? 1 : 0;
             _start = (_start + 1) % Capacity;
             Count--;
         }
@@ -122,6 +134,136 @@ public sealed class SeriesRing
         return copied;
     }
 
+    /// <summary>The logical index (0 = oldest) of the newest sample at or before the time, or -1 when there is none.</summary>
+    public int IndexAtOrBefore(long timestampMs)
+    {
+        if (Count == 0)
+        {
+            return -1;
+        }
+
+        // Rules evaluate at "now": the newest sample is the answer almost always, so check it before searching.
+        return LastTimestamp <= timestampMs ? Count - 1 : FirstAtOrAfter(timestampMs + 1) - 1;
+    }
+
+    /// <summary>The newest sample at or before the time.</summary>
+    public bool TryGetAtOrBefore(long timestampMs, out long sampleTimestampMs, out double value)
+    {
+        if (Count > 0 && _lastTimestamp <= timestampMs)
+        {
+            (sampleTimestampMs, value) = (_lastTimestamp, _lastValue);
+            return true;
+        }
+
+        var index = IndexAtOrBefore(timestampMs);
+        (sampleTimestampMs, value) = index < 0 ? (0, 0) : (TimestampAt(index), ValueAt(index));
+        return index >= 0;
+    }
+
+    /// <summary>
+    /// Reads the cache lines of the newest samples without using them: a caller about to read many rings touches a
+    /// batch of them first, so the processor overlaps their memory latency instead of paying it one ring at a time.
+    /// </summary>
+    internal long Touch(int newest)
+    {
+        var sum = 0L;
+        for (var i = Math.Max(0, Count - newest); i < Count; i += 8)
+        {
+            var physical = Physical(i);
+            sum += _timestamps[physical] ^ BitConverter.DoubleToInt64Bits(_values[physical]);
+        }
+
+        return sum;
+    }
+
+    /// <summary>The sample at a logical index (0 = oldest).</summary>
+    public long TimestampAt(int index) => _timestamps[Physical(index)];
+
+    /// <inheritdoc cref="TimestampAt"/>
+    public double ValueAt(int index) => _values[Physical(index)];
+
+    /// <summary>
+    /// Copies the samples in [fromMs, toMs] into the spans, oldest first, and returns how many; the spans must hold
+    /// <see cref="Count"/> samples (no list, no allocation: the rule evaluator's range reads).
+    /// </summary>
+    public int CopyRange(long fromMs, long toMs, Span<long> timestamps, Span<double> values)
+    {
+        if (timestamps.Length < Count || values.Length < Count)
+        {
+            throw new ArgumentException($"the destination must hold {Count} samples", nameof(timestamps));
+        }
+
+        var last = IndexAtOrBefore(toMs);
+        if (last < 0 || TimestampAt(last) < fromMs)
+        {
+            return 0;
+        }
+
+        var first = FirstAtOrAfterBackwards(fromMs, last);
+        var n = last + 1 - first;
+
+        // At most two contiguous runs: up to the end of the arrays, then from their start.
+        var start = Physical(first);
+        var head = Math.Min(n, Capacity - start);
+        _timestamps.AsSpan(start, head).CopyTo(timestamps);
+        _values.AsSpan(start, head).CopyTo(values);
+        if (head < n)
+        {
+            _timestamps.AsSpan(0, n - head).CopyTo(timestamps[head..]);
+            _values.AsSpan(0, n - head).CopyTo(values[head..]);
+        }
+
+        return n;
+    }
+
+    private static bool IsStaleMarker(double value) => BitConverter.DoubleToInt64Bits(value) == 0x7ff0000000000002;
+
+    private int Physical(int index)
+    {
+        var physical = _start + index;
+        return physical >= Capacity ? physical - Capacity : physical;
+    }
+
+    /// <summary>
+    /// The first index at or after the time, knowing the sample at <paramref name="from"/> is: galloping back from the
+    /// newest end (windows end near it) then bisecting, so a short window touches only the ring's last cache lines.
+    /// </summary>
+    private int FirstAtOrAfterBackwards(long timestampMs, int from)
+    {
+        var (low, high) = (-1, from);
+        for (var step = 1; ; step <<= 1)
+        {
+            var probe = high - step;
+            if (probe < 0)
+            {
+                break;
+            }
+
+            if (TimestampAt(probe) < timestampMs)
+            {
+                low = probe;
+                break;
+            }
+
+            high = probe;
+        }
+
+        while (high - low > 1)
+        {
+            var mid = (low + high) >>> 1;
+            if (TimestampAt(mid) < timestampMs)
+            {
+                low = mid;
+            }
+            else
+            {
+                high = mid;
+            }
+        }
+
+        return high;
+    }
+
     /// <summary>The logical index of the first sample at or after the time (binary search: samples ascend).</summary>
     private int FirstAtOrAfter(long timestampMs)
     {
@@ -129,7 +271,7 @@ public sealed class SeriesRing
         while (low < high)
         {
             var mid = (low + high) >>> 1;
-            if (_timestamps[(_start + mid) % Capacity] < timestampMs)
+            if (_timestamps[Physical(mid)] < timestampMs)
             {
                 low = mid + 1;
             }

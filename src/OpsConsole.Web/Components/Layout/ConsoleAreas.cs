@@ -18,6 +18,7 @@ public static class ConsoleAreas
         new("Explore", "/explore", Icons.Material.Outlined.QueryStats, ConsolePolicies.MetricsRead, Description: "Chart any series by metric name and label matchers, from the console or a configured Prometheus."),
         new("Alerts", "/alerts", Icons.Material.Outlined.NotificationsActive, ConsolePolicies.AlertsRead, Description: "Firing and pending alerts, grouped and live: acknowledge, add notes, resolve, silence; the resolved history."),
         new("Silences", "/silences", Icons.Material.Outlined.NotificationsOff, ConsolePolicies.AlertsRead, Description: "Active, pending and recently expired silences with countdowns; maintenance windows; expire or extend."),
+        new("Rules", "/rules", Icons.Material.Outlined.Rule, ConsolePolicies.AlertsRead, Description: "Alert rule files: each rule's health, last evaluation and current matches, the last load error; test an expression now."),
         new("Users", "/admin/users", Icons.Material.Outlined.ManageAccounts, ConsolePolicies.Administer, Description: "Local accounts: create, roles, disable, unlock, reset passwords."),
         new("Displays", "/admin/displays", Icons.Material.Outlined.Tv, ConsolePolicies.Administer, Description: "Wall displays: add with a pairing link, see when they were last seen, revoke."),
         new("Audit", "/audit", Icons.Material.Outlined.FactCheck, ConsolePolicies.AuditRead, Description: "The tamper-evident audit log: search, live tail, record details with hashes, exports with a checkable manifest."),

@@ -77,4 +77,34 @@ public sealed class PromMathTests
 
         Assert.Equal(0.5 + (0.5 * (45.0 / 50.0)), PromMath.HistogramQuantile(0.95, buckets), 9);
     }
+
+    [Fact]
+    public void Rate_of_a_window_counts_every_sample_it_is_given()
+    {
+        long[] t = [5_000, 20_000, 35_000, 50_000];
+        double[] v = [10, 25, 5, 20];
+
+        // Same as the range form when there is nothing to skip: 35 of increase over 45 s, extrapolated to 60 s.
+        Assert.Equal(PromMath.ExtrapolatedRate(t, v, 0, 60_000, isCounter: true, perSecond: true), PromMath.ExtrapolatedRateOfWindow(t, v, 0, 60_000, isCounter: true, perSecond: true), 12);
+        Assert.Equal(35.0 * 60 / 45, PromMath.ExtrapolatedRateOfWindow(t, v, 0, 60_000, isCounter: true, perSecond: false), 9);
+
+        // Not a counter (delta-like): no reset compensation and no zero-point limit.
+        Assert.Equal(10.0 * 60 / 45, PromMath.ExtrapolatedRateOfWindow(t, v, 0, 60_000, isCounter: false, perSecond: false), 9);
+        Assert.True(double.IsNaN(PromMath.ExtrapolatedRateOfWindow(t.AsSpan(0, 1), v.AsSpan(0, 1), 0, 60_000, isCounter: true, perSecond: true)));
+    }
+
+    [Fact]
+    public void In_place_quantile_sorts_merges_equal_bounds_and_repairs_like_bucketQuantile()
+    {
+        // "1" and "1.0" are the same bucket to Prometheus: their counts add up.
+        HistogramBucket[] buckets = [new(double.PositiveInfinity, 100), new(1, 30), new(0.5, 40), new(1, 30), new(0.1, 50)];
+
+        // After merging: 0.1:50, 0.5:40 -> 50 (repaired), 1:60, +Inf:100. q=0.55: rank 55 falls in (0.5, 1] holding 10.
+        Assert.Equal(0.5 + (0.5 * (5.0 / 10.0)), PromMath.HistogramQuantileInPlace(0.55, buckets), 9);
+        Assert.Equal(1, PromMath.HistogramQuantileInPlace(0.9, [new(0.5, 40), new(1, 60), new(double.PositiveInfinity, 100)]));
+        Assert.Equal(-1, PromMath.HistogramQuantileInPlace(0.1, [new(-1, 10), new(double.PositiveInfinity, 20)])); // a non-positive first bound is returned as is
+        Assert.True(double.IsNaN(PromMath.HistogramQuantileInPlace(0.5, [new(double.PositiveInfinity, 10)])));
+        Assert.True(double.IsNaN(PromMath.HistogramQuantileInPlace(0.5, [])));
+        Assert.Equal(double.NegativeInfinity, PromMath.HistogramQuantileInPlace(-0.5, [new(double.PositiveInfinity, 10)]));
+    }
 }

@@ -69,7 +69,7 @@ public sealed class NavMenuTests : BunitContext
     {
         var cut = RenderFor(SignedIn("ada", ConsoleRoles.Sre));
 
-        cut.WaitForAssertion(() => Assert.Equal(8, cut.FindAll("a[href]").Count), Timeout);
+        cut.WaitForAssertion(() => Assert.Equal(9, cut.FindAll("a[href]").Count), Timeout);
         var hrefs = cut.FindAll("a[href]").Select(a => a.GetAttribute("href")).ToList();
         Assert.Contains("/", hrefs);
         Assert.Contains("/services", hrefs);
@@ -77,6 +77,7 @@ public sealed class NavMenuTests : BunitContext
         Assert.Contains("/explore", hrefs);
         Assert.Contains("/alerts", hrefs);
         Assert.Contains("/silences", hrefs);
+        Assert.Contains("/rules", hrefs);
         Assert.Contains("/audit", hrefs);
         Assert.Contains("/system", hrefs);
     }
@@ -86,7 +87,7 @@ public sealed class NavMenuTests : BunitContext
     {
         var cut = RenderFor(SignedIn("grace", ConsoleRoles.Viewer, ConsoleRoles.OnCall));
 
-        cut.WaitForAssertion(() => Assert.Equal(["Overview", "Services", "Targets", "Explore", "Alerts", "Silences", "System"], VisibleAreas(cut)), Timeout);
+        cut.WaitForAssertion(() => Assert.Equal(["Overview", "Services", "Targets", "Explore", "Alerts", "Silences", "Rules", "System"], VisibleAreas(cut)), Timeout);
     }
 
     [Fact]

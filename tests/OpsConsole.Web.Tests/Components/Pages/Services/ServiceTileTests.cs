@@ -1,3 +1,4 @@
+using OpsConsole.Core.Alerts;
 using OpsConsole.Core.Metrics.Services;
 using OpsConsole.Web.Components.Pages.Services;
 
@@ -55,5 +56,34 @@ public sealed class ServiceTileTests : BunitContext
         Assert.Equal("—", cut.Find("[data-testid=tile-rate]").TextContent);
         Assert.Equal("no data yet", cut.Find("[data-testid=tile-age]").TextContent);
         Assert.Empty(cut.FindAll("[data-testid=sparkline] polyline"));
+    }
+
+    [Fact]
+    public void An_alert_mark_shows_the_count_the_worst_severity_as_a_word_and_the_first_alerts_name()
+    {
+        _bed.Scrapes("shop", 6);
+        _bed.Alerts.Firing("HighLatencyP95", "warning", TimeSpan.FromMinutes(20), labels: ("job", "shop"));
+        _bed.Alerts.Firing("TargetFlapping", "info", TimeSpan.FromMinutes(30), labels: ("job", "shop"));
+        _bed.Alerts.Load();
+        var mark = ServiceAlerts.ByService(_bed.Alerts.Store.Current.Alerts)["shop"];
+
+        var cut = Render<ServiceTile>(p => p.Add(t => t.Service, _bed.Overview.Find("shop")!).Add(t => t.Now, _bed.Time.GetUtcNow()).Add(t => t.Alerts, mark));
+
+        var alert = cut.Find("[data-testid=tile-alert]");
+        Assert.Equal("2 alerts warning HighLatencyP95", string.Join(' ', alert.Children.Select(c => c.TextContent)));
+        Assert.Contains("tile-alert-warning", alert.ClassList);
+        Assert.Equal("HighLatencyP95, TargetFlapping", alert.GetAttribute("title"));
+        Assert.Equal("healthy", cut.Find("[data-testid=service-tile]").GetAttribute("data-state")); // the metrics decide the state
+    }
+
+    [Fact]
+    public void Without_alerts_there_is_no_mark()
+    {
+        _bed.Scrapes("shop", 6);
+
+        var cut = Tile(_bed.Time.GetUtcNow());
+
+        Assert.Empty(cut.FindAll("[data-testid=tile-alert]"));
+        Assert.Equal("0", cut.Find("[data-testid=service-tile]").GetAttribute("data-alerts"));
     }
 }

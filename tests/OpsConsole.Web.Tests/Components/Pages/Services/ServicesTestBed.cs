@@ -25,6 +25,7 @@ public sealed class ServicesTestBed
         Store = new MetricStore(new MetricStoreOptions { ScrapeInterval = TimeSpan.FromSeconds(15), Retention = TimeSpan.FromHours(6) });
         var scraper = new ScrapeService(Options.Create(new MetricsOptions { Targets = [.. Targets] }), Store, null!, Bus, Time, NullLogger<ScrapeService>.Instance);
         Overview = new ServiceOverview(Store, scraper, Bus, Options.Create(new ServiceSignalsOptions()), Time);
+        Alerts = new AlertStoreTestBed(Bus, Time);
     }
 
     public FakeTimeProvider Time { get; } = new(Start);
@@ -37,12 +38,16 @@ public sealed class ServicesTestBed
 
     public IReadOnlyList<ScrapeTarget> Targets { get; }
 
+    /// <summary>The alert store the tiles read their alert marks from.</summary>
+    public AlertStoreTestBed Alerts { get; }
+
     public int SubscribersOfUpdates => Bus.Statistics.Topics.TryGetValue(ServiceTopics.Updated.Name, out var t) ? t.Subscribers : 0;
 
     public void Register(IServiceCollection services)
     {
         services.AddSingleton<ILiveEvents>(Bus);
         services.AddSingleton(Overview);
+        services.AddSingleton(Alerts.Store);
         services.AddSingleton(new MetricQueryService(Store, Time));
         services.AddSingleton(sp => new ServiceHistory(Overview, sp.GetRequiredService<MetricQueryService>(), Store, Time));
         services.AddSingleton(Store);

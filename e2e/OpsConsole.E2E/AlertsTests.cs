@@ -1,0 +1,257 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Playwright;
+using OpsConsole.E2E.Infrastructure;
+using Xunit.Abstractions;
+using static Microsoft.Playwright.Assertions;
+
+namespace OpsConsole.E2E;
+
+/// <summary>
+/// Alerting end to end: the console started as ./run.sh starts it (SampleShop beside it, its default rules) plus a test
+/// rule file with a short <c>for</c>, evaluated every 2 s over scrapes every 2 s. SampleShop is made to fail (its error
+/// burst endpoint); the error-ratio alert fires and shows on /alerts, the services tile, the rules page and a paired
+/// wall (which chimes); one person acknowledges it and another sees that live; a silence takes it off the wall.
+/// </summary>
+public sealed class AlertsTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private const string Alert = "SampleShopErrorBurst";
+
+    /// <summary>Over a 20 s window, more than 30 % of SampleShop's requests failing with a 5xx, for 4 s.</summary>
+    private const string RuleFile = """
+        groups:
+          - name: e2e
+            rules:
+              - alert: SampleShopErrorBurst
+                expr: |
+                  sum by (job) (rate(http_requests_received_total{job="sampleshop", code=~"5.."}[20s]))
+                    / sum by (job) (rate(http_requests_received_total{job="sampleshop"}[20s]))
+                    > 0.3
+                for: 4s
+                labels:
+                  severity: critical
+                annotations:
+                  summary: "{{ $labels.job }}: {{ $value | humanizePercentage }} of requests fail"
+                  runbook_url: "docs/runbooks/sampleshop.md#higherrorratio"
+        """;
+
+    private readonly string dataDirectory = ConsoleProcess.NewDataDirectory();
+    private readonly string ruleDirectory = Directory.CreateTempSubdirectory("opsconsole-e2e-rules-").FullName;
+    private readonly Uri shop = new($"http://127.0.0.1:{ConsoleProcess.FreePort().ToString(CultureInfo.InvariantCulture)}/");
+    private ConsoleProcess console = null!;
+
+    public async Task InitializeAsync()
+    {
+        var ruleFile = Path.Combine(ruleDirectory, "e2e.rules.yml");
+        await File.WriteAllTextAsync(ruleFile, RuleFile);
+        console = await ConsoleProcess.StartAsync(dataDirectory, "alerts", new Dictionary<string, string>
+        {
+            ["Demo__Enabled"] = "true",
+            ["Demo__Urls"] = shop.ToString().TrimEnd('/'),
+            ["Metrics__ScrapeInterval"] = "00:00:02",
+            ["Metrics__ScrapeTimeout"] = "00:00:01",
+            ["Alerts__RuleFiles__0"] = ruleFile, // the demo appends SampleShop's default rules after it
+            ["Alerts__EvaluationInterval"] = "00:00:02",
+            ["Wall__AlertSound"] = "true",
+            // SampleShop reads these from the environment its supervisor passes on: the burst endpoint, and no
+            // rate-limit bursts (their 429s would fire the default RateLimitRejections rule within the test).
+            ["SampleShop__Faults__ControlEndpoint"] = "true",
+            ["SampleShop__Traffic__BurstRequests"] = "0",
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await console.StopAsync();
+        await console.DisposeAsync();
+        ConsoleProcess.DeleteDataDirectory(dataDirectory);
+        Directory.Delete(ruleDirectory, recursive: true);
+    }
+
+    [Fact]
+    public async Task An_error_burst_fires_an_alert_seen_everywhere_acknowledged_live_and_silenced_off_the_wall()
+    {
+        var (playwright, browser) = await ConsoleFixture.LaunchBrowserAsync();
+        // The wall is a kiosk browser that may play sound without a click.
+        var (tvPlaywright, tvBrowser) = await ConsoleFixture.LaunchBrowserAsync("--autoplay-policy=no-user-gesture-required");
+        try
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+            var oncallPassword = ConsoleFixture.OneTimePasswordIn(await console.RunAdminAsync("create-user", "--user", "oncall", "--role", "OnCall"));
+            var pairingUrl = await NewDisplayAsync("Ops TV");
+
+            await using var admin = await BrowserSession.OpenAsync(browser, console.BaseAddress, 1920, 1080);
+            await using var oncall = await BrowserSession.OpenAsync(browser, console.BaseAddress, 1366, 768);
+            await using var tv = await BrowserSession.OpenAsync(tvBrowser, console.BaseAddress, 1920, 1080);
+            await Flows.SignInWithOneTimePasswordAsync(admin.Page, "admin", console.InitialAdminPassword(), ConsoleFixture.AdminNewPassword);
+            await Flows.SignInWithOneTimePasswordAsync(oncall.Page, "oncall", oncallPassword, "e2e-oncall-Password-1");
+            await tv.Page.GotoAsync(pairingUrl);
+            await Expect(tv.Page.GetByTestId("wall-kind")).ToHaveTextAsync("Paired display");
+            await tv.Page.GotoAsync("/wall/alerts");
+            await Expect(tv.Page.Locator("[data-testid=wall][data-interactive=true]")).ToHaveCountAsync(1, new() { Timeout = 30_000 });
+            var wallCount = tv.Page.GetByTestId("wall-alert-count");
+
+            // SampleShop is scraped and healthy, and nothing notifies yet.
+            await admin.Page.GotoAsync("/services");
+            var tile = admin.Page.Locator("[data-testid=service-tile][data-service=sampleshop]");
+            await Expect(tile).ToHaveAttributeAsync("data-state", "healthy", new() { Timeout = 60_000 });
+            await Expect(wallCount).ToHaveAttributeAsync("data-count", "0");
+            await Expect(tv.Page.GetByTestId("wall-alert-list")).ToContainTextAsync("No alerts firing");
+
+            await oncall.Page.GotoAsync("/alerts");
+            await Flows.WaitForInteractiveAsync(oncall.Page);
+            await oncall.Page.EvaluateAsync("() => { window.__e2eSamePage = true; }");
+
+            // The burst: every API request SampleShop answers fails with 500 for ten minutes.
+            using (var started = await http.PostAsJsonAsync(new Uri(shop, "admin/faults/error-burst"), new { rate = 1.0, duration = "00:10:00" }))
+            {
+                Assert.True(started.IsSuccessStatusCode, await started.Content.ReadAsStringAsync());
+            }
+
+            var burst = Stopwatch.StartNew();
+
+            // It fires: on the services tile (live, no reload) …
+            var mark = tile.GetByTestId("tile-alert");
+            await Expect(mark).ToBeVisibleAsync(new() { Timeout = 90_000 });
+            output.WriteLine($"tile marked {burst.Elapsed.TotalSeconds:0.0} s after the burst started");
+            await Expect(mark).ToHaveAttributeAsync("data-severity", "critical");
+            await Expect(tile.GetByTestId("tile-alert-name")).ToHaveTextAsync(Alert);
+            await ShotAsync(admin.Page, "alerts-services-1920x1080.png");
+
+            // … on the wall, with its count in the header and a chime the kiosk may play …
+            await Expect(wallCount).ToHaveAttributeAsync("data-count", "1", new() { Timeout = 10_000 });
+            var row = tv.Page.Locator($"[data-testid=wall-firing][data-alert={Alert}]");
+            await Expect(row).ToBeVisibleAsync();
+            await Expect(row.GetByTestId("wall-firing-service")).ToHaveTextAsync("sampleshop");
+            await Expect(row.GetByTestId("wall-firing-summary")).ToContainTextAsync("sampleshop: ");
+            await Expect(row.GetByTestId("wall-firing-ack")).ToHaveTextAsync("not acknowledged");
+            await Expect(tv.Page.GetByTestId("wall")).ToHaveAttributeAsync("data-alert-sound", "played", new() { Timeout = 10_000 });
+
+            // … on /alerts for the other person, live …
+            var oncallRow = oncall.Page.Locator($"[data-testid=alert-row][data-alert-name={Alert}]");
+            await Expect(oncallRow).ToBeVisibleAsync(new() { Timeout = 10_000 });
+            await Expect(oncallRow.GetByTestId("alert-state")).ToHaveTextAsync("firing");
+
+            // … and on the rules page, with its rule healthy and the firing match.
+            await admin.Page.GotoAsync("/rules");
+            var rule = admin.Page.Locator($"[data-testid=rule][data-rule={Alert}]");
+            await Expect(rule).ToHaveAttributeAsync("data-health", "ok");
+            await Expect(rule.Locator("[data-testid=rule-match][data-state=firing]")).ToContainTextAsync("job=sampleshop");
+            await Expect(admin.Page.GetByTestId("rules-engine")).ToHaveTextAsync("console");
+            await Flows.WaitForInteractiveAsync(admin.Page); // typing into a prerendered page would be lost
+            await admin.Page.GetByTestId("rule-test-expr").FillAsync("sum by (code) (rate(http_requests_received_total{job=\"sampleshop\"}[20s]))");
+            await admin.Page.GetByTestId("rule-test-run").ClickAsync();
+            await Expect(admin.Page.Locator("[data-testid=rule-test-sample]").Filter(new() { HasText = "code=\"500\"" })).ToBeVisibleAsync();
+            await ShotAsync(admin.Page, "rules-1920x1080.png");
+
+            // One person acknowledges it …
+            await admin.Page.GotoAsync("/alerts");
+            await Flows.WaitForInteractiveAsync(admin.Page);
+            var adminRow = admin.Page.Locator($"[data-testid=alert-row][data-alert-name={Alert}]");
+            await adminRow.ClickAsync();
+            await admin.Page.GetByTestId("action-ack").ClickAsync();
+            await Expect(admin.Page.GetByTestId("drawer-ack")).ToContainTextAsync("acknowledged by admin");
+            var acked = Stopwatch.StartNew();
+
+            // … the other sees it without a reload, and so does the wall.
+            await Expect(oncallRow.GetByTestId("alert-ack")).ToContainTextAsync("acknowledged by admin", new() { Timeout = 10_000 });
+            output.WriteLine($"the ack reached the second browser after {acked.Elapsed.TotalSeconds:0.0} s");
+            Assert.True(await oncall.Page.EvaluateAsync<bool>("() => window.__e2eSamePage === true"), "the second browser reloaded");
+            await Expect(row.GetByTestId("wall-firing-ack")).ToHaveTextAsync("acknowledged by admin", new() { Timeout = 10_000 });
+            await ShotAsync(tv.Page, "wall-alerts-firing-1920x1080.png");
+            await AssertFitsAsync(tv.Page, "wall alerts at 1920x1080");
+            await tv.Page.SetViewportSizeAsync(3840, 2160);
+            await AssertFitsAsync(tv.Page, "wall alerts at 3840x2160");
+            await ShotAsync(tv.Page, "wall-alerts-firing-3840x2160.png");
+            await tv.Page.GotoAsync("/wall/services"); // the tile carries the mark on the wall too
+            await Expect(tv.Page.Locator("[data-testid=service-tile][data-service=sampleshop] [data-testid=tile-alert-name]")).ToHaveTextAsync(Alert, new() { Timeout = 30_000 });
+            await AssertFitsAsync(tv.Page, "wall services at 3840x2160");
+            await ShotAsync(tv.Page, "wall-services-alert-3840x2160.png");
+            await tv.Page.SetViewportSizeAsync(1920, 1080);
+            await AssertFitsAsync(tv.Page, "wall services at 1920x1080");
+            await ShotAsync(tv.Page, "wall-services-alert-1920x1080.png");
+            await tv.Page.GotoAsync("/wall/alerts");
+            await Expect(row).ToBeVisibleAsync(new() { Timeout = 30_000 });
+
+            // The operator screens while it fires, for a person to look at.
+            await ScreensAtOperatorSizesAsync(admin.Page);
+
+            // Silenced from the alert (matchers pre-filled): it leaves the wall and its count.
+            await admin.Page.SetViewportSizeAsync(1920, 1080);
+            await admin.Page.GotoAsync("/alerts");
+            await Flows.WaitForInteractiveAsync(admin.Page);
+            await adminRow.ClickAsync();
+            await admin.Page.GetByTestId("action-silence").ClickAsync();
+            await admin.Page.GetByTestId("silence-comment").FillAsync("e2e: the burst is on purpose");
+            await admin.Page.GetByTestId("silence-create").ClickAsync();
+            await Expect(wallCount).ToHaveAttributeAsync("data-count", "0", new() { Timeout = 10_000 });
+            await Expect(tv.Page.GetByTestId("wall-alert-not-shown")).ToHaveTextAsync("1 silenced");
+            await Expect(tv.Page.Locator("[data-testid=wall-firing]")).ToHaveCountAsync(0);
+            await ShotAsync(tv.Page, "wall-alerts-silenced-1920x1080.png");
+            await Expect(oncallRow).ToBeHiddenAsync(new() { Timeout = 10_000 }); // silenced alerts are listed under a filter only
+            await admin.Page.GotoAsync("/services");
+            await Expect(tile.GetByTestId("tile-alert")).ToHaveCountAsync(0);
+
+            using (var ended = await http.DeleteAsync(new Uri(shop, "admin/faults/error-burst")))
+            {
+                Assert.True(ended.IsSuccessStatusCode);
+            }
+
+            admin.Log.AssertClean();
+            oncall.Log.AssertClean();
+            tv.Log.AssertClean();
+        }
+        finally
+        {
+            await browser.CloseAsync();
+            await tvBrowser.CloseAsync();
+            playwright.Dispose();
+            tvPlaywright.Dispose();
+        }
+    }
+
+    /// <summary>The screens this test touches, at a laptop's and a desktop's size, for a person to look at.</summary>
+    private async Task ScreensAtOperatorSizesAsync(IPage page)
+    {
+        foreach (var (width, height) in new[] { (1366, 768), (1920, 1080) })
+        {
+            await page.SetViewportSizeAsync(width, height);
+            foreach (var path in new[] { "rules", "alerts", "services" })
+            {
+                await page.GotoAsync($"/{path}");
+                await Expect(page.Locator("h1")).ToBeVisibleAsync();
+                await ShotAsync(page, $"alerts-e2e-{path}-{width}x{height}.png");
+            }
+        }
+    }
+
+    private async Task<string> NewDisplayAsync(string name)
+    {
+        var token = (await console.RunAdminAsync("create-token", "--user", "admin", "--role", "Admin", "--expires", "1d")).Trim().Split('\n')[^1].Trim();
+        using var api = new HttpClient { BaseAddress = console.BaseAddress };
+        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await api.PostAsJsonAsync(new Uri("/api/v1/displays", UriKind.Relative), new { name });
+        response.EnsureSuccessStatusCode();
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return body.RootElement.GetProperty("pairingUrl").GetString()!;
+    }
+
+    /// <summary>No scrollbar, and every alert row inside the page.</summary>
+    private static async Task AssertFitsAsync(IPage page, string what)
+    {
+        var scroll = await page.EvaluateAsync<int[]>(
+            "() => [document.documentElement.scrollWidth, document.documentElement.scrollHeight, innerWidth, innerHeight]");
+        Assert.True(scroll[0] <= scroll[2] && scroll[1] <= scroll[3],
+            $"{what}: the page scrolls ({scroll[0]}x{scroll[1]} in a {scroll[2]}x{scroll[3]} viewport)");
+        var outside = await page.EvaluateAsync<int>(
+            "() => [...document.querySelectorAll('.wall-firing, .wall-alert-count, .wall-tile .tile-alert')].filter(e => { const r = e.getBoundingClientRect(); " +
+            "return r.bottom > innerHeight + 1 || r.right > innerWidth + 1 || r.height < 8; }).length");
+        Assert.True(outside == 0, $"{what}: {outside} alert elements do not fit");
+    }
+
+    private async Task ShotAsync(IPage page, string fileName) =>
+        output.WriteLine($"screenshot: {await Screenshots.SaveAsync(page, fileName)}");
+}
