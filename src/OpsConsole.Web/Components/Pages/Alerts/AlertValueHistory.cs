@@ -6,7 +6,8 @@ namespace OpsConsole.Web.Components.Pages.Alerts;
 /// <summary>An alert's value over time, evenly spaced for a sparkline.</summary>
 /// <param name="From">The first value's time.</param>
 /// <param name="Step">Time between two values.</param>
-public sealed record AlertValueSeries(DateTimeOffset From, TimeSpan Step, double[] Values);
+/// <param name="Evaluated">True: the rule's expression evaluated again for each point; false: values seen reported.</param>
+public sealed record AlertValueSeries(DateTimeOffset From, TimeSpan Step, double[] Values, bool Evaluated = false);
 
 /// <summary>
 /// The values the rule engine reported for each current alert (they reach the store's snapshots at every evaluation
