@@ -6,8 +6,9 @@ namespace OpsConsole.Web.Components.Pages.Alerts;
 /// <summary>
 /// A rule alert's expression over the last hour: the rule that raised it (by its origin, "file / group / rule") is
 /// evaluated by the rules' own engine at evenly spaced instants, and the sample with the alert's labels is kept. The
-/// engine answers instant queries only, so this asks it <see cref="Points"/> times; null when the rule is gone, there
-/// is no engine, or the engine fails (the detail then falls back to the values it saw reported).
+/// engine answers instant queries only, so this asks it <see cref="Points"/> times (twice that when the data starts
+/// late in the hour); null when the rule is gone, there is no engine, or the engine fails (the detail then falls back
+/// to the values it saw reported).
 /// </summary>
 public sealed class AlertExpressionHistory(AlertRuleManager rules, RuleEngineSelection engines)
 {
@@ -25,24 +26,37 @@ public sealed class AlertExpressionHistory(AlertRuleManager rules, RuleEngineSel
 
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         budget.CancelAfter(Budget);
-        var step = Window / (Points - 1);
-        var from = now - Window;
-        var values = new double[Points];
         try
         {
-            for (var i = 0; i < Points; i++)
+            var series = await EvaluateAsync(engine, rule.Expression, alert.Labels, now - Window, now, budget.Token);
+            // Data that starts late in the hour (a new target, a restarted console) gets the whole line: ask again from there.
+            var first = Array.FindIndex(series.Values, double.IsFinite);
+            if (first > Points / 2)
             {
-                var samples = await engine.EvaluateAsync(rule.Expression, from + (step * i), budget.Token);
-                values[i] = Pick(samples, alert.Labels) ?? double.NaN;
+                series = await EvaluateAsync(engine, rule.Expression, alert.Labels, series.From + (series.Step * first), now, budget.Token);
             }
+
+            return series.Values.Any(double.IsFinite) ? series : null;
         }
         catch (Exception ex) when (ex is RuleExpressionException or HttpRequestException or TimeoutException
             || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             return null;
         }
+    }
 
-        return values.Any(double.IsFinite) ? new AlertValueSeries(from, step, values, Evaluated: true) : null;
+    private static async Task<AlertValueSeries> EvaluateAsync(
+        IRuleQueryEngine engine, string expression, LabelSet labels, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    {
+        var step = (to - from) / (Points - 1);
+        var values = new double[Points];
+        for (var i = 0; i < Points; i++)
+        {
+            var samples = await engine.EvaluateAsync(expression, from + (step * i), cancellationToken);
+            values[i] = Pick(samples, labels) ?? double.NaN;
+        }
+
+        return new AlertValueSeries(from, step, values, Evaluated: true);
     }
 
     /// <summary>The rule behind the alert; when two rules of a group share a name, the one holding the alert now.</summary>

@@ -12,16 +12,7 @@ public sealed class AlertExpressionHistoryTests : IDisposable
     [Fact]
     public async Task Evaluates_the_rules_expression_back_over_the_hour_for_the_alerts_labels()
     {
-        _bed.Write("shop.rules.yml", """
-            groups:
-              - name: shop
-                interval: 15s
-                rules:
-                  - alert: HighErrorRatio
-                    expr: sum by (job) (rate(http_requests_received_total{code="500"}[1m])) / sum by (job) (rate(http_requests_received_total[1m]))
-                    labels:
-                      severity: critical
-            """);
+        _bed.Write("shop.rules.yml", Rule);
         Assert.True((await _bed.ReloadAsync()).Succeeded);
         // An hour of scrapes, 15 s apart: no errors for the first half, then 10 of every 100 requests fail.
         for (var i = 0; i <= 240; i++)
@@ -31,13 +22,8 @@ public sealed class AlertExpressionHistoryTests : IDisposable
             _bed.Scrape(100L * i, errors);
         }
 
-        var rule = _bed.Manager.Status.Groups.Single().Rules.Single();
-        var alert = AlertListingTests.View(7, "HighErrorRatio", "critical", 20, ("job", "shop")) with
-        {
-            Source = AlertSource.Rule,
-            Origin = $"{rule.File} / {rule.Group} / {rule.Name}",
-        };
-        var history = new AlertExpressionHistory(_bed.Manager, new Core.Alerts.Rules.RuleEngineSelection(new Core.Metrics.PromQl.ConsoleRuleQueryEngine(_bed.Store)));
+        var alert = Alert();
+        var history = History();
 
         var series = await history.ForAsync(alert, _bed.Time.GetUtcNow());
 
@@ -51,6 +37,50 @@ public sealed class AlertExpressionHistoryTests : IDisposable
         Assert.Null(await history.ForAsync(alert with { Labels = LabelSet.Of(("alertname", "HighErrorRatio"), ("job", "other")) }, _bed.Time.GetUtcNow()));
         Assert.Null(await history.ForAsync(alert with { Source = AlertSource.Alertmanager }, _bed.Time.GetUtcNow()));
         Assert.Null(await history.ForAsync(alert with { Origin = "gone.yml / shop / HighErrorRatio" }, _bed.Time.GetUtcNow()));
+    }
+
+    [Fact]
+    public async Task Data_that_starts_late_in_the_hour_fills_the_whole_line()
+    {
+        _bed.Write("shop.rules.yml", Rule);
+        Assert.True((await _bed.ReloadAsync()).Succeeded);
+        // Scraped only for the last 10 minutes of the hour.
+        for (var i = 200; i <= 240; i++)
+        {
+            _bed.Time.SetUtcNow(RulesTestBed.Start.AddSeconds(15 * i));
+            _bed.Scrape(100L * i, 5L * i);
+        }
+
+        var series = await History().ForAsync(Alert(), _bed.Time.GetUtcNow());
+
+        Assert.NotNull(series);
+        Assert.True(series.From >= _bed.Time.GetUtcNow().AddMinutes(-12), $"starts at {series.From:O}");
+        Assert.All(series.Values, v => Assert.True(double.IsFinite(v)));
+        Assert.Equal(0.05, series.Values[^1], 6);
+    }
+
+    private const string Rule = """
+        groups:
+          - name: shop
+            interval: 15s
+            rules:
+              - alert: HighErrorRatio
+                expr: sum by (job) (rate(http_requests_received_total{code="500"}[1m])) / sum by (job) (rate(http_requests_received_total[1m]))
+                labels:
+                  severity: critical
+        """;
+
+    private AlertExpressionHistory History() =>
+        new(_bed.Manager, new Core.Alerts.Rules.RuleEngineSelection(new Core.Metrics.PromQl.ConsoleRuleQueryEngine(_bed.Store)));
+
+    private AlertView Alert()
+    {
+        var rule = _bed.Manager.Status.Groups.Single().Rules.Single();
+        return AlertListingTests.View(7, "HighErrorRatio", "critical", 20, ("job", "shop")) with
+        {
+            Source = AlertSource.Rule,
+            Origin = $"{rule.File} / {rule.Group} / {rule.Name}",
+        };
     }
 
     public void Dispose() => _bed.Dispose();
