@@ -15,6 +15,7 @@ public sealed class AlertExpressionHistory(AlertRuleManager rules, RuleEngineSel
     public const int Points = 40;
     public static readonly TimeSpan Window = TimeSpan.FromHours(1);
     private static readonly TimeSpan Budget = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan MinimumSpan = TimeSpan.FromMinutes(2);
 
     public async Task<AlertValueSeries?> ForAsync(AlertView alert, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
@@ -33,7 +34,9 @@ public sealed class AlertExpressionHistory(AlertRuleManager rules, RuleEngineSel
             var first = Array.FindIndex(series.Values, double.IsFinite);
             if (first > Points / 2)
             {
-                series = await EvaluateAsync(engine, rule.Expression, alert.Labels, series.From + (series.Step * first), now, budget.Token);
+                // At least a couple of minutes, so a line that has only just begun is a short line, not a point.
+                var start = series.From + (series.Step * first);
+                series = await EvaluateAsync(engine, rule.Expression, alert.Labels, now - start < MinimumSpan ? now - MinimumSpan : start, now, budget.Token);
             }
 
             return series.Values.Any(double.IsFinite) ? series : null;

@@ -59,6 +59,26 @@ public sealed class AlertExpressionHistoryTests : IDisposable
         Assert.Equal(0.05, series.Values[^1], 6);
     }
 
+    [Fact]
+    public async Task Data_of_the_last_minute_only_is_a_short_line_over_two_minutes()
+    {
+        _bed.Write("shop.rules.yml", Rule);
+        Assert.True((await _bed.ReloadAsync()).Succeeded);
+        for (var i = 236; i <= 240; i++)
+        {
+            _bed.Time.SetUtcNow(RulesTestBed.Start.AddSeconds(15 * i));
+            _bed.Scrape(100L * i, 5L * i);
+        }
+
+        var now = _bed.Time.GetUtcNow();
+        var series = await History().ForAsync(Alert(), now);
+
+        Assert.NotNull(series);
+        Assert.Equal(now.AddMinutes(-2), series.From);
+        Assert.True(double.IsNaN(series.Values[0]));
+        Assert.Equal(0.05, series.Values[^1], 6);
+    }
+
     private const string Rule = """
         groups:
           - name: shop
