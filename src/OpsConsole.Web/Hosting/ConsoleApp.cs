@@ -143,6 +143,7 @@ public static class ConsoleHostExtensions
         builder.Services.AddMudServicesForConsole();
         builder.Services.AddSingleton<Components.Pages.Alerts.AlertCommands>();
         builder.Services.AddSingleton<Components.Pages.Alerts.AlertValueHistory>();
+        builder.Services.AddSingleton<Components.Pages.Alerts.AlertExpressionHistory>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Components.Pages.Alerts.AlertValueHistory>());
         builder.Services.AddSignalR();
         builder.Services.AddLiveHub();

@@ -6,7 +6,8 @@ namespace OpsConsole.Web.Components.Pages.Alerts;
 /// <summary>An alert's value over time, evenly spaced for a sparkline.</summary>
 /// <param name="From">The first value's time.</param>
 /// <param name="Step">Time between two values.</param>
-public sealed record AlertValueSeries(DateTimeOffset From, TimeSpan Step, double[] Values);
+/// <param name="Evaluated">True: the rule's expression evaluated again for each point; false: values seen reported.</param>
+public sealed record AlertValueSeries(DateTimeOffset From, TimeSpan Step, double[] Values, bool Evaluated = false);
 
 /// <summary>
 /// The values the rule engine reported for each current alert (they reach the store's snapshots at every evaluation
@@ -83,40 +84,51 @@ public sealed class AlertValueHistory(AlertStore store, TimeProvider time) : IHo
         }
     }
 
-    /// <summary>The alert's value from when it was first seen (at most <see cref="Window"/> ago) to now, each step holding the value then; null with fewer than two steps.</summary>
-    public AlertValueSeries? For(long id, DateTimeOffset now)
+    /// <summary>
+    /// The alert's value from when it was first seen (at most <see cref="Window"/> ago) up to now, each step holding the
+    /// value then; null with fewer than two steps. <paramref name="latest"/> is the value in the caller's snapshot, which
+    /// may be newer than the last one noted here (subscribers are told in no particular order).
+    /// </summary>
+    public AlertValueSeries? For(long id, DateTimeOffset now, double? latest = null)
     {
         if (!_samples.TryGetValue(id, out var samples))
         {
             return null;
         }
 
-        (DateTimeOffset At, double Value)[] copy;
+        List<(DateTimeOffset At, double Value)> copy;
         lock (samples)
         {
             copy = [.. samples];
         }
 
-        if (copy.Length == 0)
+        if (copy.Count == 0)
         {
             return null;
         }
 
-        var from = copy[0].At > now - Window ? copy[0].At : now - Window;
-        var step = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(5).Ticks, (now - from).Ticks / MaxPoints));
-        var count = (int)((now - from).Ticks / step.Ticks) + 1;
+        if (latest is { } value && copy[^1].Value.CompareTo(value) != 0)
+        {
+            copy.Add((now, value));
+        }
+
+        var first = copy[0].At > now - Window ? copy[0].At : now - Window;
+        var step = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(5).Ticks, (now - first).Ticks / MaxPoints));
+        var count = (int)((now - first).Ticks / step.Ticks) + 1;
         if (count < 2)
         {
             return null;
         }
 
+        // The grid ends at now, so the newest value is always the last point.
+        var from = now - (step * (count - 1));
         var values = new double[count];
         var next = 0;
         var last = double.NaN;
         for (var i = 0; i < count; i++)
         {
             var at = from + (step * i);
-            while (next < copy.Length && copy[next].At <= at)
+            while (next < copy.Count && copy[next].At <= at)
             {
                 last = copy[next++].Value;
             }

@@ -22,6 +22,11 @@ public sealed class AlertValueHistoryTests
         Assert.Equal((Start, TimeSpan.FromSeconds(5)), (series.From, series.Step));
         Assert.Equal(13, series.Values.Length);
         Assert.Equal([0.06, 0.06, 0.06, 0.06, 0.06, 0.06, 0.09, 0.09, 0.09, 0.09, 0.12, 0.12, 0.12], series.Values);
+
+        // The grid ends at now; a newer value the caller already sees ends the line.
+        var later = history.For(1, Start.AddSeconds(62), latest: 0.2)!;
+        Assert.Equal((Start.AddSeconds(2), 0.2), (later.From, later.Values[^1]));
+        Assert.Equal(0.12, later.Values[^2]);
     }
 
     [Fact]

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor.Services;
+using OpsConsole.Web.Components.Pages.Alerts;
 
 namespace OpsConsole.Web.Tests.Components.Pages.Alerts;
 
@@ -22,6 +23,7 @@ public abstract class AlertsComponentTest : BunitContext, IAsyncLifetime
         Services.AddSingleton(host.Store);
         Services.AddSingleton(host.Commands);
         Services.AddSingleton(host.Values);
+        Services.AddSingleton(host.Services.GetRequiredService<AlertExpressionHistory>());
         Services.AddSingleton(TimeProvider.System);
         Services.AddMudServices();
         JSInterop.Mode = JSRuntimeMode.Loose;

@@ -1,4 +1,4 @@
-using Bunit.Rendering;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Web;
 using MudBlazor;
@@ -137,6 +137,31 @@ public sealed class AlertsPageTests(AlertsHost host) : AlertsComponentTest(host)
         Assert.Equal(["DiskFull", "db-1", "warning"], providers.FindAll("[data-testid=matcher-value]").Select(e => FieldIn(e, "matcher-value").GetAttribute("value")));
         // The preview follows the store (live), which may still be loading the alert the drawer read from the database.
         providers.WaitForAssertion(() => Assert.Equal("Matches 1 current alert.", providers.Find("[data-testid=silence-preview]").TextContent), Timeout);
+    }
+
+    [Fact]
+    public async Task A_rule_alerts_detail_draws_the_values_the_rule_engine_reported()
+    {
+        var sink = Host.Services.GetRequiredService<IAlertSink>();
+        var alert = AlertsHost.Firing("HighErrorRatio", "critical", TimeSpan.FromMinutes(6), ("job", "shop")) with { Source = AlertSource.Rule, Value = 0.06 };
+        await sink.ReportAsync("tests.yml / shop / 0", [alert], CancellationToken.None);
+        await Host.WaitForStoreAsync(s => s.Alerts.SingleOrDefault()?.Value == 0.06, "the first value");
+        var id = Host.Store.Current.Alerts.Single().Id;
+        // The sparkline needs two steps of its 5 s grid: wait for the clock, then report a new value.
+        using (var deadline = new CancellationTokenSource(Timeout))
+        {
+            while (Host.Values.For(id, DateTimeOffset.UtcNow) is null)
+            {
+                await Task.Delay(100, deadline.Token);
+            }
+        }
+
+        var cut = RenderPage(Alice, id);
+        await sink.ReportAsync("tests.yml / shop / 0", [alert with { Value = 0.09 }], CancellationToken.None);
+
+        cut.WaitForAssertion(() => Assert.Equal("0.09 at the last evaluation", cut.Find("[data-testid=drawer-value-now]").TextContent), Timeout);
+        Assert.Single(cut.FindAll("[data-testid=drawer-sparkline] polyline"));
+        Assert.Contains("from 0.06 to 0.09", cut.Find("[data-testid=drawer-sparkline-caption]").TextContent, StringComparison.Ordinal);
     }
 
     [Fact]
