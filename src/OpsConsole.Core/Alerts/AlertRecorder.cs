@@ -41,15 +41,41 @@ public sealed partial class AlertRecorder(
     // Only rule engines change rule alerts, so a confirmed state stays true until the engine reports another.
     private readonly ConcurrentDictionary<(AlertSource, string), (AlertState State, DateTimeOffset ActiveAt)> _confirmed = new();
 
+    // What each rule held (pending or firing) at its last report: a report carries everything the rule holds, so an
+    // alert missing from the next one has gone (a pending alert whose condition stopped holding vanishes silently in
+    // Prometheus) and its episode is closed here. Seeded from the database at a rule's first report after a start.
+    private readonly ConcurrentDictionary<string, IReadOnlyList<AlertInstance>> _held = new(StringComparer.Ordinal);
+
     public async Task ReportAsync(string ruleKey, IReadOnlyList<AlertInstance> alerts, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(alerts);
         store.NoteLatest(alerts);
-        var changed = alerts.Where(a => !IsConfirmed(a)).ToList();
+        var held = _held.TryGetValue(ruleKey, out var known) ? known : await LoadHeldAsync(ruleKey, cancellationToken);
+        var reported = alerts.Select(a => a.Fingerprint).ToHashSet(StringComparer.Ordinal);
+        var now = time.GetUtcNow();
+        var vanished = held.Where(a => !reported.Contains(a.Fingerprint))
+            .Select(a => a with { State = AlertState.Resolved, ResolvedAt = now });
+        var changed = alerts.Where(a => !IsConfirmed(a)).Concat(vanished).ToList();
         if (changed.Count > 0)
         {
             await RecordAsync(AuditActors.System, ruleKey, changed, externalUrl: null, cancellationToken);
         }
+
+        _held[ruleKey] = [.. alerts.Where(a => a.State != AlertState.Resolved)];
+    }
+
+    /// <summary>The rule's current (unresolved) alerts in the store, as instances, for the first report after a start.</summary>
+    private async Task<IReadOnlyList<AlertInstance>> LoadHeldAsync(string ruleKey, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ConsoleDbContext>();
+        var rule = AlertText.Of(AlertSource.Rule);
+        var rows = await db.Set<StoredAlert>().AsNoTracking()
+            .Where(a => a.Source == rule && a.RuleKey == ruleKey && a.State != "resolved")
+            .ToListAsync(cancellationToken);
+        return [.. rows.Select(r => new AlertInstance(
+            AlertSource.Rule, AlertText.ParseLabels(r.Labels), AlertText.ParseMap(r.Annotations), AlertText.ParseState(r.State),
+            r.ActiveAt, r.FiredAt, null, r.Value, r.GeneratorUrl, r.Origin))];
     }
 
     /// <summary>Records the alerts' states as <paramref name="actor"/> (audited), in one transaction.</summary>

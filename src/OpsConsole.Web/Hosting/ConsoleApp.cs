@@ -142,6 +142,8 @@ public static class ConsoleHostExtensions
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServicesForConsole();
         builder.Services.AddSingleton<Components.Pages.Alerts.AlertCommands>();
+        builder.Services.AddSingleton<Components.Pages.Alerts.AlertValueHistory>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Components.Pages.Alerts.AlertValueHistory>());
         builder.Services.AddSignalR();
         builder.Services.AddLiveHub();
         return builder;

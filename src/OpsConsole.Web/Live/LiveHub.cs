@@ -27,6 +27,8 @@ public sealed class LiveHub(LiveHubForwarder forwarder, IAuthorizationService au
     {
         [SystemTopics.Stats.Name] = ConsolePolicies.SystemRead,
         [Core.Alerts.AlertTopics.Changed.Name] = ConsolePolicies.AlertsRead,
+        [Core.Alerts.Rules.AlertRuleTopics.GroupEvaluated.Name] = ConsolePolicies.AlertsRead,
+        [Core.Alerts.Rules.AlertRuleTopics.Loaded.Name] = ConsolePolicies.AlertsRead,
     };
 
     public async Task Join(string topic)

@@ -22,7 +22,7 @@ public sealed class AlertRecorderTests(PostgresFixture postgres) : ConsoleTest(p
         await Console.ReportAsync(pending with { State = AlertState.Firing, FiredAt = activeAt.AddMinutes(5), Value = 0.09 });
         // A recorder without this instance's memory of what it confirmed (a restart) still writes nothing new for a repeat.
         await Console.Services.GetRequiredService<AlertRecorder>().RecordAsync(
-            AuditActors.System, "shop.yml / shop / 0", [pending with { State = AlertState.Firing, FiredAt = activeAt.AddMinutes(5) }], null, CancellationToken.None);
+            AuditActors.System, AlertTesting.RuleKeyOf("HighErrorRatio"), [pending with { State = AlertState.Firing, FiredAt = activeAt.AddMinutes(5) }], null, CancellationToken.None);
         await Console.ReportAsync(pending with { State = AlertState.Resolved, ResolvedAt = activeAt.AddMinutes(9) });
         await Console.ReportAsync(pending with { State = AlertState.Resolved, ResolvedAt = activeAt.AddMinutes(9) });
 
@@ -41,6 +41,28 @@ public sealed class AlertRecorderTests(PostgresFixture postgres) : ConsoleTest(p
         Assert.Equal(3, audited.Count);
         Assert.Equal(["pending", "firing", "resolved"], audited.Select(r => AuditCanonical.ParseDetails(r.Details)["to"]));
         Assert.All(audited, r => Assert.Equal(AuditActorType.System, r.ActorType));
+    }
+
+    [Fact]
+    public async Task A_pending_alert_left_out_of_the_next_report_is_closed_and_one_that_fired_resolves()
+    {
+        var pending = AlertTesting.Rule("HighLatencyP95", AlertState.Pending, AlertTesting.Start, ("job", "sampleshop"), ("instance", "a"));
+        var firing = AlertTesting.Rule("HighLatencyP95", AlertState.Firing, AlertTesting.Start, ("job", "sampleshop"), ("instance", "b")) with { FiredAt = AlertTesting.Start.AddMinutes(1) };
+        await Console.ReportAsync(pending, firing);
+
+        // The rule now holds neither (as Prometheus, it drops the pending one without a resolved event).
+        await Console.ReportAsync("HighLatencyP95");
+
+        Assert.Equal(0, await AlertTesting.ScalarAsync(Db, "SELECT count(*) FROM console.alerts WHERE state <> 'resolved'"));
+        Assert.Equal(2, await AlertTesting.ScalarAsync(Db, "SELECT count(*) FROM console.alerts WHERE state = 'resolved' AND resolved_at IS NOT NULL"));
+
+        // After a restart the recorder knows nothing in memory: the store's own rows tell it what the rule held.
+        var again = pending with { ActiveAt = AlertTesting.Start.AddMinutes(10) };
+        await Console.ReportAsync(again);
+        await using var restarted = await TestConsole.StartAsync(Db);
+        await restarted.WaitForReadinessAsync();
+        await restarted.ReportAsync("HighLatencyP95");
+        Assert.Equal(0, await AlertTesting.ScalarAsync(Db, "SELECT count(*) FROM console.alerts WHERE state <> 'resolved'"));
     }
 
     [Fact]

@@ -29,8 +29,17 @@ internal static class AlertTesting
         console.Services.GetRequiredService<AlertRecorder>().RecordAsync(
             AlertmanagerSenders.PrincipalFor("tests"), AlertmanagerIngestService.RuleKey, alerts, "http://alertmanager:9093", CancellationToken.None);
 
+    /// <summary>
+    /// Reports as a rule engine does, one rule per alert name: a report carries everything that rule holds, so an
+    /// alert of the same name left out of a later report has gone.
+    /// </summary>
     public static Task ReportAsync(this TestConsole console, params AlertInstance[] alerts) =>
-        console.Services.GetRequiredService<IAlertSink>().ReportAsync("shop.yml / shop / 0", alerts, CancellationToken.None);
+        console.Services.GetRequiredService<IAlertSink>().ReportAsync(RuleKeyOf(alerts.Length == 0 ? "" : alerts[0].Name), alerts, CancellationToken.None);
+
+    public static Task ReportAsync(this TestConsole console, string alertName, params AlertInstance[] alerts) =>
+        console.Services.GetRequiredService<IAlertSink>().ReportAsync(RuleKeyOf(alertName), alerts, CancellationToken.None);
+
+    public static string RuleKeyOf(string alertName) => $"shop.yml / shop / {alertName}";
 
     /// <summary>The current (or newest) alert's id for a name, straight from the database.</summary>
     public static async Task<long> AlertIdAsync(string connectionString, string name)

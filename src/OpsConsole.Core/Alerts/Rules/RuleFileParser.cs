@@ -233,7 +233,7 @@ public static class RuleFileParser
         var kind = key == "labels" ? "label" : "annotation";
         foreach (var (keyNode, valueNode) in map.Children)
         {
-            var name = ((YamlScalarNode)keyNode).Value ?? "";
+            var name = keyNode is YamlScalarNode scalarKey ? scalarKey.Value ?? "" : keyNode.ToString();
             if (checkNames && !IsValidLabelName(name))
             {
                 errors.Add(Error(file, keyNode, group, ruleName, $"invalid {kind} name \"{name}\" (names match [a-zA-Z_][a-zA-Z0-9_]*)"));

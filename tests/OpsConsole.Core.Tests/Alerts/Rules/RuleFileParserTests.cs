@@ -179,6 +179,7 @@ public sealed class RuleFileParserTests
     [InlineData("annotations:\n          \"sum mary\": x", "invalid annotation name \"sum mary\"", 7, 11)]
     [InlineData("labels:\n          severity: [a, b]", "label \"severity\" must be a text value", 7, 21)]
     [InlineData("labels: [severity]", "'labels' must be a mapping", 6, 17)]
+    [InlineData("labels:\n          ? [a, b]\n          : x", "invalid label name", 7, 13)]
     public void Bad_label_and_annotation_names_are_errors(string field, string message, int line, int column)
     {
         var error = SingleError($"groups:\n  - name: shop\n    rules:\n      - alert: A\n        expr: up\n        {field}\n");

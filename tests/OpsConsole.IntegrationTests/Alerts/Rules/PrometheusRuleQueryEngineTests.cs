@@ -83,6 +83,12 @@ public sealed class PrometheusRuleQueryEngineTests(PostgresFixture postgres, Pro
         await WaitFor(() => Manager.Status.Groups[0].Rules.All(r => r.Health == RuleHealth.Ok), "both rules healthy");
         Assert.Empty(Manager.Status.Groups[0].Rules[1].Alerts);
         Assert.Contains(_sink.Reports, r => r.RuleKey == $"{RuleFile} / self / 1" && r.Alerts.Count == 0);
+
+        // The host's own sink, the alert store, recorded it too: the rule's alert is on the Alerts page's data.
+        var store = Console.Services.GetRequiredService<AlertStore>();
+        await WaitFor(() => store.Current.Firing.Any(a => a.Source == AlertSource.Rule && a.Fingerprint == alert.Fingerprint), "the alert in the alert store");
+        var stored = store.Current.Firing.Single(a => a.Fingerprint == alert.Fingerprint);
+        Assert.Equal((alert.Labels, alert.Origin, alert.GeneratorUrl), (stored.Labels, stored.Origin, stored.GeneratorUrl));
     }
 
     [Fact]

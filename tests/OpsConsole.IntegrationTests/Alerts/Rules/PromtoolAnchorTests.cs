@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Hosting.Internal;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -9,6 +10,9 @@ using OpsConsole.Core.Alerts;
 using OpsConsole.Core.Alerts.Rules;
 using OpsConsole.Core.Demo;
 using OpsConsole.Core.Live;
+using OpsConsole.Core.Metrics.Exposition;
+using OpsConsole.Core.Metrics.PromQl;
+using OpsConsole.Core.Metrics.Store;
 using YamlDotNet.RepresentationModel;
 
 namespace OpsConsole.IntegrationTests.Alerts.Rules;
@@ -60,6 +64,48 @@ public sealed partial class PromtoolAnchorTests
         Assert.Equal([TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(2)], rules.Select(r => r.For));
         Assert.All(rules, r => Assert.Equal(["summary", "description", "runbook_url"], r.Annotations.Select(a => a.Name)));
         Assert.Equal(["critical", "warning", "critical", "warning"], rules.Select(r => r.Labels.Single(l => l.Name == "severity").Template.Text));
+    }
+
+    [Theory]
+    [InlineData("anchor.rules.yml", "anchor.test.yml")]
+    [InlineData("anchor-promql.rules.yml", "anchor-promql.test.yml")]
+    public async Task The_console_engine_over_its_metric_store_fires_the_same_alerts_as_promtool(string ruleFile, string testFile)
+    {
+        var anchor = await AnchorTest.LoadAsync(Path.Combine(Folder, testFile));
+        var start = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var store = new MetricStore(new MetricStoreOptions { Retention = TimeSpan.FromHours(6), ScrapeInterval = anchor.Interval });
+        foreach (var series in anchor.Series)
+        {
+            // Each series is its own target, so a missing sample is only missing (a scrape without it would mark it stale).
+            var target = series.Labels.ToString();
+            var text = series.Labels["__name__"] + "{" + string.Join(",", series.Labels.Labels.Where(l => l.Key != "__name__").Select(l => $"{l.Key}=\"{l.Value}\"")) + "} ";
+            foreach (var (at, value, stale) in series.Samples)
+            {
+                var ms = (start + at).ToUnixTimeMilliseconds();
+                if (stale)
+                {
+                    store.MarkTargetStale(target, ms);
+                }
+                else if (value is { } v)
+                {
+                    store.Ingest(target, new Dictionary<string, string>(), Encoding.UTF8.GetBytes(text + v.ToString("R", CultureInfo.InvariantCulture) + "\n"), ExpositionFormat.PrometheusText, ms);
+                }
+            }
+        }
+
+        var seen = await RunConsoleAsync(ruleFile, new ConsoleRuleQueryEngine(store), anchor, start);
+
+        Assert.All(anchor.Expectations, e => Assert.Equal(e.Expected, seen[(e.At, e.Alert)]));
+    }
+
+    [Fact]
+    public async Task The_shipped_SampleShop_rules_are_in_the_console_engine_s_subset()
+    {
+        var engine = new ConsoleRuleQueryEngine(new MetricStore(new MetricStoreOptions()));
+
+        var result = await new RuleSetLoader(AppContext.BaseDirectory).LoadAsync([DemoRules.DefaultFile], TimeSpan.FromSeconds(15), engine, null, CancellationToken.None);
+
+        Assert.True(result.Succeeded, result.ErrorText);
     }
 
     [Fact]

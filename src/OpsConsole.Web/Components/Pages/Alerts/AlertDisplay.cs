@@ -1,6 +1,5 @@
 using System.Globalization;
 using OpsConsole.Core.Alerts;
-using OpsConsole.Core.Metrics.Services;
 
 namespace OpsConsole.Web.Components.Pages.Alerts;
 
@@ -17,17 +16,40 @@ public static class AlertDisplay
         ArgumentNullException.ThrowIfNull(alert);
         return alert.State switch
         {
-            AlertState.Firing => $"firing for {Ages.Describe(now - (alert.FiredAt ?? alert.ActiveAt))}",
-            AlertState.Pending => $"pending for {Ages.Describe(now - alert.ActiveAt)}",
-            _ => alert.ResolvedAt is { } resolved ? $"resolved {Ages.Describe(now - resolved)} ago" : "resolved",
+            AlertState.Firing => $"firing for {Span(now - (alert.FiredAt ?? alert.ActiveAt))}",
+            AlertState.Pending => $"pending for {Span(now - alert.ActiveAt)}",
+            _ => alert.ResolvedAt is { } resolved ? $"resolved {Span(now - resolved)} ago" : "resolved",
         };
+    }
+
+    /// <summary>"40 s", "12 min", "1 h 30 min", "2 d 3 h": precise enough to tell a new alert from an old one at a glance.</summary>
+    public static string Span(TimeSpan age)
+    {
+        if (age < TimeSpan.FromMinutes(1))
+        {
+            return Text($"{Math.Max(0, (int)age.TotalSeconds)} s");
+        }
+
+        if (age < TimeSpan.FromHours(1))
+        {
+            return Text($"{(int)age.TotalMinutes} min");
+        }
+
+        if (age < TimeSpan.FromDays(1))
+        {
+            return age.Minutes == 0 ? Text($"{(int)age.TotalHours} h") : Text($"{(int)age.TotalHours} h {age.Minutes} min");
+        }
+
+        return age.Hours == 0 ? Text($"{(int)age.TotalDays} d") : Text($"{(int)age.TotalDays} d {age.Hours} h");
+
+        static string Text(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
     }
 
     /// <summary>"acknowledged by alice 3 min ago", or null when nobody has it.</summary>
     public static string? Ack(AlertView alert, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(alert);
-        return alert.Ack is { } ack ? $"acknowledged by {ack.By} {Ages.Describe(now - ack.Since)} ago" : null;
+        return alert.Ack is { } ack ? $"acknowledged by {ack.By} {Span(now - ack.Since)} ago" : null;
     }
 
     /// <summary>The expression's value as Prometheus prints it in templates (up to four significant digits here).</summary>

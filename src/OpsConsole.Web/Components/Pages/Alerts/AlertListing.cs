@@ -233,8 +233,8 @@ public static class AlertListing
     }
 }
 
-/// <summary>Everything the filter bar decides: the filter, the group-by labels and the order.</summary>
-public sealed record AlertListOptions(AlertListFilter Filter, IReadOnlyList<string> GroupBy, AlertSort Sort)
+/// <summary>Everything the filter bar decides: the filter (and the matcher text it came from), the group-by labels and the order.</summary>
+public sealed record AlertListOptions(AlertListFilter Filter, IReadOnlyList<string> GroupBy, AlertSort Sort, string? MatcherText = null)
 {
     public static AlertListOptions Default { get; } = new(AlertListFilter.Default, AlertListing.DefaultGroupBy, AlertSort.Severity);
 }
