@@ -146,7 +146,9 @@ public sealed class MetricStore
             state.ScrapeId++;
             var writer = new ScrapeWriter(this, state, scrapeTimestampMs);
             ExpositionParser.Parse(text, format, writer);
-            var stale = MarkUnseenStale(state, scrapeTimestampMs);
+            // The console's own series are never in the body: marked stale here, the up written next at the same
+            // timestamp was refused, and up vanished after every other scrape (TargetDown could never fire).
+            var stale = MarkUnseenStale(state, scrapeTimestampMs, except: IsSynthetic);
             Interlocked.Add(ref _samplesTotal, writer.Samples);
             return new IngestResult(writer.Samples, writer.NewSeries, writer.Dropped, writer.Duplicates, writer.OutOfOrder, stale);
         }
@@ -183,7 +185,7 @@ public sealed class MetricStore
             }
 
             state.ScrapeId++;
-            return MarkUnseenStale(state, timestampMs, except: static s => s.MetricName is "up" or "scrape_duration_seconds" or "scrape_samples_scraped");
+            return MarkUnseenStale(state, timestampMs, except: IsSynthetic);
         }
     }
 
@@ -334,6 +336,9 @@ public sealed class MetricStore
 
         return state;
     }
+
+    /// <summary>The series the scraper writes about each scrape (<see cref="WriteSynthetic"/>), not read from the target.</summary>
+    private static bool IsSynthetic(StoredSeries series) => series.MetricName is "up" or "scrape_duration_seconds" or "scrape_samples_scraped";
 
     private int MarkUnseenStale(TargetState state, long timestampMs, Func<StoredSeries, bool>? except = null)
     {

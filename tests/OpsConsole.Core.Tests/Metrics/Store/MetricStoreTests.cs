@@ -43,6 +43,28 @@ public sealed class MetricStoreTests
     }
 
     [Fact]
+    public void The_scrapers_own_series_are_not_marked_stale_by_the_next_scrape_and_up_is_kept_at_every_scrape()
+    {
+        var store = new MetricStore(new MetricStoreOptions());
+        for (var scrape = 0; scrape < 4; scrape++)
+        {
+            var at = 1_000 + (scrape * 15_000L);
+            Ingest(store, "a 1\n", at);
+            store.WriteSynthetic("shop", Target, "up", 1, at);
+            store.WriteSynthetic("shop", Target, "scrape_duration_seconds", 0.01, at);
+        }
+
+        var up = store.Select("up", null, 0, long.MaxValue).Single();
+        Assert.Equal([1_000L, 16_000L, 31_000L, 46_000L], up.Timestamps);
+        Assert.Equal([1d, 1d, 1d, 1d], up.Values);
+        Assert.DoesNotContain(store.Select("scrape_duration_seconds", null, 0, long.MaxValue).Single().Values, MetricStore.IsStale);
+
+        Assert.Equal(1, store.MarkTargetStale("shop", 61_000)); // a failed scrape ends a, and up says 0 instead
+        store.WriteSynthetic("shop", Target, "up", 0, 61_000);
+        Assert.Equal(0, store.Select("up", null, 0, long.MaxValue).Single().Values[^1]);
+    }
+
+    [Fact]
     public void Duplicates_and_out_of_order_samples_are_counted_not_stored()
     {
         var store = new MetricStore(new MetricStoreOptions());
