@@ -20,14 +20,32 @@ public sealed partial class AuditSpool(string dataDirectory, int maxEntries, ILo
     /// <summary>Observations refused because the spool was full (counted and logged: never silent).</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 
+    /// <summary>Observations waiting to be written: the current spool plus any batch whose replay has not finished.</summary>
+    public int Pending
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return CountLocked();
+            }
+        }
+    }
+
+    private string ReplayingPath => Path + ReplayingSuffix;
+
+    // The bound covers both files, so a replay that keeps failing cannot double what is held on disk.
+    private int CountLocked() => _count ??= CountLines(Path) + CountLines(ReplayingPath);
+
+    private static int CountLines(string path) => File.Exists(path) ? File.ReadLines(path).Count(l => !string.IsNullOrWhiteSpace(l)) : 0;
+
     public bool TryAppend(AuditInboxItem item)
     {
         ArgumentNullException.ThrowIfNull(item);
         var line = JsonSerializer.Serialize(item) + "\n";
         lock (_gate)
         {
-            _count ??= File.Exists(Path) ? File.ReadLines(Path).Count() : 0;
-            if (_count >= maxEntries)
+            if (CountLocked() >= maxEntries)
             {
                 Interlocked.Increment(ref _dropped);
                 LogFull(maxEntries, item.Action);
@@ -51,7 +69,7 @@ public sealed partial class AuditSpool(string dataDirectory, int maxEntries, ILo
     public async Task<int> ReplayAsync(Func<IReadOnlyList<AuditInboxItem>, CancellationToken, Task> write, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(write);
-        var replaying = Path + ReplayingSuffix;
+        var replaying = ReplayingPath;
         lock (_gate)
         {
             // A file left from an interrupted replay goes first; it is older than anything in the current spool.
@@ -63,7 +81,6 @@ public sealed partial class AuditSpool(string dataDirectory, int maxEntries, ILo
                 }
 
                 File.Move(Path, replaying);
-                _count = 0;
             }
         }
 
@@ -77,7 +94,12 @@ public sealed partial class AuditSpool(string dataDirectory, int maxEntries, ILo
         }
 
         await write(items, cancellationToken);
-        File.Delete(replaying);
+        lock (_gate)
+        {
+            File.Delete(replaying);
+            _count = null; // recounted from the files on next use
+        }
+
         return items.Count;
     }
 

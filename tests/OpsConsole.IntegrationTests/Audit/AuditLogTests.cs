@@ -132,7 +132,8 @@ public sealed class AuditLogTests(PostgresFixture postgres) : ConsoleTest(postgr
             }
 
             var spool = Console.Services.GetRequiredService<AuditSpool>();
-            Assert.Equal(4, File.ReadLines(spool.Path).Count());
+            // The replayer may already have moved the first lines aside for a (failing) attempt: count both files.
+            Assert.Equal(4, spool.Pending);
         }
         finally
         {
