@@ -155,6 +155,16 @@ public interface IAlertSink
     Task ReportAsync(string ruleKey, IReadOnlyList<AlertInstance> alerts, CancellationToken cancellationToken);
 }
 
+/// <summary>
+/// Where a rule's alerts were left: the alert store's unresolved alerts for a rule key. A restarted rule engine resumes
+/// the firing ones, as Prometheus restores alert state from <c>ALERTS_FOR_STATE</c>, so a restart does not send
+/// firing alerts back to pending for another <c>for</c>.
+/// </summary>
+public interface IRuleAlertState
+{
+    Task<IReadOnlyList<AlertInstance>> HeldAsync(string ruleKey, CancellationToken cancellationToken);
+}
+
 /// <summary>One element of an instant vector: a series' labels (without <c>__name__</c> once a function applied) and its value.</summary>
 public sealed record RuleSample(LabelSet Labels, double Value);
 

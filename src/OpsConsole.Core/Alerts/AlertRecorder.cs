@@ -28,12 +28,13 @@ public sealed partial class AlertRecorder(
     NotificationSignal notifications,
     IOptions<AlertStoreOptions> options,
     TimeProvider time,
-    ILogger<AlertRecorder> logger) : IAlertSink
+    ILogger<AlertRecorder> logger) : IAlertSink, IRuleAlertState
 {
     public const string StateChangedAction = "alerts.state_changed";
 
     private const int MaxAttempts = 3;
 
+    private static readonly TimeSpan HeldWait = TimeSpan.FromSeconds(30);
     private readonly IReadOnlyList<AlertReceiver> _receivers = options.Value.ParsedReceivers();
     private readonly IReadOnlyList<InhibitRule> _inhibitRules = options.Value.InhibitRules();
 
@@ -62,6 +63,14 @@ public sealed partial class AlertRecorder(
         }
 
         _held[ruleKey] = [.. alerts.Where(a => a.State != AlertState.Resolved)];
+    }
+
+    /// <summary>The rule's unresolved alerts in the store, for a rule engine that starts (waits for the store's first load).</summary>
+    public async Task<IReadOnlyList<AlertInstance>> HeldAsync(string ruleKey, CancellationToken cancellationToken)
+    {
+        // At start the rule engine asks before migrations may have run; the store's first load says the schema is there.
+        await store.Loaded.WaitAsync(HeldWait, time, cancellationToken);
+        return await LoadHeldAsync(ruleKey, cancellationToken);
     }
 
     /// <summary>The rule's current (unresolved) alerts in the store, as instances, for the first report after a start.</summary>

@@ -235,10 +235,17 @@ public sealed partial class AlertRuleManager : BackgroundService
         await StopLoopsAsync(previous);
         var next = new Running(ruleSet, [.. ruleSet.Groups.Select(g => new GroupRuntime(g))]);
         var retired = CarryOver(previous, next);
+        bool first;
         lock (_stateLock)
         {
+            first = _lastLoadedAt is null;
             _running = next;
             _lastLoadedAt = attemptAt;
+        }
+
+        if (first)
+        {
+            await RestoreAsync(next, cancellationToken);
         }
 
         foreach (var (rule, alerts) in retired)
@@ -295,6 +302,31 @@ public sealed partial class AlertRuleManager : BackgroundService
         }
 
         return retired;
+    }
+
+    /// <summary>The first load after a start resumes the firing alerts the store holds for each rule (see <see cref="AlertingRule.Restore"/>).</summary>
+    private async Task RestoreAsync(Running running, CancellationToken cancellationToken)
+    {
+        foreach (var state in _sinks.OfType<IRuleAlertState>())
+        {
+            foreach (var rule in running.Groups.SelectMany(g => g.Rules))
+            {
+                try
+                {
+                    var restored = rule.Restore(await state.HeldAsync(rule.Key, cancellationToken));
+                    if (restored > 0)
+                    {
+                        LogRestored(restored, rule.Origin);
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // Without the store the rule starts afresh, as on a first start: its alerts go through pending again.
+                    LogRestoreFailed(rule.Origin, ex.GetBaseException().Message);
+                    return;
+                }
+            }
+        }
     }
 
     private static bool SameIdentity(AlertingRuleDefinition a, AlertingRuleDefinition b) =>
@@ -454,6 +486,12 @@ public sealed partial class AlertRuleManager : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Alert rule files cannot be loaded ({Reason}); {Kept} previous rules keep running:\n{Errors}")]
     private partial void LogLoadFailed(string reason, int kept, string errors);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Resumed {Count} firing alert(s) of rule {Rule} from the alert store")]
+    private partial void LogRestored(int count, string rule);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Alert state of rule {Rule} could not be read from the alert store ({Error}); rules start without it")]
+    private partial void LogRestoreFailed(string rule, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Alert rule {Rule} failed: {Error}")]
     private partial void LogRuleFailed(string rule, string error);

@@ -208,6 +208,37 @@ public sealed class AlertingRule
         }
     }
 
+    /// <summary>
+    /// Resumes the firing alerts a previous process left in the store (before this rule's first evaluation), keeping
+    /// their activeAt and firedAt: one whose condition still holds stays firing, one that no longer holds resolves (or
+    /// keeps firing for <c>keep_firing_for</c>). Pending alerts start their <c>for</c> again, which is Prometheus's
+    /// outcome when the outage is longer than its 10-minute grace period. Returns how many were resumed.
+    /// </summary>
+    public int Restore(IReadOnlyList<AlertInstance> held)
+    {
+        ArgumentNullException.ThrowIfNull(held);
+        lock (_lock)
+        {
+            var restored = 0;
+            // Only this rule's alerts: a key ("file / group / index") can point at another rule after the file changed.
+            foreach (var alert in held.Where(a => a.State == AlertState.Firing && a.Name == Definition.Name))
+            {
+                if (_active.TryAdd(alert.Labels, new Active(alert.Labels, alert.ActiveAt)
+                    {
+                        State = AlertState.Firing,
+                        FiredAt = alert.FiredAt ?? alert.ActiveAt,
+                        Value = alert.Value ?? 0,
+                        Annotations = alert.Annotations,
+                    }))
+                {
+                    restored++;
+                }
+            }
+
+            return restored;
+        }
+    }
+
     /// <summary>Takes over another rule's alerts and health (a reload that kept this rule), as Prometheus's copyState.</summary>
     public void CopyStateFrom(AlertingRule previous)
     {

@@ -169,6 +169,31 @@ public sealed class AlertRuleManagerTests : IDisposable
     }
 
     [Fact]
+    public async Task The_first_load_after_a_start_resumes_firing_alerts_from_the_store_and_later_loads_do_not_ask_again()
+    {
+        var path = Write("shop.yml", Good);
+        var (manager, _) = Manager(new FakeTimeProvider(T0), "shop.yml");
+        _engine.When("errors", _ => true, 4, ("job", "shop"));
+        var since = T0.AddHours(-1);
+        _sink.Held["shop.yml / shop / 0"] =
+        [
+            new AlertInstance(AlertSource.Rule, LabelSet.Of(("alertname", "Errors"), ("job", "shop"), ("severity", "critical")),
+                new Dictionary<string, string>(), AlertState.Firing, since, since.AddSeconds(30), null, 4, null, "shop.yml / shop / Errors"),
+        ];
+
+        await manager.ReloadAsync("start", CancellationToken.None);
+        await manager.EvaluateGroupAsync("shop.yml;shop", T0, CancellationToken.None);
+
+        var alert = Assert.Single(_sink.Reports[0].Alerts); // for: 30s, yet firing at the first evaluation: resumed
+        Assert.Equal((AlertState.Firing, since), (alert.State, alert.ActiveAt));
+        Assert.Equal(["shop.yml / shop / 0", "shop.yml / shop / 1"], _sink.HeldAsked);
+
+        File.WriteAllText(path, Good + "\n"); // same rules, new content: a reload carries state over instead
+        await manager.ReloadAsync("changed", CancellationToken.None);
+        Assert.Equal(2, _sink.HeldAsked.Count);
+    }
+
+    [Fact]
     public async Task An_engine_failure_marks_the_rule_unhealthy_and_reports_nothing_for_it()
     {
         Write("shop.yml", Good);

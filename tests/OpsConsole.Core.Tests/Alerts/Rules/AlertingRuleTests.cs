@@ -227,4 +227,56 @@ public sealed class AlertingRuleTests
         Assert.Equal((AlertState.Resolved, (DateTimeOffset?)At(3)), (retired.State, retired.ResolvedAt));
         Assert.Empty(reloaded.ActiveAlerts);
     }
+
+    private static AlertInstance Held(AlertingRule rule, AlertState state, DateTimeOffset activeAt, DateTimeOffset? firedAt, string alertname = "HighErrors") => new(
+        AlertSource.Rule,
+        LabelSet.Of(("alertname", alertname), ("instance", "a:1"), ("job", "shop"), ("severity", "critical")),
+        new Dictionary<string, string>(),
+        state,
+        activeAt,
+        firedAt,
+        null,
+        3,
+        rule.GeneratorUrl,
+        rule.Origin);
+
+    [Fact]
+    public void A_restored_firing_alert_whose_condition_still_holds_stays_firing_with_its_original_times()
+    {
+        var rule = Rule(TimeSpan.FromMinutes(10));
+        var activeAt = T0 - TimeSpan.FromMinutes(30);
+        var firedAt = T0 - TimeSpan.FromMinutes(20);
+
+        Assert.Equal(1, rule.Restore([Held(rule, AlertState.Firing, activeAt, firedAt)]));
+        var alert = Assert.Single(rule.Apply([Errors], T0, default));
+
+        Assert.Equal((AlertState.Firing, activeAt, (DateTimeOffset?)firedAt), (alert.State, alert.ActiveAt, alert.FiredAt));
+    }
+
+    [Fact]
+    public void A_restored_firing_alert_that_no_longer_holds_resolves_at_the_first_evaluation_or_after_keep_firing_for()
+    {
+        var plain = Rule(TimeSpan.FromMinutes(10));
+        plain.Restore([Held(plain, AlertState.Firing, T0 - TimeSpan.FromMinutes(30), T0 - TimeSpan.FromMinutes(20))]);
+        Assert.Equal(AlertState.Resolved, Assert.Single(plain.Apply([], T0, default)).State);
+
+        var keeping = Rule(TimeSpan.FromMinutes(10), keepFiringFor: TimeSpan.FromSeconds(30));
+        keeping.Restore([Held(keeping, AlertState.Firing, T0 - TimeSpan.FromMinutes(30), T0 - TimeSpan.FromMinutes(20))]);
+        Assert.Equal(
+            [AlertState.Firing, AlertState.Firing, AlertState.Resolved],
+            Enumerable.Range(0, 3).Select(i => Assert.Single(keeping.Apply([], At(i), default)).State));
+    }
+
+    [Fact]
+    public void Pending_alerts_and_other_rules_alerts_are_not_restored()
+    {
+        var rule = Rule(TimeSpan.FromMinutes(10));
+
+        Assert.Equal(0, rule.Restore([
+            Held(rule, AlertState.Pending, T0 - TimeSpan.FromMinutes(9), null),
+            Held(rule, AlertState.Firing, T0 - TimeSpan.FromMinutes(30), T0 - TimeSpan.FromMinutes(20), alertname: "SomethingElse"),
+        ]));
+        var alert = Assert.Single(rule.Apply([Errors], T0, default));
+        Assert.Equal((AlertState.Pending, T0), (alert.State, alert.ActiveAt));
+    }
 }

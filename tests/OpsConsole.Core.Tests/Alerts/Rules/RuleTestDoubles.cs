@@ -53,9 +53,19 @@ internal sealed class ScriptedEngine : IRuleQueryEngine
     }
 }
 
-/// <summary>Keeps every report, in order.</summary>
-internal sealed class RecordingSink : IAlertSink
+/// <summary>Keeps every report, in order; answers <see cref="IRuleAlertState"/> from <see cref="Held"/>.</summary>
+internal sealed class RecordingSink : IAlertSink, IRuleAlertState
 {
+    public Dictionary<string, IReadOnlyList<AlertInstance>> Held { get; } = new(StringComparer.Ordinal);
+
+    public List<string> HeldAsked { get; } = [];
+
+    public Task<IReadOnlyList<AlertInstance>> HeldAsync(string ruleKey, CancellationToken cancellationToken)
+    {
+        HeldAsked.Add(ruleKey);
+        return Task.FromResult(Held.TryGetValue(ruleKey, out var held) ? held : (IReadOnlyList<AlertInstance>)[]);
+    }
+
     private readonly List<(string RuleKey, IReadOnlyList<AlertInstance> Alerts)> _reports = [];
 
     public IReadOnlyList<(string RuleKey, IReadOnlyList<AlertInstance> Alerts)> Reports
