@@ -118,6 +118,12 @@ public sealed partial class AuditChainWriter(
                 backoff = TimeSpan.FromSeconds(Math.Min(10, Math.Max(1, backoff.TotalSeconds * 2)));
                 LogRetry(ex.GetBaseException().Message, backoff.TotalSeconds);
             }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Anything else (a driver fault) must not stop the host: the inbox keeps the records and the next pool is fresh.
+                backoff = TimeSpan.FromSeconds(Math.Min(10, Math.Max(1, backoff.TotalSeconds * 2)));
+                LogFault(ex, backoff.TotalSeconds);
+            }
         }
     }
 
@@ -146,6 +152,15 @@ public sealed partial class AuditChainWriter(
             foreach (var (_, done) in direct)
             {
                 done.TrySetException(ex);
+            }
+
+            // A statement that failed inside a transaction can leave a pooled connection's auto-prepared statements out
+            // of step with the server (npgsql/npgsql#6391: "Received unexpected backend message"): start a fresh pool.
+            var broken = _dataSource;
+            _dataSource = null;
+            if (broken is not null)
+            {
+                await broken.DisposeAsync();
             }
 
             throw;
@@ -361,6 +376,9 @@ public sealed partial class AuditChainWriter(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Audit chain: appended {Count} record(s) up to #{LastSequence} in {ElapsedMs} ms")]
     private partial void LogAppended(int count, long lastSequence, long elapsedMs);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Audit chain writer failed; retrying in {DelaySeconds} s with new connections")]
+    private partial void LogFault(Exception error, double delaySeconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Audit chain writer cannot reach the database ({Error}); retrying in {DelaySeconds} s")]
     private partial void LogRetry(string error, double delaySeconds);

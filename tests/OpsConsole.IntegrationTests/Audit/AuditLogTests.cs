@@ -89,6 +89,27 @@ public sealed class AuditLogTests(PostgresFixture postgres) : ConsoleTest(postgr
     }
 
     [Fact]
+    public async Task The_chain_writer_recovers_from_a_batch_that_failed_inside_its_transaction()
+    {
+        await RecordDirectlyAsync(6); // the writer's statements are auto-prepared on its pooled connection by now
+        await ExecuteAsSuperuserAsync($"REVOKE INSERT ON console.audit_log FROM {Core.Data.ConsoleRuntimeRole.EmbeddedRoleName}");
+        try
+        {
+            // The head's row lock succeeds, then the COPY is refused: the transaction fails half way and rolls back.
+            await Assert.ThrowsAnyAsync<Exception>(() => RecordDirectlyAsync(1));
+        }
+        finally
+        {
+            await ExecuteAsSuperuserAsync($"GRANT INSERT ON console.audit_log TO {Core.Data.ConsoleRuntimeRole.EmbeddedRoleName}");
+        }
+
+        // The writer starts a fresh pool after a failed batch (npgsql#6391); this checks the chain goes on intact after it.
+        await RecordDirectlyAsync(6);
+        await AuditLog.WaitForCountAsync(Postgres.SharedConnectionString, "action = 'test.direct'", 12);
+        await AuditLog.AssertChainIntactAsync(Postgres.SharedConnectionString);
+    }
+
+    [Fact]
     public async Task Two_hosts_writing_at_once_build_one_unforked_chain()
     {
         await using var second = await TestConsole.StartAsync(Postgres.SharedConnectionString);
