@@ -52,6 +52,12 @@ public sealed partial class PrometheusComparisonTests(PostgresFixture postgres, 
         var shopAddress = shop.BaseAddress;
         try
         {
+            using (var warm = shop.CreateClient())
+            {
+                // Its first /metrics pays for JIT; on a loaded machine that alone can outlast a 1 s scrape timeout.
+                (await warm.GetAsync(shop.MetricsUrl)).Dispose();
+            }
+
             await using var prometheus = await PrometheusServer.StartAsync(
                 PrometheusServer.FreePort(), new Dictionary<string, Uri> { [Job] = shop.MetricsUrl }, ruleFileYaml: rules, evaluationInterval: EvaluationInterval);
             await using var console = await TestConsole.StartAsync(postgres.SharedConnectionString, new Dictionary<string, string?>
@@ -67,6 +73,7 @@ public sealed partial class PrometheusComparisonTests(PostgresFixture postgres, 
             using var api = console.Api(await console.CreateTokenForNewUserAsync("comparison-reader", ConsoleRoles.Viewer));
 
             var clock = Stopwatch.StartNew();
+            var comparedFrom = (Elapsed: TimeSpan.MaxValue, At: DateTimeOffset.MaxValue);
             var fromPrometheus = new AlertTimeline("prometheus", clock, ct => PrometheusAlertsAsync(prometheus, ct));
             var fromConsole = new AlertTimeline("console", clock, ct => ConsoleAlertsAsync(api, ct));
             using var stopPolling = new CancellationTokenSource();
@@ -82,6 +89,13 @@ public sealed partial class PrometheusComparisonTests(PostgresFixture postgres, 
                 await WaitAsync("the console holds 12 scrapes", async () =>
                     (await console.Services.GetRequiredService<RuleTester>().TestAsync(Scrapes, CancellationToken.None)).Samples is [{ Value: >= 12 }]);
 
+                // The comparison starts here, with neither side holding an alert. What came before is start-up, where one
+                // side may see what the other never scraped (the console's first scrape, made while it starts, can time
+                // out); it is printed, not compared.
+                await WaitAsync("neither side holds an alert", () => Task.FromResult(fromPrometheus.IsQuiet && fromConsole.IsQuiet));
+                comparedFrom = (clock.Elapsed, DateTimeOffset.UtcNow);
+                output.WriteLine($"{clock.Elapsed.TotalSeconds,7:0.000} s  comparison starts");
+
                 using (var shopHttp = shop.CreateClient())
                 using (var burst = await shopHttp.PostAsJsonAsync(new Uri("/admin/faults/error-burst", UriKind.Relative), new { rate = 1.0, duration = "00:05:00" }))
                 {
@@ -89,7 +103,7 @@ public sealed partial class PrometheusComparisonTests(PostgresFixture postgres, 
                 }
 
                 output.WriteLine($"{clock.Elapsed.TotalSeconds,7:0.000} s  error burst started");
-                await WaitAsync("HighErrorRatio firing on both", () => Task.FromResult(Both(fromPrometheus, fromConsole, "HighErrorRatio", "firing")));
+                await WaitAsync("HighErrorRatio firing on both", () => Task.FromResult(Both(fromPrometheus, fromConsole, "HighErrorRatio", "firing", comparedFrom.Elapsed)));
 
                 using (var shopHttp = shop.CreateClient())
                 using (var end = await shopHttp.DeleteAsync(new Uri("/admin/faults/error-burst", UriKind.Relative)))
@@ -98,16 +112,16 @@ public sealed partial class PrometheusComparisonTests(PostgresFixture postgres, 
                 }
 
                 output.WriteLine($"{clock.Elapsed.TotalSeconds,7:0.000} s  error burst ended");
-                await WaitAsync("HighErrorRatio resolved on both", () => Task.FromResult(Both(fromPrometheus, fromConsole, "HighErrorRatio", "resolved")));
+                await WaitAsync("HighErrorRatio resolved on both", () => Task.FromResult(Both(fromPrometheus, fromConsole, "HighErrorRatio", "resolved", comparedFrom.Elapsed)));
 
                 await shop.DisposeAsync();
                 shop = null;
                 output.WriteLine($"{clock.Elapsed.TotalSeconds,7:0.000} s  SampleShop stopped");
-                await WaitAsync("TargetDown firing on both", () => Task.FromResult(Both(fromPrometheus, fromConsole, "TargetDown", "firing")));
+                await WaitAsync("TargetDown firing on both", () => Task.FromResult(Both(fromPrometheus, fromConsole, "TargetDown", "firing", comparedFrom.Elapsed)));
 
                 shop = await SampleShopProcess.StartAsync(shopDatabase, ShopSettings, shopAddress);
                 output.WriteLine($"{clock.Elapsed.TotalSeconds,7:0.000} s  SampleShop started again");
-                await WaitAsync("TargetDown resolved on both", () => Task.FromResult(Both(fromPrometheus, fromConsole, "TargetDown", "resolved")));
+                await WaitAsync("TargetDown resolved on both", () => Task.FromResult(Both(fromPrometheus, fromConsole, "TargetDown", "resolved", comparedFrom.Elapsed)));
 
                 // Keep watching for as long as a late twin of any transition could take, so one side's extra step is seen.
                 var quietUntil = clock.Elapsed + AllowedSkew + PollInterval;
@@ -119,19 +133,20 @@ public sealed partial class PrometheusComparisonTests(PostgresFixture postgres, 
                 await polling;
             }
 
-            var prometheusEpisodes = await PrometheusEpisodesAsync(prometheus);
-            var consoleEpisodes = await ConsoleEpisodesAsync(api);
-            Report(fromPrometheus, fromConsole, prometheusEpisodes, consoleEpisodes);
+            var (prometheusEpisodes, prometheusBefore) = Split(await PrometheusEpisodesAsync(prometheus), comparedFrom.At);
+            var (consoleEpisodes, consoleBefore) = Split(await ConsoleEpisodesAsync(api), comparedFrom.At);
+            var prometheusSteps = fromPrometheus.Transitions.Where(t => t.At >= comparedFrom.Elapsed).ToList();
+            var consoleSteps = fromConsole.Transitions.Where(t => t.At >= comparedFrom.Elapsed).ToList();
+            Report(fromPrometheus, fromConsole, prometheusSteps, consoleSteps, prometheusEpisodes, consoleEpisodes, [.. prometheusBefore, .. consoleBefore]);
 
             // Prometheus is the reference: exactly these two alerts, each pending, firing, resolved; the console the same.
-            var prometheusSteps = fromPrometheus.Transitions;
             Assert.Equal(
                 [
                     $"alertname=\"HighErrorRatio\", job=\"{Job}\", severity=\"critical\": pending, firing, resolved",
                     $"alertname=\"TargetDown\", instance=\"{shopAddress.Authority}\", job=\"{Job}\", severity=\"critical\": pending, firing, resolved",
                 ],
                 Sequences(prometheusSteps));
-            Assert.Equal(Sequences(prometheusSteps), Sequences(fromConsole.Transitions));
+            Assert.Equal(Sequences(prometheusSteps), Sequences(consoleSteps));
 
             // The ALERTS series tell the same story as Prometheus's API (its activeAt, to the millisecond it stores).
             Assert.Equal(
@@ -206,7 +221,8 @@ public sealed partial class PrometheusComparisonTests(PostgresFixture postgres, 
         ["SampleShop:Faults:ControlEndpoint"] = "true",
     };
 
-    private static bool Both(AlertTimeline a, AlertTimeline b, string alertName, string state) => a.Saw(alertName, state) && b.Saw(alertName, state);
+    private static bool Both(AlertTimeline a, AlertTimeline b, string alertName, string state, TimeSpan since) =>
+        a.Saw(alertName, state, since) && b.Saw(alertName, state, since);
 
     private static async Task<IReadOnlyDictionary<string, AlertSeen>> PrometheusAlertsAsync(PrometheusServer prometheus, CancellationToken cancellationToken)
     {
@@ -289,11 +305,13 @@ public sealed partial class PrometheusComparisonTests(PostgresFixture postgres, 
             .Select(g =>
             {
                 var firing = g.Where(s => s.State == "firing").Select(s => s.At).ToList();
+                var ended = DateTimeOffset.FromUnixTimeMilliseconds(g.Max(s => s.At)) + EvaluationInterval;
                 return new Episode(
                     g.Key.Alert,
                     DateTimeOffset.FromUnixTimeMilliseconds(g.Min(s => s.At)),
                     firing.Count > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(firing.Min()) : null,
-                    firing.Count > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(firing.Max()) + EvaluationInterval : null);
+                    firing.Count > 0 ? ended : null,
+                    ended);
             })
             .OrderBy(e => e.Alert, StringComparer.Ordinal).ThenBy(e => e.ActiveAt)];
 
@@ -306,23 +324,40 @@ public sealed partial class PrometheusComparisonTests(PostgresFixture postgres, 
                 double.Parse(v[1].GetString()!, CultureInfo.InvariantCulture)));
     }
 
-    /// <summary>The console's episodes as its alert store holds them: every rule alert with its evaluation times.</summary>
+    /// <summary>
+    /// The console's episodes as its alert store holds them: every rule alert with its evaluation times. The store closes
+    /// a pending alert that vanished as resolved; like Prometheus's, such an episode has no resolvedAt here.
+    /// </summary>
     private static async Task<List<Episode>> ConsoleEpisodesAsync(HttpClient api)
     {
         using var response = await api.GetAsync(new Uri("/api/v1/alerts?state=firing,pending,resolved&source=rule&limit=200", UriKind.Relative));
         response.EnsureSuccessStatusCode();
         using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         return [.. document.RootElement.GetProperty("items").EnumerateArray()
-            .Select(a => new Episode(
-                Canonical(a.GetProperty("labels")),
-                a.GetProperty("activeAt").GetDateTimeOffset(),
-                a.GetProperty("firedAt").ValueKind == JsonValueKind.Null ? null : a.GetProperty("firedAt").GetDateTimeOffset(),
-                a.GetProperty("resolvedAt").ValueKind == JsonValueKind.Null ? null : a.GetProperty("resolvedAt").GetDateTimeOffset()))
+            .Select(a =>
+            {
+                var firedAt = Time(a.GetProperty("firedAt"));
+                var endedAt = Time(a.GetProperty("resolvedAt"));
+                return new Episode(Canonical(a.GetProperty("labels")), a.GetProperty("activeAt").GetDateTimeOffset(), firedAt, firedAt is null ? null : endedAt, endedAt);
+            })
             .OrderBy(e => e.Alert, StringComparer.Ordinal).ThenBy(e => e.ActiveAt)];
+
+        static DateTimeOffset? Time(JsonElement value) => value.ValueKind == JsonValueKind.Null ? null : value.GetDateTimeOffset();
     }
 
-    private void Report(AlertTimeline prometheus, AlertTimeline console, List<Episode> prometheusEpisodes, List<Episode> consoleEpisodes)
+    /// <summary>The episodes of the comparison, and those that had ended before it started.</summary>
+    private static (List<Episode> Compared, List<Episode> Before) Split(List<Episode> episodes, DateTimeOffset comparedFrom) =>
+        ([.. episodes.Where(e => e.EndedAt is not { } end || end >= comparedFrom)], [.. episodes.Where(e => e.EndedAt < comparedFrom)]);
+
+    private void Report(
+        AlertTimeline prometheus, AlertTimeline console, List<Transition> prometheusSteps, List<Transition> consoleSteps,
+        List<Episode> prometheusEpisodes, List<Episode> consoleEpisodes, List<Episode> before)
     {
+        foreach (var e in before)
+        {
+            output.WriteLine($"before the comparison: {e}");
+        }
+
         output.WriteLine($"polls: prometheus {prometheus.Polls} ({prometheus.Failures} failed), console {console.Polls} ({console.Failures} failed); allowed evaluation-time skew {AllowedSkew.TotalMilliseconds:0} ms");
         foreach (var (p, c) in prometheusEpisodes.Zip(consoleEpisodes))
         {
@@ -330,7 +365,7 @@ public sealed partial class PrometheusComparisonTests(PostgresFixture postgres, 
             output.WriteLine($"EVAL {name,-28} pending {Ms(p.ActiveAt, c.ActiveAt)}  firing {Ms(p.FiredAt, c.FiredAt)}  resolved {Ms(p.ResolvedAt, c.ResolvedAt)}  (console minus Prometheus)");
         }
 
-        foreach (var (p, c) in Pairs(prometheus.Transitions, console.Transitions))
+        foreach (var (p, c) in Pairs(prometheusSteps, consoleSteps))
         {
             output.WriteLine($"SEEN {p.Alert.Split(',')[0],-28} {p.State,-8} prometheus {p.At.TotalSeconds,7:0.000} s  console {c.At.TotalSeconds,7:0.000} s  skew {(c.At - p.At).TotalMilliseconds,6:0} ms");
         }
@@ -361,8 +396,8 @@ public sealed partial class PrometheusComparisonTests(PostgresFixture postgres, 
 
     private sealed record AlertSeen(string State, DateTimeOffset ActiveAt);
 
-    /// <summary>One alert from pending to its end, by the evaluation times its engine gave each step.</summary>
-    private sealed record Episode(string Alert, DateTimeOffset ActiveAt, DateTimeOffset? FiredAt, DateTimeOffset? ResolvedAt);
+    /// <summary>One alert from pending to its end, by the evaluation times its engine gave each step (EndedAt: when it went, fired or not).</summary>
+    private sealed record Episode(string Alert, DateTimeOffset ActiveAt, DateTimeOffset? FiredAt, DateTimeOffset? ResolvedAt, DateTimeOffset? EndedAt);
 
     /// <summary>An alert's state change as one side showed it: pending, firing, resolved (firing, then gone) or inactive (pending, then gone).</summary>
     private sealed record Transition(string Alert, string State, TimeSpan At, DateTimeOffset? ActiveAt);
@@ -407,11 +442,23 @@ public sealed partial class PrometheusComparisonTests(PostgresFixture postgres, 
             }
         }
 
-        public bool Saw(string alertName, string state)
+        /// <summary>Polled at least once, and the newest answer holds no alert.</summary>
+        public bool IsQuiet
+        {
+            get
+            {
+                lock (_lock)
+                {
+                    return Polls > 0 && _last.Count == 0;
+                }
+            }
+        }
+
+        public bool Saw(string alertName, string state, TimeSpan since)
         {
             lock (_lock)
             {
-                return _transitions.Any(t => t.State == state && t.Alert.StartsWith($"alertname=\"{alertName}\"", StringComparison.Ordinal));
+                return _transitions.Any(t => t.State == state && t.At >= since && t.Alert.StartsWith($"alertname=\"{alertName}\"", StringComparison.Ordinal));
             }
         }
 
