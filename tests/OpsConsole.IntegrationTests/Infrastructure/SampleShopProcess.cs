@@ -41,10 +41,11 @@ public sealed class SampleShopProcess : IAsyncDisposable
     }
 
     /// <param name="settings">SampleShop configuration keys (e.g. "SampleShop:RateLimit:TokenLimit") overriding the test defaults.</param>
-    public static async Task<SampleShopProcess> StartAsync(string connectionString, IDictionary<string, string>? settings = null)
+    /// <param name="baseAddress">Where to listen (to start it again where scrapers look for it); default a free loopback port.</param>
+    public static async Task<SampleShopProcess> StartAsync(string connectionString, IDictionary<string, string>? settings = null, Uri? baseAddress = null)
     {
         var assembly = AssemblyPath;
-        var baseAddress = new Uri($"http://127.0.0.1:{FreePort()}");
+        baseAddress ??= new Uri($"http://127.0.0.1:{FreePort()}");
         var startInfo = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = Path.GetDirectoryName(assembly)!,

@@ -41,8 +41,11 @@ public sealed class PrometheusServer : IAsyncDisposable
     /// Starts Prometheus scraping each job's /metrics every second and waits until it is ready. With
     /// <paramref name="backfillOpenMetrics"/>, its storage is first filled from that OpenMetrics text by
     /// <c>promtool tsdb create-blocks-from openmetrics</c> (blocks aligned to 2 h; keep the samples older than the head).
+    /// With <paramref name="ruleFileYaml"/>, that rule file is loaded and evaluated every <paramref name="evaluationInterval"/>
+    /// (default 1 s; a group's own <c>interval</c> wins).
     /// </summary>
-    public static async Task<PrometheusServer> StartAsync(int port, IReadOnlyDictionary<string, Uri> jobs, string? backfillOpenMetrics = null)
+    public static async Task<PrometheusServer> StartAsync(
+        int port, IReadOnlyDictionary<string, Uri> jobs, string? backfillOpenMetrics = null, string? ruleFileYaml = null, TimeSpan? evaluationInterval = null)
     {
         Assert.True(File.Exists(Binary), $"{Binary} is missing: ./test.sh installs Debian's prometheus package");
         var directory = Directory.CreateTempSubdirectory("opsconsole-prometheus-");
@@ -58,10 +61,21 @@ public sealed class PrometheusServer : IAsyncDisposable
                   - targets: ['{job.Value.Authority}']
 
             """));
+        var ruleFiles = "";
+        if (ruleFileYaml is not null)
+        {
+            var rules = Path.Combine(directory.FullName, "rules.yml");
+            await File.WriteAllTextAsync(rules, ruleFileYaml);
+            ruleFiles = $"rule_files: ['{rules}']";
+        }
+
+        var evaluation = (int)(evaluationInterval ?? TimeSpan.FromSeconds(1)).TotalMilliseconds;
         await File.WriteAllTextAsync(config, $"""
             global:
               scrape_interval: 1s
               scrape_timeout: 1s
+              evaluation_interval: {evaluation.ToString(CultureInfo.InvariantCulture)}ms
+            {ruleFiles}
             scrape_configs:
             {scrapeConfigs}
             """);
@@ -116,6 +130,10 @@ public sealed class PrometheusServer : IAsyncDisposable
         using var response = await _client.GetAsync(new Uri($"api/v1/query?query={Uri.EscapeDataString(promQl)}&time={time}", UriKind.Relative));
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync());
     }
+
+    /// <summary>A GET on the HTTP API (e.g. <c>api/v1/alerts</c>, <c>api/v1/rules</c>); the whole JSON answer.</summary>
+    public async Task<JsonDocument> GetJsonAsync(string relative, CancellationToken cancellationToken = default) =>
+        JsonDocument.Parse(await _client.GetStringAsync(new Uri(relative, UriKind.Relative), cancellationToken));
 
     /// <summary>Stops the server now (as when Prometheus goes down under the console).</summary>
     public async Task StopAsync()
