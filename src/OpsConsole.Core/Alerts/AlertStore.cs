@@ -38,7 +38,7 @@ public sealed record AlertSnapshot(
 /// alerts (and those resolved in the last <see cref="RecentlyResolved"/>) and the silences, with silences and
 /// inhibition applied. It reloads from the database when any instance publishes <see cref="AlertTopics.Changed"/> and
 /// every <see cref="RefreshInterval"/> (silence windows move with the clock); pages subscribe with
-/// <see cref="OnAlertsChanged"/> (throttled, coalesced) and read <see cref="Current"/>.
+/// <see cref="OnAlertsChanged(Func{Task})"/> (throttled, coalesced) and read <see cref="Current"/>.
 /// </summary>
 public sealed partial class AlertStore(
     IServiceScopeFactory scopes,
@@ -75,6 +75,14 @@ public sealed partial class AlertStore(
 
     /// <summary>Calls <paramref name="onChanged"/> (at most every <see cref="MinimumRefresh"/>) after the view changed; dispose to stop.</summary>
     public IDisposable OnAlertsChanged(Func<Task> onChanged) => live.SubscribeThrottled(AlertTopics.ViewUpdated, MinimumRefresh, onChanged);
+
+    /// <summary>
+    /// As <see cref="OnAlertsChanged(Func{Task})"/> for a caller that already read the view at <paramref name="seenVersion"/>:
+    /// a view published between that read and the subscription calls <paramref name="onChanged"/> once at once, instead
+    /// of waiting for the next change (which may never come).
+    /// </summary>
+    public IDisposable OnAlertsChanged(long seenVersion, Func<Task> onChanged) =>
+        live.SubscribeThrottled(AlertTopics.ViewUpdated, MinimumRefresh, onChanged, filter: null, () => Current.Version != seenVersion);
 
     /// <summary>Reloads from the database now (tests, and callers that must see their own change at once).</summary>
     public async Task RefreshAsync(CancellationToken cancellationToken = default)

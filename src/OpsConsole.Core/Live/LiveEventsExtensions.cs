@@ -11,7 +11,15 @@ public static class LiveEventsExtensions
         SubscribeThrottled(events, topic, minimumInterval, onChanged, filter: null);
 
     /// <summary>As above, but only events whose payload passes <paramref name="filter"/> signal a refresh.</summary>
-    public static IDisposable SubscribeThrottled<T>(this ILiveEvents events, LiveTopic<T> topic, TimeSpan minimumInterval, Func<Task> onChanged, Func<T, bool>? filter)
+    public static IDisposable SubscribeThrottled<T>(this ILiveEvents events, LiveTopic<T> topic, TimeSpan minimumInterval, Func<Task> onChanged, Func<T, bool>? filter) =>
+        SubscribeThrottled(events, topic, minimumInterval, onChanged, filter, changedBeforeSubscribing: null);
+
+    /// <summary>
+    /// As above for a caller that read the state before subscribing: when <paramref name="changedBeforeSubscribing"/>
+    /// says the state moved in between, the callback runs once at once (through the throttle), so the change that
+    /// slipped through the gap is not left waiting for the next event.
+    /// </summary>
+    public static IDisposable SubscribeThrottled<T>(this ILiveEvents events, LiveTopic<T> topic, TimeSpan minimumInterval, Func<Task> onChanged, Func<T, bool>? filter, Func<bool>? changedBeforeSubscribing)
     {
         ArgumentNullException.ThrowIfNull(events);
         var timeProvider = (events as LiveEventBus)?.TimeProvider ?? TimeProvider.System;
@@ -38,6 +46,11 @@ public static class LiveEventsExtensions
         {
             throttle.Dispose(); // don't leak the timer when the topic is rejected (e.g. payload type conflict)
             throw;
+        }
+
+        if (changedBeforeSubscribing?.Invoke() == true)
+        {
+            throttle.Signal();
         }
 
         return new CompositeDisposable(subscription, throttle);

@@ -165,6 +165,23 @@ public sealed class LiveThrottleTests
         Assert.Equal(1, Volatile.Read(ref runs));
     }
 
+    [Fact]
+    public async Task SubscribeThrottled_runs_once_without_an_event_when_the_state_moved_before_the_subscription()
+    {
+        // A page reads the state, then subscribes: a change published in between reaches no subscriber, so only the
+        // caller's check can catch it up.
+        var bus = new LiveEventBus();
+        var topic = new LiveTopic<int>("test.gap");
+        var runs = 0;
+        var checks = 0;
+        using var handle = bus.SubscribeThrottled(topic, Interval, () => { Interlocked.Increment(ref runs); return Task.CompletedTask; }, filter: null,
+            () => Interlocked.Increment(ref checks) > 0);
+
+        await TestWait.UntilAsync(() => Volatile.Read(ref runs) == 1, "the catch-up run");
+        Assert.Equal(1, checks);
+        Assert.Equal(0, bus.Statistics.Delivered);
+    }
+
     private static void InterlockedMax(ref int target, int value)
     {
         int current;
