@@ -180,7 +180,9 @@ public static class ConsoleHostExtensions
         });
         app.UseStaticFiles();
         app.UseRouting();
-        app.UseHttpMetrics();
+        // Circuits and hub connections are held open for hours (a wall display for days): counted as requests they made
+        // the console's own p95 latency minutes long and its tile critical. Their health shows in the live metrics.
+        app.UseWhen(context => !IsLongLivedConnection(context.Request.Path), branch => branch.UseHttpMetrics());
         app.UseAuthentication();
         app.UseMiddleware<PasswordChangeGateMiddleware>();
         app.UseRateLimiter();
@@ -197,4 +199,8 @@ public static class ConsoleHostExtensions
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }
+
+    /// <summary>Blazor circuits and the live hub (WebSocket, SSE or long polling, and their negotiation).</summary>
+    internal static bool IsLongLivedConnection(PathString path) =>
+        path.StartsWithSegments("/_blazor", StringComparison.OrdinalIgnoreCase) || path.StartsWithSegments(LiveHub.Path, StringComparison.OrdinalIgnoreCase);
 }
