@@ -18,10 +18,27 @@ public sealed partial class DatabaseStartupService(
     InitialAdminPasswordFile initialAdminPassword,
     ILogger<DatabaseStartupService> logger) : BackgroundService
 {
+    /// <summary>How long the host's start waits for the first migration attempt (see <see cref="StartAsync"/>).</summary>
+    public static readonly TimeSpan StartWait = TimeSpan.FromSeconds(10);
+
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _firstAttempt = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Completes once migrations and seeding are done (for callers that must not race them).</summary>
     public Task Ready => _ready.Task;
+
+    /// <summary>
+    /// Holds the host's start until the first migration attempt ends (at most <see cref="StartWait"/>), so the services
+    /// started after this one (Data Protection's key-ring warm-up, the audit writer) do not meet a schema still being
+    /// created: at a first start they logged errors for it. A database that is down holds the start no longer than one
+    /// failed attempt.
+    /// </summary>
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await base.StartAsync(cancellationToken);
+        await Task.WhenAny(_firstAttempt.Task, Task.Delay(StartWait, cancellationToken));
+        cancellationToken.ThrowIfCancellationRequested();
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -38,6 +55,7 @@ public sealed partial class DatabaseStartupService(
                 {
                     var message = args.Outcome.Exception?.GetBaseException().Message ?? "unknown error";
                     state.MarkFailed(message);
+                    _firstAttempt.TrySetResult();
                     LogRetry(message, args.RetryDelay.TotalSeconds);
                     return ValueTask.CompletedTask;
                 },
@@ -56,6 +74,10 @@ public sealed partial class DatabaseStartupService(
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             _ready.TrySetCanceled(stoppingToken);
+        }
+        finally
+        {
+            _firstAttempt.TrySetResult();
         }
     }
 
