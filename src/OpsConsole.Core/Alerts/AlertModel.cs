@@ -162,7 +162,8 @@ public interface IAlertSink
 /// </summary>
 public interface IRuleAlertState
 {
-    Task<IReadOnlyList<AlertInstance>> HeldAsync(string ruleKey, CancellationToken cancellationToken);
+    /// <summary>The unresolved alerts of each rule key (an entry for every key asked, empty when it holds none).</summary>
+    Task<IReadOnlyDictionary<string, IReadOnlyList<AlertInstance>>> HeldAsync(IReadOnlyCollection<string> ruleKeys, CancellationToken cancellationToken);
 }
 
 /// <summary>One element of an instant vector: a series' labels (without <c>__name__</c> once a function applied) and its value.</summary>

@@ -51,7 +51,7 @@ public sealed partial class AlertRecorder(
     {
         ArgumentNullException.ThrowIfNull(alerts);
         store.NoteLatest(alerts);
-        var held = _held.TryGetValue(ruleKey, out var known) ? known : await LoadHeldAsync(ruleKey, cancellationToken);
+        var held = _held.TryGetValue(ruleKey, out var known) ? known : (await LoadHeldAsync([ruleKey], cancellationToken))[ruleKey];
         var reported = alerts.Select(a => a.Fingerprint).ToHashSet(StringComparer.Ordinal);
         var now = time.GetUtcNow();
         var vanished = held.Where(a => !reported.Contains(a.Fingerprint))
@@ -65,26 +65,40 @@ public sealed partial class AlertRecorder(
         _held[ruleKey] = [.. alerts.Where(a => a.State != AlertState.Resolved)];
     }
 
-    /// <summary>The rule's unresolved alerts in the store, for a rule engine that starts (waits for the store's first load).</summary>
-    public async Task<IReadOnlyList<AlertInstance>> HeldAsync(string ruleKey, CancellationToken cancellationToken)
+    /// <summary>
+    /// The rules' unresolved alerts in the store, for a rule engine that starts (waits for the store's first load), in one
+    /// query. They also seed what each rule held, so the rules' first reports need no query of their own.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, IReadOnlyList<AlertInstance>>> HeldAsync(IReadOnlyCollection<string> ruleKeys, CancellationToken cancellationToken)
     {
         // At start the rule engine asks before migrations may have run; the store's first load says the schema is there.
         await store.Loaded.WaitAsync(HeldWait, time, cancellationToken);
-        return await LoadHeldAsync(ruleKey, cancellationToken);
+        var held = await LoadHeldAsync(ruleKeys, cancellationToken);
+        foreach (var (ruleKey, alerts) in held)
+        {
+            _held.TryAdd(ruleKey, alerts);
+        }
+
+        return held;
     }
 
-    /// <summary>The rule's current (unresolved) alerts in the store, as instances, for the first report after a start.</summary>
-    private async Task<IReadOnlyList<AlertInstance>> LoadHeldAsync(string ruleKey, CancellationToken cancellationToken)
+    /// <summary>The rules' current (unresolved) alerts in the store, as instances: an entry for every key.</summary>
+    private async Task<Dictionary<string, IReadOnlyList<AlertInstance>>> LoadHeldAsync(IReadOnlyCollection<string> ruleKeys, CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ConsoleDbContext>();
         var rule = AlertText.Of(AlertSource.Rule);
+        var keys = ruleKeys.Distinct(StringComparer.Ordinal).ToList();
         var rows = await db.Set<StoredAlert>().AsNoTracking()
-            .Where(a => a.Source == rule && a.RuleKey == ruleKey && a.State != "resolved")
+            .Where(a => a.Source == rule && keys.Contains(a.RuleKey) && a.State != "resolved")
             .ToListAsync(cancellationToken);
-        return [.. rows.Select(r => new AlertInstance(
-            AlertSource.Rule, AlertText.ParseLabels(r.Labels), AlertText.ParseMap(r.Annotations), AlertText.ParseState(r.State),
-            r.ActiveAt, r.FiredAt, null, r.Value, r.GeneratorUrl, r.Origin))];
+        var byKey = rows.ToLookup(r => r.RuleKey, StringComparer.Ordinal);
+        return keys.ToDictionary(
+            key => key,
+            key => (IReadOnlyList<AlertInstance>)[.. byKey[key].Select(r => new AlertInstance(
+                AlertSource.Rule, AlertText.ParseLabels(r.Labels), AlertText.ParseMap(r.Annotations), AlertText.ParseState(r.State),
+                r.ActiveAt, r.FiredAt, null, r.Value, r.GeneratorUrl, r.Origin))],
+            StringComparer.Ordinal);
     }
 
     /// <summary>Records the alerts' states as <paramref name="actor"/> (audited), in one transaction.</summary>

@@ -307,23 +307,27 @@ public sealed partial class AlertRuleManager : BackgroundService
     /// <summary>The first load after a start resumes the firing alerts the store holds for each rule (see <see cref="AlertingRule.Restore"/>).</summary>
     private async Task RestoreAsync(Running running, CancellationToken cancellationToken)
     {
+        var rules = running.Groups.SelectMany(g => g.Rules).ToList();
         foreach (var state in _sinks.OfType<IRuleAlertState>())
         {
-            foreach (var rule in running.Groups.SelectMany(g => g.Rules))
+            IReadOnlyDictionary<string, IReadOnlyList<AlertInstance>> held;
+            try
             {
-                try
+                held = await state.HeldAsync([.. rules.Select(r => r.Key)], cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Without the store the rules start afresh, as on a first start: their alerts go through pending again.
+                LogRestoreFailed(ex.GetBaseException().Message);
+                return;
+            }
+
+            foreach (var rule in rules)
+            {
+                var restored = rule.Restore(held.TryGetValue(rule.Key, out var alerts) ? alerts : []);
+                if (restored > 0)
                 {
-                    var restored = rule.Restore(await state.HeldAsync(rule.Key, cancellationToken));
-                    if (restored > 0)
-                    {
-                        LogRestored(restored, rule.Origin);
-                    }
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    // Without the store the rule starts afresh, as on a first start: its alerts go through pending again.
-                    LogRestoreFailed(rule.Origin, ex.GetBaseException().Message);
-                    return;
+                    LogRestored(restored, rule.Origin);
                 }
             }
         }
@@ -490,8 +494,8 @@ public sealed partial class AlertRuleManager : BackgroundService
     [LoggerMessage(Level = LogLevel.Information, Message = "Resumed {Count} firing alert(s) of rule {Rule} from the alert store")]
     private partial void LogRestored(int count, string rule);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Alert state of rule {Rule} could not be read from the alert store ({Error}); rules start without it")]
-    private partial void LogRestoreFailed(string rule, string error);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Alert rules' state could not be read from the alert store ({Error}); rules start without it")]
+    private partial void LogRestoreFailed(string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Alert rule {Rule} failed: {Error}")]
     private partial void LogRuleFailed(string rule, string error);

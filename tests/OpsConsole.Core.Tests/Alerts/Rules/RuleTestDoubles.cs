@@ -60,10 +60,11 @@ internal sealed class RecordingSink : IAlertSink, IRuleAlertState
 
     public List<string> HeldAsked { get; } = [];
 
-    public Task<IReadOnlyList<AlertInstance>> HeldAsync(string ruleKey, CancellationToken cancellationToken)
+    public Task<IReadOnlyDictionary<string, IReadOnlyList<AlertInstance>>> HeldAsync(IReadOnlyCollection<string> ruleKeys, CancellationToken cancellationToken)
     {
-        HeldAsked.Add(ruleKey);
-        return Task.FromResult(Held.TryGetValue(ruleKey, out var held) ? held : (IReadOnlyList<AlertInstance>)[]);
+        HeldAsked.AddRange(ruleKeys);
+        return Task.FromResult<IReadOnlyDictionary<string, IReadOnlyList<AlertInstance>>>(
+            ruleKeys.ToDictionary(k => k, k => Held.TryGetValue(k, out var held) ? held : (IReadOnlyList<AlertInstance>)[], StringComparer.Ordinal));
     }
 
     private readonly List<(string RuleKey, IReadOnlyList<AlertInstance> Alerts)> _reports = [];
