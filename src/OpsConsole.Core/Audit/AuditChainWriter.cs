@@ -115,17 +115,20 @@ public sealed partial class AuditChainWriter(
             catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException)
             {
                 // The database is down or not migrated yet: the inbox keeps the records; try again soon.
-                backoff = TimeSpan.FromSeconds(Math.Min(10, Math.Max(1, backoff.TotalSeconds * 2)));
+                backoff = Longer(backoff);
                 LogRetry(ex.GetBaseException().Message, backoff.TotalSeconds);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 // Anything else (a driver fault) must not stop the host: the inbox keeps the records and the next pool is fresh.
-                backoff = TimeSpan.FromSeconds(Math.Min(10, Math.Max(1, backoff.TotalSeconds * 2)));
+                backoff = Longer(backoff);
                 LogFault(ex, backoff.TotalSeconds);
             }
         }
     }
+
+    /// <summary>Doubles the retry delay, from 1 s up to 10 s.</summary>
+    private static TimeSpan Longer(TimeSpan backoff) => TimeSpan.FromSeconds(Math.Min(10, Math.Max(1, backoff.TotalSeconds * 2)));
 
     private async Task<int> AppendBatchAsync(CancellationToken cancellationToken)
     {
