@@ -8,10 +8,12 @@ namespace OpsConsole.Benchmarks;
 public sealed class BenchDatabase : IAsyncDisposable
 {
     private readonly DirectoryInfo _directory;
+    private readonly bool _keep;
 
-    private BenchDatabase(DirectoryInfo directory, EmbeddedPostgres server, ConsoleConnectionStrings connections)
+    private BenchDatabase(DirectoryInfo directory, bool keep, EmbeddedPostgres server, ConsoleConnectionStrings connections)
     {
         _directory = directory;
+        _keep = keep;
         Server = server;
         Connections = connections;
     }
@@ -20,15 +22,19 @@ public sealed class BenchDatabase : IAsyncDisposable
 
     public ConsoleConnectionStrings Connections { get; }
 
-    public static async Task<BenchDatabase> StartAsync()
+    /// <param name="dataDirectory">
+    /// A directory to keep the cluster in (created when missing, reused and migrated when it holds one, never deleted);
+    /// null for a fresh temporary cluster that is deleted on dispose.
+    /// </param>
+    public static async Task<BenchDatabase> StartAsync(string? dataDirectory = null)
     {
-        var directory = Directory.CreateTempSubdirectory("opsconsole-bench-");
+        var directory = dataDirectory is null ? Directory.CreateTempSubdirectory("opsconsole-bench-") : Directory.CreateDirectory(dataDirectory);
         var server = await EmbeddedPostgres.StartAsync(
             new EmbeddedPostgresOptions { DataDirectory = directory.FullName, StartTimeout = TimeSpan.FromSeconds(60) }, NullLogger.Instance);
         var runtime = await ConsoleRuntimeRole.EnsureEmbeddedAsync(server.ConnectionString, directory.FullName, CancellationToken.None);
         var connections = new ConsoleConnectionStrings(runtime, server.ConnectionString);
         await new DatabaseMigrator(connections, NullLogger<DatabaseMigrator>.Instance).MigrateAsync(CancellationToken.None);
-        return new BenchDatabase(directory, server, connections);
+        return new BenchDatabase(directory, dataDirectory is not null, server, connections);
     }
 
     /// <summary>
@@ -88,6 +94,11 @@ public sealed class BenchDatabase : IAsyncDisposable
     {
         Npgsql.NpgsqlConnection.ClearAllPools();
         await Server.DisposeAsync();
+        if (_keep)
+        {
+            return;
+        }
+
         try
         {
             _directory.Delete(recursive: true);

@@ -16,7 +16,9 @@ namespace OpsConsole.Benchmarks;
 /// indexes, ANALYZEs, then times a 50-row page through the real <see cref="AuditSearchService"/> (plan, SQL, reading)
 /// as the runtime role, for each filter kind at the top of the log, in the middle and near the oldest record.
 /// Hashes are random bytes: the search never reads them for filtering, so the chain need not verify here.
-/// Options: --rows N, --iterations N (per cell, default 200), --page N (default 50), --only PREFIX (filter kinds), --explain.
+/// Options: --rows N, --iterations N (per cell, default 200), --page N (default 50), --only PREFIX (filter kinds), --explain,
+/// --data DIR (keep the cluster in DIR: a later run with the same --rows reuses the seeded log and only migrates and
+/// ANALYZEs).
 /// </summary>
 public sealed class SearchHarness : IHarness
 {
@@ -39,16 +41,33 @@ public sealed class SearchHarness : IHarness
         var pageSize = Option(args, "--page", 50);
 
         var total = Stopwatch.StartNew();
-        await using var database = await BenchDatabase.StartAsync();
+        var dataDirectory = args.SkipWhile(a => a != "--data").Skip(1).FirstOrDefault();
+        await using var database = await BenchDatabase.StartAsync(dataDirectory);
         Console.WriteLine($"PostgreSQL {database.Server.ConnectionString.Split(';').FirstOrDefault(p => p.StartsWith("Port", StringComparison.Ordinal))}, migrated in {total.Elapsed.TotalSeconds:0.0} s");
 
         var seed = Stopwatch.StartNew();
-        var indexes = await DropSearchIndexesAsync(database.Connections.Owner);
-        await SeedAsync(database.Connections.Owner, rows);
-        var copied = seed.Elapsed;
-        var indexTimes = await CreateIndexesAsync(database.Connections.Owner, indexes);
-        await ExecuteAsync(database.Connections.Owner, "VACUUM (ANALYZE) console.audit_log", TimeSpan.FromHours(1));
-        Console.WriteLine($"seeded {rows:N0} records: COPY {copied.TotalSeconds:0} s, indexes {indexTimes.Sum(t => t.Seconds):0} s ({string.Join(", ", indexTimes.Select(t => $"{t.Name} {t.Seconds:0} s"))}), vacuum+analyze; total {seed.Elapsed.TotalMinutes:0.0} min");
+        var present = await ScalarAsync(database.Connections.Owner, "SELECT coalesce(max(sequence), 0) FROM console.audit_log");
+        if (present == rows)
+        {
+            // A kept cluster (--data) already holds this log; migrations just ran, so refresh the statistics only.
+            await ExecuteAsync(database.Connections.Owner, "ANALYZE console.audit_log", TimeSpan.FromHours(1));
+            Console.WriteLine($"reused {rows:N0} seeded records in {dataDirectory}; analyze {seed.Elapsed.TotalSeconds:0} s");
+        }
+        else if (present != 0)
+        {
+            Console.Error.WriteLine($"{dataDirectory} holds {present:N0} audit records, not --rows {rows:N0}: pass that --rows or another --data directory.");
+            return 2;
+        }
+        else
+        {
+            var indexes = await DropSearchIndexesAsync(database.Connections.Owner);
+            await SeedAsync(database.Connections.Owner, rows);
+            var copied = seed.Elapsed;
+            var indexTimes = await CreateIndexesAsync(database.Connections.Owner, indexes);
+            await ExecuteAsync(database.Connections.Owner, "VACUUM (ANALYZE) console.audit_log", TimeSpan.FromHours(1));
+            Console.WriteLine($"seeded {rows:N0} records: COPY {copied.TotalSeconds:0} s, indexes {indexTimes.Sum(t => t.Seconds):0} s ({string.Join(", ", indexTimes.Select(t => $"{t.Name} {t.Seconds:0} s"))}), vacuum+analyze; total {seed.Elapsed.TotalMinutes:0.0} min");
+        }
+
         Console.WriteLine(await SizesAsync(database.Connections.Owner));
 
         using var services = BuildServices();
@@ -150,13 +169,15 @@ public sealed class SearchHarness : IHarness
             else
             {
                 var low = below - AuditSearchSql.TextWindow;
-                var first = AuditSearchSql.Page(plan, below, null, pageSize + 1, atLeast: low);
+                var first = AuditSearchSql.Page(plan, below, null, pageSize + 1, atLeast: low, textPath: AuditTextPath.Walk);
                 pages.Add(first);
                 var found = await CountAsync(connection, first.Sql, first.Parameters);
                 if (found <= pageSize)
                 {
                     var next = new AuditTextWindows(AuditSearchSql.TextWindow, found).Next(pageSize + 1 - found);
-                    pages.Add(AuditSearchSql.Page(plan, low, null, pageSize + 1 - found, atLeast: Math.Max(1, low - next), materialize: true));
+                    var common = found >= AuditSearchSql.CommonWordMatches;
+                    pages.Add(AuditSearchSql.Page(plan, low, null, pageSize + 1 - found, atLeast: Math.Max(1, low - next), materialize: !common,
+                        textPath: common ? AuditTextPath.Walk : AuditTextPath.Planner));
                 }
             }
 
@@ -319,6 +340,14 @@ public sealed class SearchHarness : IHarness
         await using var reader = await command.ExecuteReaderAsync();
         await reader.ReadAsync();
         return $"table {reader.GetString(0)}, indexes {reader.GetString(1)}; PostgreSQL {reader.GetString(2)}, shared_buffers {reader.GetString(3)}";
+    }
+
+    private static async Task<long> ScalarAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
     }
 
     private static async Task ExecuteAsync(string connectionString, string sql, TimeSpan timeout)

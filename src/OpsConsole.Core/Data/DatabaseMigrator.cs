@@ -37,6 +37,9 @@ public sealed partial class DatabaseMigrator(ConsoleConnectionStrings connection
                     : db.Database.GetMigrations().ToList();
                 if (pending.Count > 0)
                 {
+                    // Index builds on a large audit log take minutes (about 5 for the word index on 10 million records),
+                    // far past the default 30 s command timeout; a migration cut short would fail every start.
+                    db.Database.SetCommandTimeout(TimeSpan.FromHours(2));
                     await db.Database.MigrateAsync(cancellationToken);
                 }
 

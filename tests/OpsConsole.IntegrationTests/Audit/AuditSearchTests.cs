@@ -45,9 +45,11 @@ public sealed class AuditSearchTests(PostgresFixture postgres) : ConsoleTest(pos
             ("target id", new AuditQuery { TargetId = "orders_db" }, r => r.TargetId == "orders_db"),
             ("target both", new AuditQuery { TargetType = "alert", TargetId = "a-7" }, r => r.TargetType == "alert" && r.TargetId == "a-7"),
             ("outcome", new AuditQuery { Outcome = "denied" }, r => r.Outcome == "denied"),
-            ("text in reason", new AuditQuery { Text = "DISK FULL" }, r => (r.Reason ?? "").Contains("disk full", StringComparison.OrdinalIgnoreCase)),
-            ("text in details", new AuditQuery { Text = "orders_d" }, r => r.Details.Contains("orders_d", StringComparison.OrdinalIgnoreCase) || (r.Reason ?? "").Contains("orders_d", StringComparison.OrdinalIgnoreCase)),
-            ("text with wildcards is literal", new AuditQuery { Text = "100%_x" }, r => (r.Reason ?? "").Contains("100%_x", StringComparison.Ordinal)),
+            ("text words in reason", new AuditQuery { Text = "DISK FULL" }, r => HasWords(r, "disk", "full")),
+            ("text compound word", new AuditQuery { Text = "node-3" }, r => HasWords(r, "node-3")),
+            ("text word prefix", new AuditQuery { Text = "orders_d*" }, r => Words(r).Any(w => w.StartsWith("orders_d", StringComparison.Ordinal))),
+            ("text part of a word is not a word", new AuditQuery { Text = "orders_d" }, _ => false),
+            ("text punctuation separates words", new AuditQuery { Text = "100%_x" }, r => HasWords(r, "100", "x")),
             ("combined", new AuditQuery { ActionPrefix = "backups", Outcome = "failed", Actor = "bob" },
                 r => r.Action.StartsWith("backups.", StringComparison.Ordinal) && r.Outcome == "failed" && (r.ActorName == "bob" || r.ActorId == "bob")),
             ("no match", new AuditQuery { ActionPrefix = "nothing.here" }, _ => false),
@@ -62,6 +64,24 @@ public sealed class AuditSearchTests(PostgresFixture postgres) : ConsoleTest(pos
 
         Assert.Contains(all, r => r.Action == "backups.run.failed" && r.Outcome == "failed" && r.ActorName == "bob"); // the combined case is not vacuous
         Assert.Contains(all, r => (r.Reason ?? "").Contains("100%_x", StringComparison.Ordinal));
+        Assert.Contains(all, r => HasWords(r, "node-3")); // the word cases are not vacuous either
+        Assert.Contains(all, r => Words(r).Contains("orders_db"));
+    }
+
+    [Fact]
+    public async Task Huge_details_and_overlong_words_are_written_and_the_words_of_the_first_64_KiB_are_found()
+    {
+        // The word function runs inside the audit write: if it could fail, the action would be refused.
+        var overlong = new string('w', 150); // over the 100-character word limit, within the 256-character filter limit
+        var filler = string.Join(' ', Enumerable.Repeat("filler", 20_000)); // about 140 KB
+        await SeedAsync([Entry("ops", "backups.run.failed", "backup", "huge", AuditOutcome.Failed, reason: "early-word " + overlong,
+            details: new Dictionary<string, string?> { ["log"] = filler + " late-word" })]);
+
+        var all = await AuditLog.ReadAsync(Postgres.SharedConnectionString);
+        var huge = all.Single(r => r.TargetId == "huge");
+        Assert.Equal([huge.Sequence], await SearchAllAsync(Auditor, new AuditQuery { Text = "early-word" }, 50, all[^1].Sequence));
+        Assert.Empty(await SearchAllAsync(Auditor, new AuditQuery { Text = overlong }, 50, all[^1].Sequence));
+        Assert.Empty(await SearchAllAsync(Auditor, new AuditQuery { Text = "late-word" }, 50, all[^1].Sequence));
     }
 
     [Fact]
@@ -98,7 +118,7 @@ public sealed class AuditSearchTests(PostgresFixture postgres) : ConsoleTest(pos
     }
 
     [Fact]
-    public async Task Text_matches_older_than_the_newest_window_are_found_through_the_trigram_step_in_order()
+    public async Task Text_matches_older_than_the_newest_window_are_found_through_the_word_index_in_order()
     {
         // A rare term in a few old records, then more than a text window of records without it.
         await SeedAsync(Enumerable.Range(0, 7).Select(i => Entry("ops", "backups.run.failed", "backup", $"old{i}", AuditOutcome.Failed, reason: $"zebra-stripe fault {i}")));
@@ -108,7 +128,7 @@ public sealed class AuditSearchTests(PostgresFixture postgres) : ConsoleTest(pos
             await using var bulk = new Npgsql.NpgsqlCommand(
                 $$"""
                 INSERT INTO console.audit_inbox (occurred_at, actor_type, actor_name, actor_roles, action, target_type, target_id, outcome, reason, details)
-                SELECT now(), 'system', 'system', '{}', 'alerts.rule.evaluated', 'rule', 'r' || g, 'succeeded', CASE WHEN g = 3000 THEN 'one zebra-stripe in the middle' END, '{}'
+                SELECT now(), 'system', 'system', '{}', 'alerts.rule.evaluated', 'rule', 'r' || g, 'succeeded', CASE WHEN g = 1000 THEN 'one zebra-stripe in the middle' END, '{}'
                 FROM generate_series(1, {{AuditSearchSql.TextWindow + 1500}}) AS g
                 """, connection);
             await bulk.ExecuteNonQueryAsync();
@@ -122,6 +142,36 @@ public sealed class AuditSearchTests(PostgresFixture postgres) : ConsoleTest(pos
         Assert.Equal(want, await SearchAllAsync(Auditor, new AuditQuery { Text = "ZEBRA-stripe" }, pageSize: 3, all[^1].Sequence));
         var first = await SearchAsync(Auditor, new AuditQuery { Text = "zebra-stripe" }, null, 50);
         Assert.Equal(want, first.Items.Select(i => i.Sequence).Where(s => s <= all[^1].Sequence));
+    }
+
+    [Fact]
+    public async Task A_word_common_in_the_newest_window_is_walked_into_older_windows_in_order()
+    {
+        // One record in 100 carries the word: the first window finds enough of it to call it common, so a 50-record page
+        // walks older windows by the primary key instead of reading the word's posting list.
+        await using (var connection = new Npgsql.NpgsqlConnection(Postgres.SharedConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var bulk = new Npgsql.NpgsqlCommand(
+                $$"""
+                INSERT INTO console.audit_inbox (occurred_at, actor_type, actor_name, actor_roles, action, target_type, target_id, outcome, reason, details)
+                SELECT now(), 'system', 'system', '{}', 'alerts.rule.evaluated', 'rule', 'r' || g, 'succeeded',
+                       CASE WHEN g % 100 = 0 THEN 'retry-storm on shard ' || g END, '{}'
+                FROM generate_series(1, {{AuditSearchSql.TextWindow * 6}}) AS g
+                """, connection);
+            await bulk.ExecuteNonQueryAsync();
+        }
+
+        await Console.Services.GetRequiredService<AuditChainWriter>().DrainAsync(CancellationToken.None);
+        var all = await AuditLog.ReadAsync(Postgres.SharedConnectionString);
+        var want = all.Where(r => (r.Reason ?? "").StartsWith("retry-storm", StringComparison.Ordinal)).Select(r => r.Sequence).OrderDescending().ToList();
+        Assert.Equal(60, want.Count);
+        Assert.True(AuditSearchSql.TextWindow / 100 >= AuditSearchSql.CommonWordMatches); // the walk path, not the index
+
+        var first = await SearchAsync(Auditor, new AuditQuery { Text = "Retry-Storm" }, all[^1].Sequence + 1, 50); // below the searches' own records
+        Assert.Equal(want.Take(50), first.Items.Select(i => i.Sequence));
+        Assert.Equal(want, await SearchAllAsync(Auditor, new AuditQuery { Text = "retry-storm" }, pageSize: 50, all[^1].Sequence));
+        Assert.Equal(want, await SearchAllAsync(Auditor, new AuditQuery { Text = "retry-st*" }, pageSize: 7, all[^1].Sequence));
     }
 
     [Fact]
@@ -195,6 +245,7 @@ public sealed class AuditSearchTests(PostgresFixture postgres) : ConsoleTest(pos
     [InlineData("cursor=abc", "cursor")]
     [InlineData("outcome=maybe", "outcome")]
     [InlineData("text=ab", "text")]
+    [InlineData("text=%2A%2A%2A", "text")]
     [InlineData("actorMatch=fuzzy&actor=x", "actorMatch")]
     [InlineData("action=..", "action")]
     public async Task Bad_input_is_422_naming_the_field(string queryString, string field)
@@ -329,4 +380,19 @@ public sealed class AuditSearchTests(PostgresFixture postgres) : ConsoleTest(pos
 
         return SeedAsync(entries);
     }
+
+    /// <summary>The test's own reading of a word (migration AuditWordSearch): letter-or-digit runs and compounds of them.</summary>
+    private static HashSet<string> Words(AuditRecord record)
+    {
+        var text = ((record.Reason ?? "") + " " + record.Details).ToLowerInvariant();
+        var words = System.Text.RegularExpressions.Regex.Split(text, "[^\\p{L}\\p{N}]+").Where(w => w.Length > 0).ToHashSet();
+        foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(text, "[\\p{L}\\p{N}]+(?:[-_.:/@][\\p{L}\\p{N}]+)+"))
+        {
+            words.Add(m.Value);
+        }
+
+        return words;
+    }
+
+    private static bool HasWords(AuditRecord record, params string[] words) => words.All(Words(record).Contains);
 }

@@ -41,8 +41,9 @@ public enum ActorMatch
 /// <summary>
 /// The filters of an audit search: every one optional, all combined with AND. Times are UTC, <see cref="To"/> is
 /// exclusive. The actor matches the actor's name or id; the action prefix is dotted (<c>identity.user</c> matches
-/// <c>identity.user</c> and <c>identity.user.created</c>, not <c>identity.users.access</c>); the text is searched,
-/// case-insensitively, in the reason and the details.
+/// <c>identity.user</c> and <c>identity.user.created</c>, not <c>identity.users.access</c>); every word of the text
+/// must be a word of the reason or the details, case-insensitively (a word ending in * matches the words it starts;
+/// words are defined once, in SQL: migration AuditWordSearch).
 /// </summary>
 public sealed record AuditQuery
 {
@@ -99,6 +100,11 @@ public sealed record AuditQuery
         if (text is not null && text.Length < MinTextLength)
         {
             throw new AuditQueryException("text", $"'text' needs at least {MinTextLength} characters.");
+        }
+
+        if (text is not null && !text.Any(char.IsLetterOrDigit))
+        {
+            throw new AuditQueryException("text", "'text' must contain a word (letters or digits); it matches whole words, and a word ending in * matches the words it starts.");
         }
 
         if (!Enum.IsDefined(ActorMatch))

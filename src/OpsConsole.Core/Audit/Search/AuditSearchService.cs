@@ -164,17 +164,22 @@ public sealed class AuditSearchService(
         }
         else
         {
-            // Text: the newest window below the cursor by the primary key first, then (only if needed) older sequence
-            // windows through the trigram and BRIN indexes, each sized from the match density seen so far.
+            // Text: a walk of the newest window below the cursor first, then (only if needed) older sequence windows,
+            // each sized from the match density seen so far: walked for a word that was common in the first window,
+            // else through the word and BRIN indexes.
             var below = cursor ?? await TopAsync(connection, cancellationToken) + 1;
             var low = Math.Max(1, below - AuditSearchSql.TextWindow);
-            items = await ReadAsync(connection, AuditSearchSql.Page(plan, below, null, pageSize + 1, atLeast: low), cancellationToken);
+            items = await ReadAsync(connection, AuditSearchSql.Page(plan, below, null, pageSize + 1, atLeast: low, textPath: AuditTextPath.Walk), cancellationToken);
+            var common = items.Count >= AuditSearchSql.CommonWordMatches;
             var window = new AuditTextWindows(below - low, items.Count);
             while (items.Count <= pageSize && low > 1)
             {
                 var high = low;
                 low = Math.Max(1, high - window.Next(pageSize + 1 - items.Count));
-                var found = await ReadAsync(connection, AuditSearchSql.Page(plan, high, null, pageSize + 1 - items.Count, atLeast: low, materialize: true), cancellationToken);
+                var next = common
+                    ? AuditSearchSql.Page(plan, high, null, pageSize + 1 - items.Count, atLeast: low, textPath: AuditTextPath.Walk)
+                    : AuditSearchSql.Page(plan, high, null, pageSize + 1 - items.Count, atLeast: low, materialize: true);
+                var found = await ReadAsync(connection, next, cancellationToken);
                 items.AddRange(found);
                 window.Searched(high - low, found.Count);
             }

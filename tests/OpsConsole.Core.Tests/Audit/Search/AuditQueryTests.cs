@@ -12,6 +12,7 @@ public sealed class AuditQueryTests
     [InlineData("to", "2026-05-01T00:00:00Z", "2026-05-01T00:00:00Z", null, null, null)]
     [InlineData("outcome", null, null, "maybe", null, null)]
     [InlineData("text", null, null, null, "ab", null)]
+    [InlineData("text", null, null, null, "*--*", null)]
     [InlineData("action", null, null, null, null, "identity..user")]
     [InlineData("action", null, null, null, null, ".identity")]
     public void Bad_values_throw_naming_the_field(string field, string? from, string? to, string? outcome, string? text, string? action)

@@ -74,10 +74,23 @@ public sealed class AuditSearchSqlTests
         Assert.Contains("occurred_at >= @from", sql, StringComparison.Ordinal);
         Assert.Contains("occurred_at < @to", sql, StringComparison.Ordinal);
         Assert.Contains("sequence > @newer", sql, StringComparison.Ordinal);
-        Assert.Contains("(reason ILIKE @text OR details::text ILIKE @text)", sql, StringComparison.Ordinal);
-        Assert.Equal("%50\\%\\_off%", Value(parameters, "text"));
+        Assert.Contains("words @@ console.audit_words_query(@text)", sql, StringComparison.Ordinal);
+        Assert.Equal("50%_off", Value(parameters, "text")); // split into words by the database, never spliced into SQL
         Assert.Equal(NpgsqlDbType.TimestampTz, parameters.Single(p => p.Name == "from").Type);
         Assert.Equal("db1", Value(parameters, "target_id"));
+    }
+
+    [Fact]
+    public void The_walk_hides_the_word_index_from_the_planner()
+    {
+        var plan = new AuditSearchPlan(new AuditQuery { Text = "Ωμέγα" }.Normalize(), null, null, null);
+
+        var (walk, _) = AuditSearchSql.Page(plan, cursor: 9000, newerThan: null, limit: 51, atLeast: 8000, textPath: AuditTextPath.Walk);
+        var (planner, _) = AuditSearchSql.Page(plan, cursor: 9000, newerThan: null, limit: 51, atLeast: 8000);
+
+        Assert.Contains("coalesce(words, ''::tsvector) @@ console.audit_words_query(@text)", walk, StringComparison.Ordinal);
+        Assert.DoesNotContain(" words @@", walk, StringComparison.Ordinal);
+        Assert.Contains("AND words @@ console.audit_words_query(@text)", planner, StringComparison.Ordinal);
     }
 
     [Fact]
