@@ -20,18 +20,24 @@ namespace OpsConsole.Core.Data.Migrations
         /// A word is a run of letters and digits, lower-cased; runs joined by - _ . : / @ also form one compound word
         /// (node-42, 10.0.42.7, db_main), so an identifier is found whole and by its parts. Words over 100 characters and
         /// text past the first 64 KiB are not indexed: the function must never fail, or the audit write (and with it
-        /// the action) would.
+        /// the action) would. PL/pgSQL, not SQL: it runs at every append, and PL/pgSQL keeps its plans for the session
+        /// where a SQL function is planned again for every COPY batch (78 against 100 µs of PostgreSQL CPU per record).
         /// </summary>
         internal const string WordsFunction = """
             CREATE FUNCTION console.audit_words(reason text, details jsonb) RETURNS tsvector
-            LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-              SELECT array_to_tsvector(array(
-                  SELECT w FROM (
-                      SELECT (regexp_matches(t, '[[:alnum:]]+(?:[-_.:/@][[:alnum:]]+)+', 'g'))[1] AS w
-                      UNION ALL
-                      SELECT regexp_split_to_table(t, '[^[:alnum:]]+')) AS words
-                  WHERE w <> '' AND length(w) <= 100))
-              FROM (SELECT lower(left(coalesce(reason, '') || ' ' || coalesce(details::text, ''), 65536)) AS t) AS input
+            LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+            DECLARE
+              t text := lower(left(coalesce(reason, '') || ' ' || coalesce(details::text, ''), 65536));
+              words text[] := regexp_split_to_array(t, '[^[:alnum:]]+');
+            BEGIN
+              IF t ~ '[[:alnum:]][-_.:/@][[:alnum:]]' THEN
+                words := words || ARRAY(SELECT (regexp_matches(t, '[[:alnum:]]+(?:[-_.:/@][[:alnum:]]+)+', 'g'))[1]);
+              END IF;
+              IF length(t) > 100 THEN
+                words := ARRAY(SELECT w FROM unnest(words) AS w WHERE length(w) <= 100);
+              END IF;
+              RETURN array_to_tsvector(array_remove(words, ''));
+            END
             $$
             """;
 
