@@ -195,7 +195,7 @@ public static class AuditSearchSql
 
     /// <summary>
     /// Free text is searched in sequence windows, because the word index returns matches unordered and reading a common
-    /// word's posting list costs about 0.1 µs a record of the whole log (15 ms for a word in 1 % of 10 million records,
+    /// word's posting list costs about 0.1 µs per match anywhere in the log (15 ms for a word in 1 % of 10 million records,
     /// which the planner still picks): first a walk of the newest <see cref="TextWindow"/> records below the cursor
     /// (sequences have no gaps, so this is a plain range), which is enough for common words. When that window held too
     /// few matches, older windows (<see cref="AuditTextWindows"/>) follow: walked again for a word that was common in the
