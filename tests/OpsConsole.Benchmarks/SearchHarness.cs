@@ -169,15 +169,13 @@ public sealed class SearchHarness : IHarness
             else
             {
                 var low = below - AuditSearchSql.TextWindow;
-                var first = AuditSearchSql.Page(plan, below, null, pageSize + 1, atLeast: low, textPath: AuditTextPath.Walk);
+                var first = AuditSearchSql.FirstTextWindow(plan, below, low, pageSize + 1);
                 pages.Add(first);
                 var found = await CountAsync(connection, first.Sql, first.Parameters);
                 if (found <= pageSize)
                 {
                     var next = new AuditTextWindows(AuditSearchSql.TextWindow, found).Next(pageSize + 1 - found);
-                    var common = found >= AuditSearchSql.CommonWordMatches;
-                    pages.Add(AuditSearchSql.Page(plan, low, null, pageSize + 1 - found, atLeast: Math.Max(1, low - next), materialize: !common,
-                        textPath: common ? AuditTextPath.Walk : AuditTextPath.Planner));
+                    pages.Add(AuditSearchSql.NextTextWindow(plan, low, Math.Max(1, low - next), pageSize + 1 - found, found));
                 }
             }
 

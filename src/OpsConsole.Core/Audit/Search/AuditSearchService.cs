@@ -169,16 +169,14 @@ public sealed class AuditSearchService(
             // else through the word and BRIN indexes.
             var below = cursor ?? await TopAsync(connection, cancellationToken) + 1;
             var low = Math.Max(1, below - AuditSearchSql.TextWindow);
-            items = await ReadAsync(connection, AuditSearchSql.Page(plan, below, null, pageSize + 1, atLeast: low, textPath: AuditTextPath.Walk), cancellationToken);
-            var common = items.Count >= AuditSearchSql.CommonWordMatches;
+            items = await ReadAsync(connection, AuditSearchSql.FirstTextWindow(plan, below, low, pageSize + 1), cancellationToken);
+            var firstWindowMatches = items.Count;
             var window = new AuditTextWindows(below - low, items.Count);
             while (items.Count <= pageSize && low > 1)
             {
                 var high = low;
                 low = Math.Max(1, high - window.Next(pageSize + 1 - items.Count));
-                var next = common
-                    ? AuditSearchSql.Page(plan, high, null, pageSize + 1 - items.Count, atLeast: low, textPath: AuditTextPath.Walk)
-                    : AuditSearchSql.Page(plan, high, null, pageSize + 1 - items.Count, atLeast: low, materialize: true);
+                var next = AuditSearchSql.NextTextWindow(plan, high, low, pageSize + 1 - items.Count, firstWindowMatches);
                 var found = await ReadAsync(connection, next, cancellationToken);
                 items.AddRange(found);
                 window.Searched(high - low, found.Count);

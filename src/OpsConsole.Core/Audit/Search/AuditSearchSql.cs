@@ -207,6 +207,19 @@ public static class AuditSearchSql
     /// <summary>At least this many matches in the first window (one record in 200) make a word common: later windows walk.</summary>
     public const int CommonWordMatches = 5;
 
+    /// <summary>The first text window: a walk of the newest records in [<paramref name="atLeast"/>, <paramref name="below"/>).</summary>
+    public static (string Sql, IReadOnlyList<SqlParameter> Parameters) FirstTextWindow(AuditSearchPlan plan, long below, long atLeast, int limit) =>
+        Page(plan, below, null, limit, atLeast: atLeast, textPath: AuditTextPath.Walk);
+
+    /// <summary>
+    /// A later text window, [<paramref name="atLeast"/>, <paramref name="below"/>): walked when the first window found
+    /// <see cref="CommonWordMatches"/> or more, else every match collected through the word and BRIN indexes.
+    /// </summary>
+    public static (string Sql, IReadOnlyList<SqlParameter> Parameters) NextTextWindow(AuditSearchPlan plan, long below, long atLeast, int limit, int firstWindowMatches) =>
+        firstWindowMatches >= CommonWordMatches
+            ? Page(plan, below, null, limit, atLeast: atLeast, textPath: AuditTextPath.Walk)
+            : Page(plan, below, null, limit, atLeast: atLeast, materialize: true);
+
     private static void AppendSelections(StringBuilder sql, List<string> branches, List<string> common, string? perBranchOrder)
     {
         if (branches.Count <= 1)
@@ -259,13 +272,6 @@ public static class AuditSearchSql
                SELECT val FROM v WHERE val IS NOT NULL AND starts_with(val, @prefix) LIMIT @max
                """
             : throw new ArgumentOutOfRangeException(nameof(column), column, "not an expandable column");
-
-    /// <summary>Escapes LIKE's wildcards (and its escape character, backslash) so the text is matched literally.</summary>
-    public static string EscapeLike(string text)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        return text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);
-    }
 
     private static void AddActions(IReadOnlyList<string>? actions, List<string> common, List<SqlParameter> parameters)
     {

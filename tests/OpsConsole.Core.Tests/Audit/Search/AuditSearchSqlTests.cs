@@ -94,6 +94,22 @@ public sealed class AuditSearchSqlTests
     }
 
     [Fact]
+    public void Later_text_windows_walk_for_a_word_common_in_the_first_window_and_read_the_index_otherwise()
+    {
+        var plan = new AuditSearchPlan(new AuditQuery { Text = "timeout" }.Normalize(), null, null, null);
+
+        var (first, _) = AuditSearchSql.FirstTextWindow(plan, below: 9000, atLeast: 8000, limit: 51);
+        var (common, _) = AuditSearchSql.NextTextWindow(plan, below: 8000, atLeast: 4000, limit: 40, firstWindowMatches: AuditSearchSql.CommonWordMatches);
+        var (rare, _) = AuditSearchSql.NextTextWindow(plan, below: 8000, atLeast: 4000, limit: 50, firstWindowMatches: AuditSearchSql.CommonWordMatches - 1);
+
+        Assert.Contains("coalesce(words, ''::tsvector) @@", first, StringComparison.Ordinal);
+        Assert.Contains("coalesce(words, ''::tsvector) @@", common, StringComparison.Ordinal);
+        Assert.DoesNotContain("MATERIALIZED", common, StringComparison.Ordinal);
+        Assert.StartsWith("WITH matches AS MATERIALIZED (", rare, StringComparison.Ordinal);
+        Assert.Contains("AND words @@ console.audit_words_query(@text)", rare, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_text_steps_are_a_bounded_window_then_every_match_below_it_collected_before_ordering()
     {
         var plan = new AuditSearchPlan(new AuditQuery { Text = "disk full" }.Normalize(), null, null, ["a.b", "a.c"]);
