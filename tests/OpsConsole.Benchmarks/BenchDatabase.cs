@@ -93,6 +93,7 @@ public sealed class BenchDatabase : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Npgsql.NpgsqlConnection.ClearAllPools();
+        OpsConsole.Core.Data.NamedDataSources.ClearAll();
         await Server.DisposeAsync();
         if (_keep)
         {

@@ -178,7 +178,7 @@ public sealed partial class AuditChainWriter(
     {
         // The writer sends the same few statements for every batch: prepared once per connection, PostgreSQL stops
         // parsing and planning them each time (COPY cannot be prepared, and needs no plan).
-        _dataSource ??= NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connections.Runtime) { MaxAutoPrepare = 8, AutoPrepareMinUsages = 2 }.ConnectionString);
+        _dataSource ??= new NpgsqlDataSourceBuilder(new NpgsqlConnectionStringBuilder(connections.Runtime) { MaxAutoPrepare = 8, AutoPrepareMinUsages = 2 }.ConnectionString) { Name = "console-audit-writer" }.Build();
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 

@@ -24,7 +24,7 @@ public static class PostgresLeaderLease
         var unpooled = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, ApplicationName = "opsconsole-leader" }.ConnectionString;
         while (!stoppingToken.IsCancellationRequested)
         {
-            await using (var connection = new NpgsqlConnection(unpooled))
+            await using (var connection = NamedDataSources.CreateConnection(unpooled, "console-leader"))
             {
                 await connection.OpenAsync(stoppingToken);
                 await using var tryLock = new NpgsqlCommand($"SELECT pg_try_advisory_lock({lockKey})", connection);

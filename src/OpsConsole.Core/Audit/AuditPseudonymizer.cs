@@ -61,7 +61,7 @@ public sealed partial class AuditPseudonymizer(
             }
 
             var protector = dataProtection.CreateProtector(ProtectorPurpose);
-            using var connection = new NpgsqlConnection(connections.Runtime);
+            using var connection = NamedDataSources.CreateConnection(connections.Runtime, NamedDataSources.Console);
             connection.Open();
             var candidate = RandomNumberGenerator.GetBytes(32);
             using (var insert = new NpgsqlCommand(

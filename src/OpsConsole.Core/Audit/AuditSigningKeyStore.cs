@@ -62,7 +62,7 @@ public sealed partial class AuditSigningKeyStore(
             }
 
             var protector = dataProtection.CreateProtector(AuditCheckpointSigning.ProtectorPurpose);
-            await using var connection = new NpgsqlConnection(connections.Runtime);
+            await using var connection = NamedDataSources.CreateConnection(connections.Runtime, NamedDataSources.Console);
             await connection.OpenAsync(cancellationToken);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
             await using (var lockCommand = new NpgsqlCommand($"SELECT pg_advisory_xact_lock({CreationLockKey})", connection, transaction))

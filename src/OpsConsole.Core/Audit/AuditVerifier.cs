@@ -75,7 +75,7 @@ public sealed partial class AuditVerifier(
         var startedAt = time.GetUtcNow();
         var stopwatch = Stopwatch.StartNew();
         var runId = Guid.NewGuid();
-        await using var connection = new NpgsqlConnection(connections.Runtime);
+        await using var connection = NamedDataSources.CreateConnection(connections.Runtime, NamedDataSources.Console);
         await connection.OpenAsync(cancellationToken);
         // One snapshot for the head, checkpoints, keys and every batch: records appended meanwhile are simply not in it.
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);

@@ -133,7 +133,13 @@ public sealed partial class DatabaseAuditTrail(
     {
         ArgumentNullException.ThrowIfNull(entry);
         var (type, id, name, roles, tokenName) = AuditActors.Describe(entry.Actor);
-        var details = new Dictionary<string, string?>(entry.Details ?? new Dictionary<string, string?>(), StringComparer.Ordinal);
+        // A record is never refused for its text: what PostgreSQL cannot store (U+0000, lone surrogates) is replaced.
+        var details = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var (key, value) in entry.Details ?? new Dictionary<string, string?>())
+        {
+            details[PostgresText.Storable(key)!] = PostgresText.Storable(value);
+        }
+
         var reason = entry.Reason;
         if (reason is null && details.Remove("reason", out var detailReason))
         {
@@ -164,11 +170,11 @@ public sealed partial class DatabaseAuditTrail(
             ActorId = Truncate(id, 256),
             ActorName = Truncate(name, 256) ?? "",
             ActorRoles = roles,
-            Action = entry.Action,
-            TargetType = entry.TargetType,
+            Action = PostgresText.Storable(entry.Action)!,
+            TargetType = PostgresText.Storable(entry.TargetType)!,
             TargetId = Truncate(entry.TargetId, 256),
             Outcome = entry.Outcome,
-            Reason = reason,
+            Reason = PostgresText.Storable(reason),
             ClientIp = Truncate(clientIp, 64),
             UserAgent = Truncate(context?.UserAgent, 512),
             CorrelationId = Truncate(correlationId, 128),
@@ -176,7 +182,7 @@ public sealed partial class DatabaseAuditTrail(
         };
     }
 
-    private static string? Truncate(string? value, int length) => value is { } v && v.Length > length ? v[..length] : value;
+    private static string? Truncate(string? value, int length) => PostgresText.Storable(value is { } v && v.Length > length ? v[..length] : value);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Audit record {Action} spooled locally: the database is unavailable ({Error})")]
     private partial void LogSpooled(string action, string error);

@@ -50,7 +50,7 @@ public static class ConsoleRuntimeRole
 
     public static async Task EnsureRoleAsync(string ownerConnectionString, string role, string password, CancellationToken cancellationToken)
     {
-        await using var connection = new NpgsqlConnection(ownerConnectionString);
+        await using var connection = NamedDataSources.CreateConnection(ownerConnectionString, NamedDataSources.Owner);
         await connection.OpenAsync(cancellationToken);
         var exists = new NpgsqlCommand("SELECT 1 FROM pg_roles WHERE rolname = @role", connection);
         await using (exists)

@@ -15,7 +15,7 @@ public sealed partial class DatabaseMigrator(ConsoleConnectionStrings connection
     {
         // Migrations run as the owner; the console itself runs as the runtime role granted below.
         var options = new DbContextOptionsBuilder<ConsoleDbContext>();
-        ConsoleDatabase.Configure(options, connections.Owner);
+        ConsoleDatabase.Configure(options, connections.Owner, NamedDataSources.Owner);
         await using var db = new ConsoleDbContext(options.Options);
         var stopwatch = Stopwatch.StartNew();
         await db.Database.OpenConnectionAsync(cancellationToken);

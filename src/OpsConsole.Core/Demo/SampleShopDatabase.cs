@@ -18,7 +18,7 @@ public static class SampleShopDatabase
         var password = await ConsoleRuntimeRole.ReadOrCreatePasswordAsync(Path.Combine(dataDirectory, PasswordFileName), cancellationToken);
         var admin = new NpgsqlConnectionStringBuilder(adminConnectionString) { Database = "postgres", Pooling = false }.ConnectionString;
         await ConsoleRuntimeRole.EnsureRoleAsync(admin, Name, password, cancellationToken);
-        await using (var connection = new NpgsqlConnection(admin))
+        await using (var connection = NamedDataSources.CreateConnection(admin, "sampleshop-admin"))
         {
             await connection.OpenAsync(cancellationToken);
             await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = @name", connection);

@@ -343,8 +343,8 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         {
             try
             {
-                await using var connection = new NpgsqlConnection(builder.ConnectionString);
-                await connection.OpenAsync(ct);
+                await using var dataSource = AdminDataSource(builder.ConnectionString);
+                await using var connection = await dataSource.OpenConnectionAsync(ct);
                 return;
             }
             catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InvalidPassword)
@@ -373,8 +373,8 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
 
     private async Task EnsureDatabaseAsync(CancellationToken ct)
     {
-        await using var connection = new NpgsqlConnection(AdminConnection().ConnectionString);
-        await connection.OpenAsync(ct);
+        await using var dataSource = AdminDataSource(AdminConnection().ConnectionString);
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
 
         await using (var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = @name", connection))
         {
@@ -595,6 +595,10 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
             listener.Stop();
         }
     }
+
+    /// <summary>A named one-off source: Npgsql labels pool metrics with the name, else with the connection string.</summary>
+    private static NpgsqlDataSource AdminDataSource(string connectionString) =>
+        new NpgsqlDataSourceBuilder(connectionString) { Name = "embedded-admin" }.Build();
 
     private NpgsqlConnectionStringBuilder AdminConnection() => new(ConnectionString)
     {

@@ -4,7 +4,8 @@ using Microsoft.Extensions.Logging;
 
 namespace OpsConsole.Core.Identity;
 
-public sealed record OneTimePassword(string UserName, string Password);
+/// <param name="TokensRevoked">API tokens of the account revoked with the reset (a reset answers a compromise).</param>
+public sealed record OneTimePassword(string UserName, string Password, int TokensRevoked = 0);
 
 /// <summary>Account operations shared by the admin CLI and bootstrap: roles, users and one-time passwords.</summary>
 public sealed partial class AccountService(
@@ -67,8 +68,11 @@ public sealed partial class AccountService(
         return new OneTimePassword(userName, password);
     }
 
-    /// <summary>Replaces the password with a new one-time password and ends the user's sessions (security stamp).</summary>
-    public async Task<OneTimePassword> ResetPasswordAsync(string userName)
+    /// <summary>
+    /// Replaces the password with a new one-time password, ends the user's sessions (security stamp) and revokes their
+    /// API tokens: a token would otherwise outlive the reset that answers a leaked password.
+    /// </summary>
+    public async Task<OneTimePassword> ResetPasswordAsync(string userName, string revokedBy)
     {
         var user = await users.FindByNameAsync(userName)
             ?? throw new InvalidOperationException($"No user named '{userName}'.");
@@ -79,8 +83,9 @@ public sealed partial class AccountService(
         Check(await users.UpdateAsync(user), $"flag {userName}");
         Check(await users.SetLockoutEndDateAsync(user, null), $"unlock {userName}");
         Check(await users.ResetAccessFailedCountAsync(user), $"reset failures of {userName}");
+        var revoked = await ApiTokens.ApiTokenService.RevokeAllAsync(db, user.Id, revokedBy, time.GetUtcNow());
         LogPasswordReset(userName);
-        return new OneTimePassword(userName, password);
+        return new OneTimePassword(userName, password, revoked);
     }
 
     /// <summary>Changes the password of a signed-in user and clears the one-time flag; audited either way.</summary>
@@ -123,9 +128,10 @@ public sealed partial class AccountService(
     public Task<OneTimePassword> ResetPasswordAuditedAsync(System.Security.Claims.ClaimsPrincipal actor, string userName) =>
         Audit.AuditedTransaction.RunAsync(db, async () =>
         {
-            var otp = await ResetPasswordAsync(userName);
+            var otp = await ResetPasswordAsync(userName, actor.Identity?.Name ?? "admin-cli");
             var user = await users.FindByNameAsync(userName);
-            await audit.RecordAsync(new Audit.AuditEntry(actor, "identity.user.password_reset", "user", user!.Id, Audit.AuditOutcome.Succeeded));
+            await audit.RecordAsync(new Audit.AuditEntry(actor, "identity.user.password_reset", "user", user!.Id, Audit.AuditOutcome.Succeeded,
+                new Dictionary<string, string?> { ["tokensRevoked"] = otp.TokensRevoked.ToString(System.Globalization.CultureInfo.InvariantCulture) }));
             return otp;
         });
 

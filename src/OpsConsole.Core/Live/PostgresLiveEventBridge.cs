@@ -77,7 +77,7 @@ public sealed partial class PostgresLiveEventBridge : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var builder = new NpgsqlDataSourceBuilder(_connectionString());
+        var builder = new NpgsqlDataSourceBuilder(_connectionString()) { Name = "console-live" }; // /metrics labels pools by this name
         await using var dataSource = builder.Build();
         var outbound = _bus.StartForwarding();
         try

@@ -10,7 +10,8 @@ public sealed record CreateUserRequest([property: Required] string UserName, [pr
 
 public sealed record SetRolesRequest([property: Required] IReadOnlyList<string> Roles);
 
-public sealed record OneTimePasswordResponse(string UserName, string OneTimePassword);
+/// <param name="TokensRevoked">The account's API tokens revoked with a password reset.</param>
+public sealed record OneTimePasswordResponse(string UserName, string OneTimePassword, int TokensRevoked = 0);
 
 /// <summary>/api/v1/users: the Users page's actions for automation, through the same service and policy.</summary>
 public static class UserApiEndpoints
@@ -58,7 +59,7 @@ public static class UserApiEndpoints
         users.MapPost("/{id}/disable", (string id, ClaimsPrincipal caller, UserAdministrationService service) =>
                 Run(() => service.SetDisabledAsync(caller, id, disabled: true), "id"))
             .WithName("DisableUser")
-            .WithSummary("Disable an account: signed out everywhere, its API tokens refused");
+            .WithSummary("Disable an account: signed out everywhere, its API tokens revoked (enabling it does not bring them back)");
 
         users.MapPost("/{id}/enable", (string id, ClaimsPrincipal caller, UserAdministrationService service) =>
                 Run(() => service.SetDisabledAsync(caller, id, disabled: false), "id"))
@@ -80,7 +81,7 @@ public static class UserApiEndpoints
                 try
                 {
                     var otp = await service.ResetPasswordAsync(caller, id);
-                    return TypedResults.Ok(new OneTimePasswordResponse(otp.UserName, otp.Password));
+                    return TypedResults.Ok(new OneTimePasswordResponse(otp.UserName, otp.Password, otp.TokensRevoked));
                 }
                 catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
                 {
@@ -88,7 +89,7 @@ public static class UserApiEndpoints
                 }
             })
             .WithName("ResetUserPassword")
-            .WithSummary("Replace a user's password with a one-time password (shown once)");
+            .WithSummary("Replace a user's password with a one-time password (shown once); their sessions end and their API tokens are revoked");
 
         return users;
     }

@@ -180,6 +180,8 @@ public static class ConsoleHostExtensions
         });
         app.UseStaticFiles();
         app.UseRouting();
+        // After routing (route values are known), before authentication: a denial's audit record names the path.
+        app.UseMiddleware<StorableTextMiddleware>();
         // Circuits and hub connections are held open for hours (a wall display for days): counted as requests they made
         // the console's own p95 latency minutes long and its tile critical. Their health shows in the live metrics.
         app.UseWhen(context => !IsLongLivedConnection(context.Request.Path), branch => branch.UseHttpMetrics());

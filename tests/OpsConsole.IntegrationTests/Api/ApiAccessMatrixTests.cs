@@ -20,7 +20,7 @@ namespace OpsConsole.IntegrationTests.Api;
 /// <see cref="Matrix"/> fails the test, so a new endpoint cannot ship without deciding who may call it.
 /// </summary>
 [Collection(PostgresCollection.Name)]
-public sealed class ApiAccessMatrixTests(PostgresFixture postgres) : ConsoleTest(postgres)
+public sealed partial class ApiAccessMatrixTests(PostgresFixture postgres) : ConsoleTest(postgres)
 {
     private static readonly string[] SystemReaders = [ConsoleRoles.Admin, ConsoleRoles.Sre, ConsoleRoles.OnCall];
     private static readonly string[] AuditReaders = [ConsoleRoles.Admin, ConsoleRoles.Auditor, ConsoleRoles.Sre];
@@ -132,7 +132,35 @@ public sealed class ApiAccessMatrixTests(PostgresFixture postgres) : ConsoleTest
         Assert.NotEmpty(operations);
         var missing = operations.Where(o => !Matrix.ContainsKey(o)).ToList();
         Assert.True(missing.Count == 0, $"operations without a role matrix entry: {string.Join(", ", missing)}");
+        var (tokens, context) = await ArrangeAsync();
 
+        using var client = Console.CreateClient();
+        var surprises = new List<string>();
+        foreach (var operation in operations)
+        {
+            var (roles, build) = Matrix[operation];
+            context.CallerSessionId = Guid.NewGuid();
+            using (var anonymous = await client.SendAsync(build(context)))
+            {
+                Expect(anonymous, expectSuccess: false, HttpStatusCode.Unauthorized, $"{operation} anonymous", surprises);
+            }
+
+            foreach (var role in ConsoleRoles.All)
+            {
+                context.CallerSessionId = await NewSessionAsync($"matrix-{role.ToLowerInvariant()}");
+                using var request = build(context);
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", tokens[role]);
+                using var response = await client.SendAsync(request);
+                var allowed = roles.Contains(role, StringComparer.Ordinal);
+                Expect(response, allowed, HttpStatusCode.Forbidden, $"{operation} as {role}", surprises);
+            }
+        }
+
+        Assert.True(surprises.Count == 0, string.Join(Environment.NewLine, surprises));
+    }
+
+    private async Task<(Dictionary<string, string> Tokens, MatrixContext Context)> ArrangeAsync()
+    {
         var tokens = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var role in ConsoleRoles.All)
         {
@@ -198,30 +226,7 @@ public sealed class ApiAccessMatrixTests(PostgresFixture postgres) : ConsoleTest
             SilenceId = silenceId,
             ExtendableSilenceId = extendableSilenceId,
         };
-
-        using var client = Console.CreateClient();
-        var surprises = new List<string>();
-        foreach (var operation in operations)
-        {
-            var (roles, build) = Matrix[operation];
-            context.CallerSessionId = Guid.NewGuid();
-            using (var anonymous = await client.SendAsync(build(context)))
-            {
-                Expect(anonymous, expectSuccess: false, HttpStatusCode.Unauthorized, $"{operation} anonymous", surprises);
-            }
-
-            foreach (var role in ConsoleRoles.All)
-            {
-                context.CallerSessionId = await NewSessionAsync($"matrix-{role.ToLowerInvariant()}");
-                using var request = build(context);
-                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", tokens[role]);
-                using var response = await client.SendAsync(request);
-                var allowed = roles.Contains(role, StringComparer.Ordinal);
-                Expect(response, allowed, HttpStatusCode.Forbidden, $"{operation} as {role}", surprises);
-            }
-        }
-
-        Assert.True(surprises.Count == 0, string.Join(Environment.NewLine, surprises));
+        return (tokens, context);
     }
 
     private async Task<Guid> NewSessionAsync(string userName)

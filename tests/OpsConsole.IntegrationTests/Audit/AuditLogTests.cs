@@ -160,6 +160,7 @@ public sealed class AuditLogTests(PostgresFixture postgres) : ConsoleTest(postgr
         {
             await Postgres.Server.StartServerAsync();
             NpgsqlConnection.ClearAllPools();
+            OpsConsole.Core.Data.NamedDataSources.ClearAll();
         }
 
         var records = await AuditLog.WaitForCountAsync(Postgres.SharedConnectionString, "action = 'access.unauthenticated' AND target_id LIKE 'GET /api/v1/users%'", 3);

@@ -38,6 +38,7 @@ public sealed class HealthTests(PostgresFixture postgres)
             await postgres.Server.StartServerAsync();
             // Idle pooled connections were cut by the restart; later tests must not be handed one of them.
             Npgsql.NpgsqlConnection.ClearAllPools();
+            OpsConsole.Core.Data.NamedDataSources.ClearAll();
         }
 
         await console.WaitForReadinessAsync(HttpStatusCode.OK);

@@ -37,6 +37,11 @@ public sealed partial class MetricsTests(PostgresFixture postgres)
         Assert.Contains("npgsql_db_client_connection_max", names); // Npgsql's own meter is exported
         Assert.DoesNotContain(names, n => n.StartsWith("private_internaldiagnostics", StringComparison.Ordinal)); // filtered meters
         Assert.DoesNotContain("Password=", text, StringComparison.OrdinalIgnoreCase); // pool names must not leak secrets
+        // The console labels its pools by name only: a connection string would tell anonymous callers host, port, user
+        // and database. (This test process also holds the fixture's own superuser pools; only the console uses the runtime role.)
+        var pools = PoolName().Matches(text).Select(m => m.Groups["name"].Value).ToHashSet(StringComparer.Ordinal);
+        Assert.Contains("console", pools);
+        Assert.DoesNotContain(pools, p => p.Contains(Core.Data.ConsoleRuntimeRole.EmbeddedRoleName, StringComparison.Ordinal));
 
         await CheckWithPromtoolIfInstalledAsync(text);
     }
@@ -93,6 +98,9 @@ public sealed partial class MetricsTests(PostgresFixture postgres)
         var stdout = await process.StandardOutput.ReadToEndAsync();
         Assert.True(process.ExitCode == 0, $"promtool check metrics failed ({process.ExitCode}): {stdout}{stderr}");
     }
+
+    [GeneratedRegex("pool_name=\"(?<name>[^\"]*)\"")]
+    private static partial Regex PoolName();
 
     [GeneratedRegex("^# TYPE (?<name>[a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram|summary|untyped)$")]
     private static partial Regex TypeLine();

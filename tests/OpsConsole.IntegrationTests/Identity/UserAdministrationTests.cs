@@ -49,7 +49,7 @@ public sealed class UserAdministrationTests(PostgresFixture postgres) : ConsoleT
     }
 
     [Fact]
-    public async Task A_disabled_user_cannot_sign_in_or_use_tokens_until_enabled()
+    public async Task A_disabled_user_cannot_sign_in_and_their_tokens_stay_revoked_when_enabled_again()
     {
         var (_, _) = await Console.SignInNewUserAsync("erin", ConsoleRoles.Sre);
         string secret;
@@ -59,8 +59,9 @@ public sealed class UserAdministrationTests(PostgresFixture postgres) : ConsoleT
             var erin = await users.FindByNameAsync("erin");
             secret = (await scope.ServiceProvider.GetRequiredService<ApiTokenService>().CreateAsync(erin!, "t", TimeSpan.FromHours(1), null)).Secret;
             var admin = await users.FindByNameAsync("admin");
-            await scope.ServiceProvider.GetRequiredService<UserAdministrationService>()
+            var revoked = await scope.ServiceProvider.GetRequiredService<UserAdministrationService>()
                 .SetDisabledAsync(Principal("admin", ConsoleRoles.Admin, admin!.Id), erin!.Id, disabled: true);
+            Assert.Equal(1, revoked);
         }
 
         using var client = Console.CreateClient();
@@ -87,8 +88,45 @@ public sealed class UserAdministrationTests(PostgresFixture postgres) : ConsoleT
             Assert.False(summary.Disabled);
         }
 
-        using var accepted = await api.GetAsync(new Uri("/api/v1/me", UriKind.Relative));
-        Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+        // Enabling the account does not bring the token back: it was revoked, not merely refused (issue 14, item 7).
+        using var stillRefused = await api.GetAsync(new Uri("/api/v1/me", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.Unauthorized, stillRefused.StatusCode);
+        await using (var scope = Console.Services.CreateAsyncScope())
+        {
+            var erin = await scope.ServiceProvider.GetRequiredService<UserManager<ConsoleUser>>().FindByNameAsync("erin");
+            var token = Assert.Single(await scope.ServiceProvider.GetRequiredService<ApiTokenService>().ListAsync(erin!.Id));
+            Assert.NotNull(token.RevokedAt);
+            Assert.Equal("admin", token.RevokedBy);
+        }
+
+        var record = await AuditLog.WaitForAsync(Postgres.SharedConnectionString, "action = 'identity.user.disabled'");
+        using var details = System.Text.Json.JsonDocument.Parse(record.Details);
+        Assert.Equal("1", details.RootElement.GetProperty("tokensRevoked").GetString());
+    }
+
+    [Fact]
+    public async Task Resetting_a_password_revokes_the_users_api_tokens()
+    {
+        var secret = await Console.CreateTokenForNewUserAsync("ivy", ConsoleRoles.Sre);
+        using var api = Console.CreateClient();
+        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", secret);
+        using (var before = await api.GetAsync(new Uri("/api/v1/me", UriKind.Relative)))
+        {
+            Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+        }
+
+        await using (var scope = Console.Services.CreateAsyncScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<UserManager<ConsoleUser>>();
+            var admin = await users.FindByNameAsync("admin");
+            var ivy = await users.FindByNameAsync("ivy");
+            var otp = await scope.ServiceProvider.GetRequiredService<UserAdministrationService>()
+                .ResetPasswordAsync(Principal("admin", ConsoleRoles.Admin, admin!.Id), ivy!.Id);
+            Assert.Equal(1, otp.TokensRevoked);
+        }
+
+        using var after = await api.GetAsync(new Uri("/api/v1/me", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.Unauthorized, after.StatusCode);
     }
 
     [Fact]

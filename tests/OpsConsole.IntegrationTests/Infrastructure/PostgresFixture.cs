@@ -49,6 +49,7 @@ public sealed class PostgresFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         NpgsqlConnection.ClearAllPools();
+        OpsConsole.Core.Data.NamedDataSources.ClearAll();
         await Server.DisposeAsync();
         try
         {

@@ -26,7 +26,7 @@ public interface IAuditSearch
 /// <summary>The runtime role's own pool for audit reads: a circuit or an export reads without holding a DbContext.</summary>
 public sealed class AuditReadDataSource(ConsoleConnectionStrings connections) : IDisposable
 {
-    private readonly Lazy<NpgsqlDataSource> _source = new(() => NpgsqlDataSource.Create(connections.Runtime));
+    private readonly Lazy<NpgsqlDataSource> _source = new(() => new NpgsqlDataSourceBuilder(connections.Runtime) { Name = "console-audit-read" }.Build()); // named: /metrics labels pools by name
 
     public NpgsqlDataSource Source => _source.Value;
 

@@ -184,6 +184,15 @@ public sealed partial class ApiTokenService(
         return true;
     }
 
+    /// <summary>Revokes every live token of <paramref name="userId"/> (disabling the account or resetting its password); the count.</summary>
+    public static Task<int> RevokeAllAsync(ConsoleDbContext db, string userId, string revokedBy, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        return db.ApiTokens
+            .Where(t => t.UserId == userId && t.RevokedAt == null && t.ExpiresAt > now)
+            .ExecuteUpdateAsync(set => set.SetProperty(t => t.RevokedAt, now).SetProperty(t => t.RevokedBy, revokedBy), cancellationToken);
+    }
+
     public Task<List<ApiToken>> ListAsync(string userId, CancellationToken cancellationToken = default) =>
         db.ApiTokens.AsNoTracking().Where(t => t.UserId == userId).OrderByDescending(t => t.CreatedAt).ToListAsync(cancellationToken);
 

@@ -90,10 +90,11 @@ public sealed class UserAdministrationService(
         });
     }
 
-    public async Task SetDisabledAsync(ClaimsPrincipal caller, string userId, bool disabled)
+    /// <summary>Disables (signs out everywhere, revokes every API token) or enables an account; the tokens revoked.</summary>
+    public async Task<int> SetDisabledAsync(ClaimsPrincipal caller, string userId, bool disabled)
     {
         await DemandAsync(caller);
-        await AuditedTransaction.RunAsync(db, async () =>
+        return await AuditedTransaction.RunAsync(db, async () =>
         {
             var user = await FindAsync(userId);
             if (disabled)
@@ -112,12 +113,17 @@ public sealed class UserAdministrationService(
             Check(await users.SetLockoutEnabledAsync(user, true));
             Check(await users.SetLockoutEndDateAsync(user, disabled ? DisabledUntil : null));
             Check(await users.UpdateSecurityStampAsync(user));
-            if (disabled)
+            if (!disabled)
             {
-                db.OnCommitted(() => live.Publish(IdentityTopics.SessionsRevoked, new SessionsRevoked(user.Id, "account disabled")));
+                await RecordAsync(caller, "identity.user.enabled", user.Id);
+                return 0;
             }
 
-            await RecordAsync(caller, disabled ? "identity.user.disabled" : "identity.user.enabled", user.Id);
+            // Enabling again must not bring old tokens back to life: they are revoked, not merely refused while disabled.
+            var revoked = await ApiTokens.ApiTokenService.RevokeAllAsync(db, user.Id, caller.Identity?.Name ?? "admin", time.GetUtcNow());
+            db.OnCommitted(() => live.Publish(IdentityTopics.SessionsRevoked, new SessionsRevoked(user.Id, "account disabled")));
+            await RecordAsync(caller, "identity.user.disabled", user.Id, ("tokensRevoked", revoked.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            return revoked;
         });
     }
 
@@ -146,9 +152,9 @@ public sealed class UserAdministrationService(
             var user = await FindAsync(userId);
             // A local password would be a second way in that bypasses the provider's own controls (MFA, offboarding).
             await RefuseForProviderAccountAsync(user, "This account signs in through the identity provider; it has no console password.");
-            var otp = await accounts.ResetPasswordAsync(user.UserName!);
+            var otp = await accounts.ResetPasswordAsync(user.UserName!, caller.Identity?.Name ?? "admin");
             db.OnCommitted(() => live.Publish(IdentityTopics.SessionsRevoked, new SessionsRevoked(user.Id, "password reset")));
-            await RecordAsync(caller, "identity.user.password_reset", user.Id);
+            await RecordAsync(caller, "identity.user.password_reset", user.Id, ("tokensRevoked", otp.TokensRevoked.ToString(System.Globalization.CultureInfo.InvariantCulture)));
             return otp;
         });
     }

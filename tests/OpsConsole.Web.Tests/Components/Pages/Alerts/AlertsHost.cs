@@ -56,6 +56,7 @@ public sealed class AlertsHost : IAsyncLifetime
         }
 
         NpgsqlConnection.ClearAllPools();
+        OpsConsole.Core.Data.NamedDataSources.ClearAll();
         try
         {
             _dataDirectory.Delete(recursive: true);
