@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using OpsConsole.Core.Alerts.Rules;
 using OpsConsole.Core.Metrics.Exposition;
 using OpsConsole.Core.Metrics.PromQl;
 using OpsConsole.Core.Metrics.Store;

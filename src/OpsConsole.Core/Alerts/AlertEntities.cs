@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using OpsConsole.Core.Data;
 
 namespace OpsConsole.Core.Alerts;
 
@@ -170,11 +171,11 @@ public static class AlertNotificationStatus
 }
 
 /// <summary>EF mapping of the alert tables (snake_case: the store's conditional statements are raw SQL).</summary>
-internal static class AlertStoreModel
+internal sealed class AlertStoreModel : IConsoleModel
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    public static void Configure(ModelBuilder builder)
+    public void Configure(ModelBuilder builder)
     {
         builder.Entity<StoredAlert>(alert =>
         {
@@ -260,4 +261,19 @@ public static class AlertLimits
 {
     /// <summary>Notes, ack notes and silence comments.</summary>
     public const int NoteLength = 2000;
+}
+
+/// <summary>Alerts (current and history), their timelines, silences and outward notifications as DbSets of the console's context.</summary>
+public static class AlertDbSets
+{
+    extension(ConsoleDbContext db)
+    {
+        public DbSet<StoredAlert> StoredAlerts => db.Set<StoredAlert>();
+
+        public DbSet<AlertTimelineEntry> AlertTimeline => db.Set<AlertTimelineEntry>();
+
+        public DbSet<StoredSilence> Silences => db.Set<StoredSilence>();
+
+        public DbSet<AlertNotification> AlertNotifications => db.Set<AlertNotification>();
+    }
 }

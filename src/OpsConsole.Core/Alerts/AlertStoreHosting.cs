@@ -34,6 +34,7 @@ public static class AlertStoreHosting
         services.AddSingleton<AlertHistoryPurger>();
         services.AddHostedService(sp => sp.GetRequiredService<AlertHistoryPurger>());
         services.AddHostedService<ConsoleAlertBridge>();
+        services.AddHostedService<AuditIntegrityAlert>();
         return builder;
     }
 }

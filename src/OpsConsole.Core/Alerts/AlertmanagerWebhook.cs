@@ -6,6 +6,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
+using OpsConsole.Core.Access;
 using OpsConsole.Core.Audit;
 using OpsConsole.Core.Identity;
 

@@ -1,12 +1,11 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using OpsConsole.Core.Alerts;
 
 namespace OpsConsole.Core.Audit;
 
 public static class AuditIntegrityHosting
 {
-    /// <summary>Signed checkpoints, the verifier, the leader-elected scheduler, the pseudonymizer and the alert board they raise on.</summary>
+    /// <summary>Signed checkpoints, the verifier, the leader-elected scheduler, the pseudonymizer (Alerts turns a broken result into an alert).</summary>
     public static IHostApplicationBuilder AddAuditIntegrity(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -14,7 +13,6 @@ public static class AuditIntegrityHosting
             .BindConfiguration(AuditIntegrityOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        builder.Services.AddConsoleAlertBoard();
         builder.Services.AddSingleton<AuditSigningKeyStore>();
         builder.Services.AddSingleton<AuditVerifier>();
         builder.Services.AddSingleton<AuditPseudonymizer>();

@@ -5,9 +5,8 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using OpsConsole.Core.Alerts;
+using OpsConsole.Core.Access;
 using OpsConsole.Core.Data;
-using OpsConsole.Core.Identity;
 using OpsConsole.Core.Live;
 
 namespace OpsConsole.Core.Audit;
@@ -55,8 +54,8 @@ public interface IAuditIntegrity
 /// <summary>
 /// Verification and checkpoints for people (policy <see cref="ConsolePolicies.AuditVerify"/>, checked here) and for
 /// the scheduler (as the system). Every verification is audited (<c>audit.verified</c>: succeeded when intact, failed
-/// with the first broken sequence and reason) and a broken log raises the critical console alert
-/// <see cref="AlertName"/>, which the next intact verification resolves.
+/// with the first broken sequence and reason) and published on <see cref="AuditIntegrityTopics.Verified"/>, which
+/// Alerts turns into the critical console alert <see cref="AlertName"/> (the next intact verification resolves it).
 /// </summary>
 public sealed partial class AuditIntegrityService(
     ConsoleDbContext db,
@@ -64,7 +63,6 @@ public sealed partial class AuditIntegrityService(
     AuditCheckpointService checkpoints,
     IAuditTrail audit,
     IAuthorizationService authorization,
-    ConsoleAlertBoard alerts,
     ILiveEvents live,
     IOptions<AuditIntegrityOptions> options,
     TimeProvider time,
@@ -165,24 +163,12 @@ public sealed partial class AuditIntegrityService(
         await audit.RecordAsync(
             new AuditEntry(actor, VerifiedAction, "audit_log", "*", result.Ok ? AuditOutcome.Succeeded : AuditOutcome.Failed, details, result.Ok ? null : result.Reason),
             cancellationToken);
-        if (result.Ok)
+        if (!result.Ok)
         {
-            if (alerts.Resolve(AlertName))
-            {
-                LogResolved();
-                await audit.RecordAsync(new AuditEntry(AuditActors.System, "console.alert.resolved", "console_alert", AlertName, AuditOutcome.Succeeded), cancellationToken);
-            }
-        }
-        else
-        {
-            var alert = alerts.Raise(AlertName, ConsoleAlertSeverity.Critical, $"Audit log integrity broken: {result.Summary}", "audit verification");
             LogBroken(trigger, result.Summary);
-            await audit.RecordAsync(
-                new AuditEntry(AuditActors.System, "console.alert.raised", "console_alert", AlertName, AuditOutcome.Succeeded,
-                    new Dictionary<string, string?> { ["severity"] = alert.Severity.ToString(), ["summary"] = alert.Summary }),
-                cancellationToken);
         }
 
+        // Alerts turns a broken result into the critical alert AlertName, and an intact one resolves it.
         live.Publish(AuditIntegrityTopics.Verified, result);
         return result;
     }
@@ -199,7 +185,4 @@ public sealed partial class AuditIntegrityService(
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "AUDIT LOG INTEGRITY BROKEN ({Trigger} verification): {Summary}")]
     private partial void LogBroken(string trigger, string summary);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Audit log intact again: the integrity alert is resolved")]
-    private partial void LogResolved();
 }

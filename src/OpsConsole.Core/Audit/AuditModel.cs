@@ -1,13 +1,14 @@
 using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using OpsConsole.Core.Data;
 
 namespace OpsConsole.Core.Audit;
 
 /// <summary>EF mapping of the audit tables: snake_case, because the chain writer and benchmarks use them from raw SQL and COPY.</summary>
-internal static class AuditModel
+internal sealed class AuditModel : IConsoleModel
 {
-    public static void Configure(ModelBuilder builder)
+    public void Configure(ModelBuilder builder)
     {
         builder.Entity<AuditInboxItem>(inbox =>
         {
@@ -88,5 +89,22 @@ internal static class AuditModel
         }
 
         return builder.ToString();
+    }
+}
+
+/// <summary>The audit tables as DbSets of the console's context.</summary>
+public static class AuditDbSets
+{
+    extension(ConsoleDbContext db)
+    {
+        /// <summary>Audit records written in an action's own transaction, waiting for the chain writer.</summary>
+        public DbSet<AuditInboxItem> AuditInbox => db.Set<AuditInboxItem>();
+
+        /// <summary>The tamper-evident audit log (append-only for the runtime role).</summary>
+        public DbSet<AuditRecord> AuditLog => db.Set<AuditRecord>();
+
+        public DbSet<AuditCheckpoint> AuditCheckpoints => db.Set<AuditCheckpoint>();
+
+        public DbSet<AuditSigningKey> AuditSigningKeys => db.Set<AuditSigningKey>();
     }
 }

@@ -2,15 +2,11 @@ using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
-using OpsConsole.Core.Alerts;
-using OpsConsole.Core.Identity;
-using OpsConsole.Core.Identity.ApiTokens;
-using OpsConsole.Core.Identity.Displays;
-using OpsConsole.Core.Identity.Sessions;
+using OpsConsole.Core.Access;
 
 namespace OpsConsole.Core.Data;
 
-/// <summary>The console's own database: identity now, each capability's tables as they arrive (schema "console").</summary>
+/// <summary>The console's own database (schema "console"): accounts, and each capability's tables through <see cref="IConsoleModel"/>.</summary>
 public sealed class ConsoleDbContext(DbContextOptions<ConsoleDbContext> options)
     : IdentityDbContext<ConsoleUser, IdentityRole, string>(options), IDataProtectionKeyContext
 {
@@ -48,31 +44,6 @@ public sealed class ConsoleDbContext(DbContextOptions<ConsoleDbContext> options)
         }
     }
 
-    public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
-
-    /// <summary>Audit records written in an action's own transaction, waiting for the chain writer.</summary>
-    public DbSet<Audit.AuditInboxItem> AuditInbox => Set<Audit.AuditInboxItem>();
-
-    /// <summary>The tamper-evident audit log (append-only for the runtime role).</summary>
-    public DbSet<Audit.AuditRecord> AuditLog => Set<Audit.AuditRecord>();
-
-    public DbSet<Audit.AuditCheckpoint> AuditCheckpoints => Set<Audit.AuditCheckpoint>();
-
-    public DbSet<Audit.AuditSigningKey> AuditSigningKeys => Set<Audit.AuditSigningKey>();
-
-    public DbSet<DisplayDevice> DisplayDevices => Set<DisplayDevice>();
-
-    public DbSet<UserSession> UserSessions => Set<UserSession>();
-
-    /// <summary>Alerts (current and history), their timelines, silences and outward notifications (Core/Alerts).</summary>
-    public DbSet<StoredAlert> StoredAlerts => Set<StoredAlert>();
-
-    public DbSet<AlertTimelineEntry> AlertTimeline => Set<AlertTimelineEntry>();
-
-    public DbSet<StoredSilence> Silences => Set<StoredSilence>();
-
-    public DbSet<AlertNotification> AlertNotifications => Set<AlertNotification>();
-
     /// <summary>The ASP.NET Core Data Protection key ring: cookies stay valid across restarts and instances.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
@@ -81,46 +52,13 @@ public sealed class ConsoleDbContext(DbContextOptions<ConsoleDbContext> options)
         ArgumentNullException.ThrowIfNull(builder);
         base.OnModelCreating(builder);
         builder.HasDefaultSchema(Schema);
-        Audit.AuditModel.Configure(builder);
-        AlertStoreModel.Configure(builder);
         builder.Entity<ConsoleUser>(user =>
         {
             user.Property(u => u.DisplayName).HasMaxLength(200);
         });
-        builder.Entity<ApiToken>(token =>
+        foreach (var model in ConsoleModels.All)
         {
-            token.ToTable("ApiTokens");
-            token.HasKey(t => t.Id);
-            token.Property(t => t.Name).HasMaxLength(100);
-            token.Property(t => t.DisplayPrefix).HasMaxLength(20);
-            token.Property(t => t.RevokedBy).HasMaxLength(256);
-            token.HasIndex(t => t.Hash).IsUnique();
-            token.HasIndex(t => t.UserId);
-            token.HasOne<ConsoleUser>().WithMany().HasForeignKey(t => t.UserId).OnDelete(DeleteBehavior.Cascade);
-        });
-        builder.Entity<DisplayDevice>(device =>
-        {
-            device.ToTable("DisplayDevices");
-            device.HasKey(d => d.Id);
-            device.Property(d => d.Name).HasMaxLength(DisplayDeviceService.MaxNameLength);
-            device.Property(d => d.CreatedBy).HasMaxLength(256);
-            device.Property(d => d.RevokedBy).HasMaxLength(256);
-            device.Property(d => d.LastSeenIp).HasMaxLength(64);
-            device.Property(d => d.UserAgent).HasMaxLength(512);
-            device.Property(d => d.Stamp).HasMaxLength(64);
-            device.HasIndex(d => d.PairingCodeHash).IsUnique(); // PostgreSQL allows many NULLs: used codes are cleared
-        });
-        builder.Entity<UserSession>(session =>
-        {
-            session.ToTable("UserSessions");
-            session.HasKey(s => s.Id);
-            session.Property(s => s.IpAddress).HasMaxLength(64);
-            session.Property(s => s.UserAgent).HasMaxLength(512);
-            session.Property(s => s.SecurityStamp).HasMaxLength(256);
-            session.Property(s => s.EndedReason).HasMaxLength(200);
-            session.Property(s => s.EndedBy).HasMaxLength(256);
-            session.HasIndex(s => new { s.UserId, s.EndedAt });
-            session.HasOne<ConsoleUser>().WithMany().HasForeignKey(s => s.UserId).OnDelete(DeleteBehavior.Cascade);
-        });
+            model.Configure(builder); // each capability's tables (IConsoleModel), found by reflection
+        }
     }
 }

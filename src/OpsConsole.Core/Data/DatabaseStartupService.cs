@@ -1,21 +1,19 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using OpsConsole.Core.Identity;
 using Polly;
 using Polly.Retry;
 
 namespace OpsConsole.Core.Data;
 
 /// <summary>
-/// Brings the database to the current schema and seeds roles and the bootstrap admin. Runs beside the web
+/// Brings the database to the current schema and runs the capabilities' seeders (<see cref="IDatabaseSeeder"/>, e.g. roles and the bootstrap admin). Runs beside the web
 /// server (which answers /health/ready with 503 meanwhile) and retries while the database is unreachable.
 /// </summary>
 public sealed partial class DatabaseStartupService(
     DatabaseMigrator migrator,
     IServiceScopeFactory scopes,
     DatabaseState state,
-    InitialAdminPasswordFile initialAdminPassword,
     ILogger<DatabaseStartupService> logger) : BackgroundService
 {
     /// <summary>How long the host's start waits for the first migration attempt (see <see cref="StartAsync"/>).</summary>
@@ -66,7 +64,7 @@ public sealed partial class DatabaseStartupService(
         {
             await pipeline.ExecuteAsync(async ct =>
             {
-                await migrator.MigrateAsync(ct, _ => SeedAsync());
+                await migrator.MigrateAsync(ct, SeedAsync);
                 state.MarkMigrated(); // ready only once the schema is current and the first account can sign in
             }, stoppingToken);
             _ready.TrySetResult();
@@ -81,29 +79,15 @@ public sealed partial class DatabaseStartupService(
         }
     }
 
-    private async Task SeedAsync()
+    private async Task SeedAsync(CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
-        var accounts = scope.ServiceProvider.GetRequiredService<AccountService>();
-        var local = scope.ServiceProvider.GetService<Microsoft.Extensions.Options.IOptions<Identity.External.LocalAccountOptions>>();
-        var admin = await accounts.EnsureBootstrapAdminAsync(local?.Value.Enabled ?? true);
-        if (admin is not null)
+        foreach (var seeder in scope.ServiceProvider.GetServices<IDatabaseSeeder>())
         {
-            // Printed exactly once, at creation; afterwards only the file (mode 0600) holds it.
-            LogBootstrapAdmin(admin.UserName, admin.Password, initialAdminPassword.Path);
-        }
-        else if (initialAdminPassword.Exists)
-        {
-            LogBootstrapPending(initialAdminPassword.Path);
+            await seeder.SeedAsync(cancellationToken);
         }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Database not ready ({Error}); retrying in {DelaySeconds:0.0} s")]
     private partial void LogRetry(string error, double delaySeconds);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "First sign-in: user '{UserName}' with one-time password {OneTimePassword} (also written to {PasswordFile}); it must be changed at first sign-in")]
-    private partial void LogBootstrapAdmin(string userName, string oneTimePassword, string passwordFile);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "The bootstrap admin has not changed its one-time password yet; it is in {PasswordFile}")]
-    private partial void LogBootstrapPending(string passwordFile);
 }

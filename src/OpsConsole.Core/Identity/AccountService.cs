@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Logging;
+using OpsConsole.Core.Access;
 
 namespace OpsConsole.Core.Identity;
 

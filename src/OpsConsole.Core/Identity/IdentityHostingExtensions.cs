@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using OpsConsole.Core.Access;
 using OpsConsole.Core.Data;
 
 namespace OpsConsole.Core.Identity;
@@ -18,6 +19,7 @@ public static class IdentityHostingExtensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(new InitialAdminPasswordFile(dataDirectory));
         builder.Services.AddScoped<AccountService>();
+        builder.Services.AddScoped<IDatabaseSeeder, BootstrapAdminSeeder>();
         builder.Services.AddSingleton<SignInThrottle>();
         builder.Services.AddScoped<ApiTokens.ApiTokenService>();
         builder.Services.AddScoped<Users.UserAdministrationService>();

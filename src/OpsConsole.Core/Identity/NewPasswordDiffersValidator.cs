@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Identity;
+using OpsConsole.Core.Access;
 
 namespace OpsConsole.Core.Identity;
 

@@ -1,3 +1,4 @@
+using OpsConsole.Core.Access;
 using OpsConsole.Core.Live;
 using OpsConsole.Core.Audit;
 using System.CommandLine;

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
+using OpsConsole.Core.Access;
 using OpsConsole.Core.Identity.ApiTokens;
 
 namespace OpsConsole.Web.Api;
@@ -18,9 +19,9 @@ public sealed class ApiTokenAuthenticationHandler(
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiToken";
-    public const string AuthenticationMethodClaim = Core.Identity.ConsoleClaims.AuthMethod;
-    public const string TokenIdClaim = Core.Identity.ConsoleClaims.TokenId;
-    public const string TokenNameClaim = Core.Identity.ConsoleClaims.TokenName;
+    public const string AuthenticationMethodClaim = Core.Access.ConsoleClaims.AuthMethod;
+    public const string TokenIdClaim = Core.Access.ConsoleClaims.TokenId;
+    public const string TokenNameClaim = Core.Access.ConsoleClaims.TokenName;
 
     private ApiTokenRejection? _rejection;
 

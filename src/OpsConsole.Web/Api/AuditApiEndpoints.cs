@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
+using OpsConsole.Core.Access;
 using OpsConsole.Core.Audit.Search;
 using OpsConsole.Core.Identity;
 

@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
+using OpsConsole.Core.Access;
 using OpsConsole.Core.Identity;
 using OpsConsole.Core.Identity.Users;
 

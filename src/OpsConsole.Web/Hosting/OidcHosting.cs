@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 using Microsoft.Identity.Web;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
+using OpsConsole.Core.Access;
 using OpsConsole.Core.Identity.External;
 using OpsConsole.Web.Api;
 
@@ -170,7 +171,7 @@ public static class OidcHosting
         var token = context.Principal!;
         var roles = signIn.RolesOf(token);
         var linked = await signIn.FindLinkedUserAsync(token);
-        var users = context.HttpContext.RequestServices.GetRequiredService<UserManager<Core.Identity.ConsoleUser>>();
+        var users = context.HttpContext.RequestServices.GetRequiredService<UserManager<Core.Access.ConsoleUser>>();
         if (linked is not null && await users.IsLockedOutAsync(linked))
         {
             context.Fail("the account is disabled or locked in the console");

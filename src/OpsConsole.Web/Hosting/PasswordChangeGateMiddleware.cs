@@ -1,3 +1,4 @@
+using OpsConsole.Core.Access;
 using OpsConsole.Core.Identity;
 
 namespace OpsConsole.Web.Hosting;

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using OpsConsole.Core.Access;
 using OpsConsole.Core.Alerts;
 using OpsConsole.Core.Identity;
 using OpsConsole.IntegrationTests.Infrastructure;

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using OpsConsole.Core.Access;
 using OpsConsole.Core.Alerts;
 using OpsConsole.Core.Audit;
 using OpsConsole.IntegrationTests.Infrastructure;
@@ -101,7 +102,7 @@ public sealed class AlertRecorderTests(PostgresFixture postgres) : ConsoleTest(p
         Assert.Equal(1, await AlertTesting.ScalarAsync(Db, "SELECT count(*) FROM console.alerts WHERE name = 'HighLatencyP95' AND state = 'firing'"));
         await using var scope = Console.Services.CreateAsyncScope();
         var service = scope.ServiceProvider.GetRequiredService<AlertService>();
-        var reader = TestPrincipals.Of("reader", Core.Identity.ConsoleRoles.Viewer);
+        var reader = TestPrincipals.Of("reader", Core.Access.ConsoleRoles.Viewer);
         var history = await service.SearchAsync(reader, AlertSearch.Parse("resolved", ["alertname=\"HighLatencyP95\""], null, null, null));
         Assert.Single(history.Items);
         var overlapping = await service.SearchAsync(reader, AlertSearch.Parse(null, ["job=~\"sample.*\""], AlertTesting.Start.AddMinutes(4).ToString("O"), null, null));

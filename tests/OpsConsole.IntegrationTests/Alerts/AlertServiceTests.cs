@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using OpsConsole.Core.Access;
 using OpsConsole.Core.Alerts;
 using OpsConsole.Core.Audit;
 using OpsConsole.Core.Identity;

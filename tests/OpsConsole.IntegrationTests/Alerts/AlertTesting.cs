@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using OpsConsole.Core.Access;
 using OpsConsole.Core.Alerts;
 using OpsConsole.Core.Identity;
 using OpsConsole.IntegrationTests.Infrastructure;

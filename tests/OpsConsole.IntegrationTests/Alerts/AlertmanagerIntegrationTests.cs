@@ -1,4 +1,5 @@
 using System.Globalization;
+using OpsConsole.Core.Access;
 using OpsConsole.Core.Alerts;
 using OpsConsole.Core.Identity;
 using OpsConsole.IntegrationTests.Infrastructure;

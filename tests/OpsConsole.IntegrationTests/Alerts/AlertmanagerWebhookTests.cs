@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using OpsConsole.Core.Access;
 using OpsConsole.Core.Identity;
 using OpsConsole.IntegrationTests.Infrastructure;
 

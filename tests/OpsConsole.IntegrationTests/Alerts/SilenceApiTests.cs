@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
+using OpsConsole.Core.Access;
 using OpsConsole.Core.Alerts;
 using OpsConsole.Core.Identity;
 using OpsConsole.IntegrationTests.Infrastructure;

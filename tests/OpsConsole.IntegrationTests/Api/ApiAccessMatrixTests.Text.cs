@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
+using OpsConsole.Core.Access;
 using OpsConsole.Core.Audit;
 using OpsConsole.Core.Identity;
 using OpsConsole.IntegrationTests.Infrastructure;

@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
+using OpsConsole.Core.Access;
 using OpsConsole.Core.Identity;
 using OpsConsole.Core.Identity.ApiTokens;
 using OpsConsole.IntegrationTests.Infrastructure;

@@ -6,6 +6,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using CsvHelper;
+using OpsConsole.Core.Access;
 using OpsConsole.Core.Audit;
 using OpsConsole.Core.Identity;
 using OpsConsole.IntegrationTests.Infrastructure;

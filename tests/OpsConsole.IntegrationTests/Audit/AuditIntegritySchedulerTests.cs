@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using OpsConsole.Core.Access;
 using OpsConsole.Core.Alerts;
 using OpsConsole.Core.Audit;
 using OpsConsole.Core.Identity;

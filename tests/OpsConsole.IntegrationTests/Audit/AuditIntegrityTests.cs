@@ -5,6 +5,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using OpsConsole.Core.Access;
 using OpsConsole.Core.Alerts;
 using OpsConsole.Core.Audit;
 using OpsConsole.Core.Identity;
@@ -64,7 +65,17 @@ public sealed class AuditIntegrityTests(PostgresFixture postgres) : ConsoleTest(
         Assert.Contains("content changed", result.Reason, StringComparison.Ordinal);
         Assert.Equal(16, result.RecordsChecked);
 
-        var alert = Console.Services.GetRequiredService<ConsoleAlertBoard>().Find(AuditIntegrityService.AlertName);
+        // Audit publishes the result; Alerts raises the alert from the live topic, so it arrives just after.
+        var board = Console.Services.GetRequiredService<ConsoleAlertBoard>();
+        using (var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
+        {
+            while (board.Find(AuditIntegrityService.AlertName) is null)
+            {
+                await Task.Delay(20, cts.Token);
+            }
+        }
+
+        var alert = board.Find(AuditIntegrityService.AlertName);
         Assert.NotNull(alert);
         Assert.Equal(ConsoleAlertSeverity.Critical, alert.Severity);
         var verified = await AuditLog.WaitForAsync(Postgres.SharedConnectionString, "action = 'audit.verified'");

@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using OpsConsole.Core.Access;
 using OpsConsole.Core.Audit;
 using OpsConsole.Core.Identity;
 using OpsConsole.IntegrationTests.Infrastructure;
@@ -46,7 +47,8 @@ public sealed class AuditLogTests(PostgresFixture postgres) : ConsoleTest(postgr
 
         foreach (var connectionString in new[] { PostgresFixture.AsRuntimeRole(Postgres.SharedConnectionString), Postgres.SharedConnectionString })
         {
-            await using var connection = new NpgsqlConnection(connectionString);
+            // Named, as the console's own pools are: MetricsTests checks no pool of the runtime role is labelled by its connection string.
+            await using var connection = Core.Data.NamedDataSources.CreateConnection(connectionString, "test-audit-log");
             await connection.OpenAsync();
             foreach (var sql in new[]
                      {

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using OpsConsole.Core.Access;
 using OpsConsole.Core.Audit;
 using OpsConsole.Core.Identity;
 using OpsConsole.IntegrationTests.Infrastructure;

@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using OpsConsole.Core.Access;
 using OpsConsole.Core.Identity;
 using OpsConsole.IntegrationTests.Infrastructure;
 

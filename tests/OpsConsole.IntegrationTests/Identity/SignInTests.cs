@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
+using OpsConsole.Core.Access;
 using OpsConsole.Core.Identity;
 using OpsConsole.IntegrationTests.Infrastructure;
 

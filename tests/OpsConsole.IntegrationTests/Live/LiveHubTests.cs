@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
+using OpsConsole.Core.Access;
 using OpsConsole.Core.Identity;
 using OpsConsole.Core.Live;
 using OpsConsole.Core.SystemStatus;

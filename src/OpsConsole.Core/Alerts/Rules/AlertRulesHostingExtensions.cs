@@ -24,11 +24,29 @@ public static class AlertRulesHostingExtensions
         builder.Services.AddConsoleAlertBoard();
         builder.Services.AddLiveEvents();
         builder.Services.TryAddSingleton(TimeProvider.System);
+        if (builder.Services.Any(d => d.ServiceType == typeof(Metrics.Store.MetricStore)))
+        {
+            builder.AddConsoleRuleEngine(); // over the metric store AddConsoleMetrics registered before; without it the rules say so
+        }
+
         builder.Services.TryAddSingleton(sp => new PrometheusRuleQueryEngine(sp.GetRequiredService<PrometheusBackend>()));
         builder.Services.TryAddSingleton<RuleEngineSelection>(sp => new RuleEngineSelection(sp.GetRequiredService<IOptions<AlertRulesOptions>>(), sp));
         builder.Services.TryAddSingleton<RuleTester>();
         builder.Services.TryAddSingleton<AlertRuleManager>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AlertRuleManager>());
+        return builder;
+    }
+
+    /// <summary>
+    /// The console's PromQL engine over the metric store (needs <c>AddConsoleMetrics</c>' store). Registered as itself and,
+    /// unless something registered one before, as the <see cref="IRuleQueryEngine"/>. It lives with the rules, not with
+    /// Metrics: Alerts depends on Metrics, never the other way round.
+    /// </summary>
+    public static IHostApplicationBuilder AddConsoleRuleEngine(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.TryAddSingleton<ConsoleRuleQueryEngine>();
+        builder.Services.TryAddSingleton<IRuleQueryEngine>(sp => sp.GetRequiredService<ConsoleRuleQueryEngine>());
         return builder;
     }
 }

@@ -47,7 +47,8 @@ public sealed partial class PrometheusRuleQueryEngine(PrometheusBackend backend)
     {
         try
         {
-            return await backend.InstantQueryAsync(expression, at, cancellationToken);
+            var samples = await backend.InstantQueryAsync(expression, at, cancellationToken);
+            return [.. samples.Select(s => new RuleSample(new LabelSet(s.Labels), s.Value))];
         }
         catch (MetricQueryException ex) when (AsExpressionError(ex) is { } error)
         {

@@ -2,8 +2,8 @@ using System.Diagnostics;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authorization;
 using Npgsql;
+using OpsConsole.Core.Access;
 using OpsConsole.Core.Data;
-using OpsConsole.Core.Identity;
 
 namespace OpsConsole.Core.Audit.Search;
 

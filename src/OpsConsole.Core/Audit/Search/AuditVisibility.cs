@@ -1,5 +1,5 @@
 using System.Security.Claims;
-using OpsConsole.Core.Identity;
+using OpsConsole.Core.Access;
 
 namespace OpsConsole.Core.Audit.Search;
 

@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
+using OpsConsole.Core.Access;
 using OpsConsole.Core.Data;
 
 namespace OpsConsole.Core.Identity.ApiTokens;

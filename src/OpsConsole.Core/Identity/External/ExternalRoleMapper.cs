@@ -1,3 +1,5 @@
+using OpsConsole.Core.Access;
+
 namespace OpsConsole.Core.Identity.External;
 
 /// <summary>Turns a provider's role/group claim values into console roles through <see cref="OidcOptions.RoleMap"/>.</summary>

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using OpsConsole.Core.Access;
 
 namespace OpsConsole.Core.Identity.External;
 

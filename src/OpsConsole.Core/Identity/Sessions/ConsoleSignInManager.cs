@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using OpsConsole.Core.Access;
 
 namespace OpsConsole.Core.Identity.Sessions;
 

@@ -123,11 +123,11 @@ internal static class PrometheusApi
     /// An instant query's answer as rule samples: a vector's elements with all their labels (as Prometheus returns them),
     /// or a scalar as one sample without labels, as Prometheus's rule manager treats it. A string or a matrix is refused.
     /// </summary>
-    public static IReadOnlyList<Alerts.RuleSample> ToSamples(InstantData data) => data.ResultType switch
+    public static IReadOnlyList<InstantSample> ToSamples(InstantData data) => data.ResultType switch
     {
         "vector" => [.. (data.Result.Deserialize<List<VectorSample>>(Json) ?? [])
-            .Select(s => new Alerts.RuleSample(new Alerts.LabelSet(s.Metric ?? []), ParseValue(s.Value.Value)))],
-        "scalar" => [new Alerts.RuleSample(Alerts.LabelSet.Empty, ParseValue(data.Result.Deserialize<ApiSample>(Json).Value))],
+            .Select(s => new InstantSample(s.Metric ?? [], ParseValue(s.Value.Value)))],
+        "scalar" => [new InstantSample(new Dictionary<string, string>(), ParseValue(data.Result.Deserialize<ApiSample>(Json).Value))],
         _ => throw new JsonException($"the expression gives a {(data.ResultType == "matrix" ? "range vector" : data.ResultType)}; an alert expression must give an instant vector or a scalar"),
     };
 
@@ -160,3 +160,6 @@ internal static class PrometheusApi
         return values;
     }
 }
+
+/// <summary>One element of an instant query's answer: all its labels as Prometheus returns them, and its value.</summary>
+public sealed record InstantSample(IReadOnlyDictionary<string, string> Labels, double Value);

@@ -120,7 +120,7 @@ public sealed partial class PrometheusBackend : IRemoteMetricBackend
     /// An instant query (<c>/api/v1/query</c>) at <paramref name="at"/>, for alert rules: full PromQL, labels as Prometheus
     /// returns them (no job mapping: the expression is Prometheus's own), same deadline, retry and failure words.
     /// </summary>
-    public async Task<IReadOnlyList<Alerts.RuleSample>> InstantQueryAsync(string promQl, DateTimeOffset at, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<InstantSample>> InstantQueryAsync(string promQl, DateTimeOffset at, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(promQl);
         var parameters = new Dictionary<string, string>
@@ -129,7 +129,7 @@ public sealed partial class PrometheusBackend : IRemoteMetricBackend
             ["time"] = PrometheusApi.Seconds(at.ToUnixTimeMilliseconds()),
         };
         var envelope = await CallAsync<InstantData>("api/v1/query", parameters, cancellationToken);
-        IReadOnlyList<Alerts.RuleSample> samples;
+        IReadOnlyList<InstantSample> samples;
         try
         {
             samples = PrometheusApi.ToSamples(envelope.Data ?? new InstantData());

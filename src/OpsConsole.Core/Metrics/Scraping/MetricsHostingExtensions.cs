@@ -29,7 +29,6 @@ public static class MetricsHostingExtensions
             });
         });
         builder.AddPrometheusBackend();
-        builder.AddPromQl();
         builder.Services.AddSingleton(sp => new MetricQueryService(
             sp.GetRequiredService<MetricStore>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<IRemoteMetricBackend>()));
         builder.Services.AddHttpClient(ScrapeService.HttpClientName)

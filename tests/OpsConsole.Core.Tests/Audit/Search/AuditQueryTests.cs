@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using OpsConsole.Core.Access;
 using OpsConsole.Core.Audit.Search;
 using OpsConsole.Core.Identity;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using OpsConsole.Core.Alerts.Rules;
 using OpsConsole.Core.Alerts;
 using OpsConsole.Core.Metrics.PromQl;
 using OpsConsole.Core.Metrics.Store;

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using MudBlazor.Services;
+using OpsConsole.Core.Access;
 using OpsConsole.Core.Identity;
 using OpsConsole.Web.Components.Layout;
 

@@ -91,7 +91,7 @@ public sealed class AlertExpressionHistoryTests : IDisposable
         """;
 
     private AlertExpressionHistory History() =>
-        new(_bed.Manager, new Core.Alerts.Rules.RuleEngineSelection(new Core.Metrics.PromQl.ConsoleRuleQueryEngine(_bed.Store)));
+        new(_bed.Manager, new Core.Alerts.Rules.RuleEngineSelection(new Core.Alerts.Rules.ConsoleRuleQueryEngine(_bed.Store)));
 
     private AlertView Alert()
     {

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
+using OpsConsole.Core.Access;
 using OpsConsole.Core.Alerts;
 using OpsConsole.Core.Identity;
 using OpsConsole.Web.Components.Pages.Alerts;

@@ -1,3 +1,4 @@
+using OpsConsole.Core.Access;
 using OpsConsole.Core.Alerts;
 using OpsConsole.Core.Identity;
 using OpsConsole.Web.Components.Pages.Alerts;

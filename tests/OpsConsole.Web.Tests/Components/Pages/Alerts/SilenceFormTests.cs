@@ -1,5 +1,6 @@
 using AngleSharp.Dom;
 using Microsoft.AspNetCore.Components;
+using OpsConsole.Core.Access;
 using OpsConsole.Core.Alerts;
 using OpsConsole.Core.Identity;
 using OpsConsole.Web.Components.Pages.Alerts;

@@ -1,4 +1,5 @@
 using MudBlazor;
+using OpsConsole.Core.Access;
 using OpsConsole.Core.Alerts;
 using OpsConsole.Core.Identity;
 using OpsConsole.Web.Components.Pages.Alerts;

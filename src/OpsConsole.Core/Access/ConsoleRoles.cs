@@ -1,4 +1,4 @@
-namespace OpsConsole.Core.Identity;
+namespace OpsConsole.Core.Access;
 
 /// <summary>The console's fixed role set (DESIGN.md "Roles").</summary>
 public static class ConsoleRoles

@@ -1,4 +1,4 @@
-namespace OpsConsole.Core.Identity;
+namespace OpsConsole.Core.Access;
 
 public static class ConsoleClaims
 {

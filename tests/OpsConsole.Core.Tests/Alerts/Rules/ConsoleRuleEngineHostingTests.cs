@@ -1,19 +1,20 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using OpsConsole.Core.Alerts;
-using OpsConsole.Core.Metrics.PromQl;
+using OpsConsole.Core.Alerts.Rules;
 using OpsConsole.Core.Metrics.Scraping;
 
-namespace OpsConsole.Core.Tests.Metrics.PromQl;
+namespace OpsConsole.Core.Tests.Alerts.Rules;
 
-public sealed class PromQlHostingExtensionsTests
+public sealed class ConsoleRuleEngineHostingTests
 {
     [Fact]
-    public async Task The_metrics_registration_brings_the_console_engine_over_the_same_store()
+    public async Task The_rule_engine_registration_brings_the_console_engine_over_the_metric_store()
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Services.AddSingleton(TimeProvider.System);
         builder.AddConsoleMetrics();
+        builder.AddConsoleRuleEngine();
         using var host = builder.Build();
 
         var engine = host.Services.GetRequiredService<IRuleQueryEngine>();
@@ -29,7 +30,7 @@ public sealed class PromQlHostingExtensionsTests
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Services.AddSingleton<IRuleQueryEngine, OtherEngine>();
         builder.Services.AddSingleton(new OpsConsole.Core.Metrics.Store.MetricStore(new()));
-        builder.AddPromQl();
+        builder.AddConsoleRuleEngine();
         using var host = builder.Build();
 
         Assert.IsType<OtherEngine>(host.Services.GetRequiredService<IRuleQueryEngine>());

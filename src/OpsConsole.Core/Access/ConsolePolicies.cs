@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Authorization;
 
-namespace OpsConsole.Core.Identity;
+namespace OpsConsole.Core.Access;
 
 /// <summary>
 /// Named authorization policies, one per area or action. Pages, the API, the hub and Core services all
@@ -20,7 +20,7 @@ public static class ConsolePolicies
     /// <summary>The wall view: paired displays and every person (the Display role and above).</summary>
     public const string WallRead = "console.wall.read";
 
-    /// <summary>Reading the audit log (search, records, exports). Admin and Auditor see every record; an Sre only operational ones (<see cref="Audit.Search.AuditVisibility"/>).</summary>
+    /// <summary>Reading the audit log (search, records, exports). Admin and Auditor see every record; an Sre only operational ones (see AuditVisibility in Core/Audit/Search).</summary>
     public const string AuditRead = "console.audit.read";
     /// <summary>Verifying the audit log's integrity and writing its signed checkpoints.</summary>
     public const string AuditVerify = "console.audit.verify";

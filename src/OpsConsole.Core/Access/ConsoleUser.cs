@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Identity;
 
-namespace OpsConsole.Core.Identity;
+namespace OpsConsole.Core.Access;
 
 /// <summary>A local console account (ASP.NET Core Identity user) with the console's own flags.</summary>
 public sealed class ConsoleUser : IdentityUser

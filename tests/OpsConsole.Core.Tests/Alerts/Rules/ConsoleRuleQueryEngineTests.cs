@@ -1,7 +1,8 @@
 using OpsConsole.Core.Alerts;
-using OpsConsole.Core.Metrics.PromQl;
+using OpsConsole.Core.Alerts.Rules;
+using OpsConsole.Core.Tests.Metrics.PromQl;
 
-namespace OpsConsole.Core.Tests.Metrics.PromQl;
+namespace OpsConsole.Core.Tests.Alerts.Rules;
 
 public sealed class ConsoleRuleQueryEngineTests
 {

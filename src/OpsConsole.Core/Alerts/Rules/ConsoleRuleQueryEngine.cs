@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
-using OpsConsole.Core.Alerts;
+using OpsConsole.Core.Metrics.PromQl;
 using OpsConsole.Core.Metrics.Store;
 
-namespace OpsConsole.Core.Metrics.PromQl;
+namespace OpsConsole.Core.Alerts.Rules;
 
 /// <summary>
 /// The console's own rule engine: the PromQL subset evaluated in-process over the <see cref="MetricStore"/>. Parsed
