@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OpsConsole.Core.Audit;
 using OpsConsole.Core.Data;
+using OpsConsole.Core.Hosting;
 
 namespace OpsConsole.Core.Alerts;
 
@@ -35,20 +36,9 @@ public sealed partial class AlertHistoryPurger(
         await Task.Delay(interval < TimeSpan.FromMinutes(1) ? interval : TimeSpan.FromMinutes(1), time, stoppingToken);
         while (!stoppingToken.IsCancellationRequested)
         {
-            try
-            {
-                await PurgeAsync(stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            if (!await BackgroundLoop.PassAsync(PurgeAsync, ex => LogPurgeFailed(ex.GetBaseException().Message), stoppingToken))
             {
                 break;
-            }
-            // A background loop must outlive any one failure: an escaping exception would stop the whole host.
-#pragma warning disable CA1031
-            catch (Exception ex) when (ex is not OperationCanceledException)
-#pragma warning restore CA1031
-            {
-                LogPurgeFailed(ex.GetBaseException().Message);
             }
 
             await Task.Delay(interval, time, stoppingToken);

@@ -10,6 +10,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OpsConsole.Core.Data;
+using OpsConsole.Core.Hosting;
 using OpsConsole.Core.Live;
 using Polly;
 using Polly.Retry;
@@ -59,23 +60,19 @@ public sealed partial class AlertNotifier(
 
         while (!stoppingToken.IsCancellationRequested)
         {
-            try
-            {
-                await RequeueStaleAsync(stoppingToken);
-                while (await SendNextAsync(stoppingToken))
+            var running = await BackgroundLoop.PassAsync(
+                async ct =>
                 {
-                }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                    await RequeueStaleAsync(ct);
+                    while (await SendNextAsync(ct))
+                    {
+                    }
+                },
+                ex => LogLoopFailed(ex.GetBaseException().Message),
+                stoppingToken);
+            if (!running)
             {
                 break;
-            }
-            // A background loop must outlive any one failure: an escaping exception would stop the whole host.
-#pragma warning disable CA1031
-            catch (Exception ex) when (ex is not OperationCanceledException)
-#pragma warning restore CA1031
-            {
-                LogLoopFailed(ex.GetBaseException().Message);
             }
 
             await signal.WaitAsync(PollInterval, time, stoppingToken);

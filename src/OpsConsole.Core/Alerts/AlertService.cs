@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Security.Claims;
-using Microsoft.AspNetCore.Authorization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using OpsConsole.Core.Access;
@@ -92,9 +91,7 @@ public sealed record AlertDeliveryPage(IReadOnlyList<AlertDelivery> Items, long?
 /// </summary>
 public sealed class AlertService(
     ConsoleDbContext db,
-    IAuthorizationService authorization,
-    IAuditTrail audit,
-    ILiveEvents live,
+    AuditedActions actions,
     AlertStore store,
     NotificationSignal notifications,
     IOptions<AlertStoreOptions> options,
@@ -107,7 +104,7 @@ public sealed class AlertService(
     public async Task<AlertPage> SearchAsync(ClaimsPrincipal caller, AlertSearch search, long? cursor = null, int limit = 100, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(search);
-        await DemandAsync(caller, ConsolePolicies.AlertsRead, "read");
+        await actions.DemandAsync(caller, Rule(ConsolePolicies.AlertsRead, "read"), cancellationToken);
         if (limit is < 1 or > MaxPageSize)
         {
             throw AlertRequestException.Invalid("limit", $"limit must be between 1 and {MaxPageSize}.");
@@ -181,7 +178,7 @@ public sealed class AlertService(
 
     public async Task<AlertDetail?> GetAsync(ClaimsPrincipal caller, long id, CancellationToken cancellationToken = default)
     {
-        await DemandAsync(caller, ConsolePolicies.AlertsRead, "read");
+        await actions.DemandAsync(caller, Rule(ConsolePolicies.AlertsRead, "read"), cancellationToken);
         var row = await db.Set<StoredAlert>().AsNoTracking().SingleOrDefaultAsync(a => a.Id == id, cancellationToken);
         return row is null ? null : await DetailAsync(row, cancellationToken);
     }
@@ -189,9 +186,9 @@ public sealed class AlertService(
     /// <summary>Takes ownership: who and since when is shown to everyone; acknowledging again replaces the note (or the owner).</summary>
     public async Task<AlertDetail> AcknowledgeAsync(ClaimsPrincipal caller, long id, string? note, CancellationToken cancellationToken = default)
     {
-        await DemandAsync(caller, ConsolePolicies.AlertsAct, "acknowledge");
+        await actions.DemandAsync(caller, Rule(ConsolePolicies.AlertsAct, "acknowledge"), cancellationToken);
         var text = OptionalText(note, "note");
-        return await ActAsync(id, async row =>
+        return await ActAsync(caller, id, async (row, act) =>
         {
             if (row.State == "resolved")
             {
@@ -210,15 +207,15 @@ public sealed class AlertService(
             row.AckNote = text;
             row.UpdatedAt = Now();
             Timeline(row, AlertTimelineKinds.Acknowledged, who, text);
-            await RecordAsync(caller, "alerts.acknowledged", row, ("note", text), ("previousOwner", previous));
+            await RecordAsync(act, "alerts.acknowledged", row, ("note", text), ("previousOwner", previous));
             return true;
         }, cancellationToken);
     }
 
     public async Task<AlertDetail> UnacknowledgeAsync(ClaimsPrincipal caller, long id, CancellationToken cancellationToken = default)
     {
-        await DemandAsync(caller, ConsolePolicies.AlertsAct, "unacknowledge");
-        return await ActAsync(id, async row =>
+        await actions.DemandAsync(caller, Rule(ConsolePolicies.AlertsAct, "unacknowledge"), cancellationToken);
+        return await ActAsync(caller, id, async (row, act) =>
         {
             if (row.AckBy is null)
             {
@@ -231,7 +228,7 @@ public sealed class AlertService(
             row.AckNote = null;
             row.UpdatedAt = Now();
             Timeline(row, AlertTimelineKinds.Unacknowledged, NameOf(caller), null);
-            await RecordAsync(caller, "alerts.unacknowledged", row, ("previousOwner", previous));
+            await RecordAsync(act, "alerts.unacknowledged", row, ("previousOwner", previous));
             return true;
         }, cancellationToken);
     }
@@ -239,10 +236,10 @@ public sealed class AlertService(
     /// <summary>Resolves an ingested or console alert that will never resolve by itself; rule alerts resolve when their condition ends.</summary>
     public async Task<AlertDetail> ResolveAsync(ClaimsPrincipal caller, long id, string? note = null, CancellationToken cancellationToken = default)
     {
-        await DemandAsync(caller, ConsolePolicies.AlertsAct, "resolve");
+        await actions.DemandAsync(caller, Rule(ConsolePolicies.AlertsAct, "resolve"), cancellationToken);
         var text = OptionalText(note, "note");
         var notify = new List<LabelSet>();
-        var detail = await ActAsync(id, async row =>
+        var detail = await ActAsync(caller, id, async (row, act) =>
         {
             if (row.Source == AlertText.Of(AlertSource.Rule))
             {
@@ -264,7 +261,7 @@ public sealed class AlertService(
             {
                 AlertId = row.Id, At = Now(), Kind = AlertTimelineKinds.ResolvedManually, Actor = who, FromState = before, ToState = "resolved", Text = text,
             });
-            await RecordAsync(caller, "alerts.resolved_manually", row, ("note", text), ("from", before));
+            await RecordAsync(act, "alerts.resolved_manually", row, ("note", text), ("from", before));
             if (before == "firing" && row.SilencedBy.Length == 0)
             {
                 notify.Add(AlertText.ParseLabels(row.Labels));
@@ -283,13 +280,13 @@ public sealed class AlertService(
 
     public async Task<AlertDetail> AddNoteAsync(ClaimsPrincipal caller, long id, string? text, CancellationToken cancellationToken = default)
     {
-        await DemandAsync(caller, ConsolePolicies.AlertsAct, "add a note to");
+        await actions.DemandAsync(caller, Rule(ConsolePolicies.AlertsAct, "add a note to"), cancellationToken);
         var note = OptionalText(text, "text") ?? throw AlertRequestException.Invalid("text", "A note needs some text.");
-        return await ActAsync(id, async row =>
+        return await ActAsync(caller, id, async (row, act) =>
         {
             row.UpdatedAt = Now();
             Timeline(row, AlertTimelineKinds.Note, NameOf(caller), note);
-            await RecordAsync(caller, "alerts.note_added", row, ("text", note));
+            await RecordAsync(act, "alerts.note_added", row, ("text", note));
             return true;
         }, cancellationToken);
     }
@@ -297,7 +294,7 @@ public sealed class AlertService(
     /// <summary>The outward delivery log, newest first (optionally one receiver's).</summary>
     public async Task<AlertDeliveryPage> DeliveriesAsync(ClaimsPrincipal caller, string? receiver = null, long? cursor = null, int limit = 100, CancellationToken cancellationToken = default)
     {
-        await DemandAsync(caller, ConsolePolicies.AlertsRead, "read");
+        await actions.DemandAsync(caller, Rule(ConsolePolicies.AlertsRead, "read"), cancellationToken);
         if (limit is < 1 or > MaxPageSize)
         {
             throw AlertRequestException.Invalid("limit", $"limit must be between 1 and {MaxPageSize}.");
@@ -321,16 +318,16 @@ public sealed class AlertService(
     }
 
     /// <summary>Runs an action on the locked alert in one audited transaction; publishes it when it changed something.</summary>
-    private async Task<AlertDetail> ActAsync(long id, Func<StoredAlert, Task<bool>> action, CancellationToken cancellationToken)
+    private async Task<AlertDetail> ActAsync(ClaimsPrincipal caller, long id, Func<StoredAlert, AuditedWork, Task<bool>> action, CancellationToken cancellationToken)
     {
-        var row = await AuditedTransaction.RunAsync(db, async () =>
+        var row = await actions.RunAsync(caller, async act =>
         {
             var locked = (await db.Set<StoredAlert>().FromSql($"SELECT * FROM console.alerts WHERE id = {id} FOR UPDATE").AsTracking().ToListAsync(cancellationToken))
                 .FirstOrDefault() ?? throw AlertRequestException.NotFound("alert");
-            if (await action(locked))
+            if (await action(locked, act))
             {
                 await db.SaveChangesAsync(cancellationToken);
-                db.OnCommitted(() => live.Publish(AlertTopics.Changed, AlertTopics.AlertsEvent([locked.Id])));
+                act.Publish(AlertTopics.Changed, AlertTopics.AlertsEvent([locked.Id]));
             }
 
             return locked;
@@ -371,32 +368,13 @@ public sealed class AlertService(
     private void Timeline(StoredAlert row, string kind, string actor, string? text) =>
         db.Add(new AlertTimelineEntry { AlertId = row.Id, At = Now(), Kind = kind, Actor = actor, Text = text });
 
-    private Task RecordAsync(ClaimsPrincipal caller, string action, StoredAlert row, params (string Key, string? Value)[] details)
-    {
-        var map = new Dictionary<string, string?>
-        {
-            ["alertname"] = row.Name,
-            ["source"] = row.Source,
-            ["fingerprint"] = row.Fingerprint,
-        };
-        foreach (var (key, value) in details)
-        {
-            map[key] = value;
-        }
+    private static Task RecordAsync(AuditedWork act, string action, StoredAlert row, params (string Key, string? Value)[] details) =>
+        act.RecordAsync(action, "alert", row.Id.ToString(CultureInfo.InvariantCulture),
+            [("alertname", row.Name), ("source", row.Source), ("fingerprint", row.Fingerprint), .. details]);
 
-        return audit.RecordAsync(new AuditEntry(caller, action, "alert", row.Id.ToString(CultureInfo.InvariantCulture), AuditOutcome.Succeeded, map));
-    }
-
-    private async Task DemandAsync(ClaimsPrincipal caller, string policy, string what)
-    {
-        ArgumentNullException.ThrowIfNull(caller);
-        if (!(await authorization.AuthorizeAsync(caller, policy)).Succeeded)
-        {
-            await audit.RecordAsync(new AuditEntry(caller, "alerts.access", "alert", "*", AuditOutcome.Denied,
-                new Dictionary<string, string?> { ["policy"] = policy }));
-            throw new UnauthorizedAccessException($"Your roles do not allow you to {what} alerts.");
-        }
-    }
+    /// <summary>Who may read or act on alerts; a refusal is audited as <c>alerts.access</c> and says what was refused.</summary>
+    private static AccessRule Rule(string policy, string what) =>
+        new(policy, "alerts.access", "alert", $"Your roles do not allow you to {what} alerts.");
 
     private static string? OptionalText(string? text, string field)
     {

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OpsConsole.Core.Audit;
 using OpsConsole.Core.Data;
+using OpsConsole.Core.Hosting;
 using OpsConsole.Core.Live;
 
 namespace OpsConsole.Core.Alerts;
@@ -136,32 +137,29 @@ public sealed partial class AlertStore(
         var reload = true;
         while (!stoppingToken.IsCancellationRequested)
         {
-            try
-            {
-                // By the last reload, not the last rebuild: values that change at every evaluation rebuild the view
-                // often, and must not put off the reload that brings state changes and acks.
-                if (reload || time.GetUtcNow() - _reloadedAt >= RefreshInterval)
+            var wanted = reload;
+            var running = await BackgroundLoop.PassAsync(
+                async ct =>
                 {
-                    await ReconcileSilencesIfDueAsync(stoppingToken);
-                    await ReloadAsync(stoppingToken);
-                }
-                else
-                {
-                    Rebuild();
-                }
+                    // By the last reload, not the last rebuild: values that change at every evaluation rebuild the view
+                    // often, and must not put off the reload that brings state changes and acks.
+                    if (wanted || time.GetUtcNow() - _reloadedAt >= RefreshInterval)
+                    {
+                        await ReconcileSilencesIfDueAsync(ct);
+                        await ReloadAsync(ct);
+                    }
+                    else
+                    {
+                        Rebuild();
+                    }
 
-                Publish();
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                    Publish();
+                },
+                ex => LogReloadFailed(ex.GetBaseException().Message),
+                stoppingToken);
+            if (!running)
             {
                 break;
-            }
-            // A background loop must outlive any one failure: an escaping exception would stop the whole host.
-#pragma warning disable CA1031
-            catch (Exception ex) when (ex is not OperationCanceledException)
-#pragma warning restore CA1031
-            {
-                LogReloadFailed(ex.GetBaseException().Message);
             }
 
             reload = await WaitForSignalAsync(stoppingToken);

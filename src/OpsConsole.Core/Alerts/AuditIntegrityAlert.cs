@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpsConsole.Core.Audit;
+using OpsConsole.Core.Hosting;
 using OpsConsole.Core.Live;
 
 namespace OpsConsole.Core.Alerts;
@@ -58,18 +59,15 @@ public sealed partial class AuditIntegrityAlert(
             return;
         }
 
-        // A subscriber must not throw (the bus logs and drops it); the alert itself is raised either way.
-#pragma warning disable CA1031
-        try
-        {
-            await using var scope = scopes.CreateAsyncScope();
-            await scope.ServiceProvider.GetRequiredService<IAuditTrail>().RecordAsync(entry);
-        }
-        catch (Exception ex)
-        {
-            LogRecordFailed(entry.Action, ex.GetBaseException().Message);
-        }
-#pragma warning restore CA1031
+        // A subscriber must not throw (the bus would log and drop it); the alert itself is raised either way.
+        await BackgroundLoop.PassAsync(
+            async ct =>
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                await scope.ServiceProvider.GetRequiredService<IAuditTrail>().RecordAsync(entry, ct);
+            },
+            ex => LogRecordFailed(entry.Action, ex.GetBaseException().Message),
+            CancellationToken.None);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Audit log intact again: the integrity alert is resolved")]

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpsConsole.Core.Audit;
 using OpsConsole.Core.Data;
+using OpsConsole.Core.Hosting;
 using OpsConsole.Core.Live;
 
 namespace OpsConsole.Core.Alerts;
@@ -64,44 +65,38 @@ public sealed partial class ConsoleAlertBridge(
         }
     }
 
-    private async Task ReportAsync(string name, ConsoleAlert? alert, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var now = time.GetUtcNow();
-            var instance = ToInstance(name, alert, now);
-            // What is current under this name (another severity, or a resolve that carries only the name) resolves.
-            var batch = Current(name)
-                .Where(labels => alert is null || !labels.Equals(instance.Labels))
-                .Select(labels => ToInstance(name, null, now) with { Labels = labels })
-                .ToList();
-            if (alert is not null)
+    private Task ReportAsync(string name, ConsoleAlert? alert, CancellationToken cancellationToken) =>
+        BackgroundLoop.PassAsync(
+            async ct =>
             {
-                batch.Add(instance);
-            }
+                var now = time.GetUtcNow();
+                var instance = ToInstance(name, alert, now);
+                // What is current under this name (another severity, or a resolve that carries only the name) resolves.
+                var batch = Current(name)
+                    .Where(labels => alert is null || !labels.Equals(instance.Labels))
+                    .Select(labels => ToInstance(name, null, now) with { Labels = labels })
+                    .ToList();
+                if (alert is not null)
+                {
+                    batch.Add(instance);
+                }
 
-            if (batch.Count > 0)
-            {
-                await recorder.RecordAsync(AuditActors.System, RuleKey, batch, null, cancellationToken);
-            }
+                if (batch.Count > 0)
+                {
+                    await recorder.RecordAsync(AuditActors.System, RuleKey, batch, null, cancellationToken);
+                }
 
-            if (alert is null)
-            {
-                _reported.TryRemove(name, out _);
-            }
-            else
-            {
-                _reported[name] = instance.Labels;
-            }
-        }
-        // A background loop must outlive any one failure: an escaping exception would stop the whole host.
-#pragma warning disable CA1031
-        catch (Exception ex) when (ex is not OperationCanceledException)
-#pragma warning restore CA1031
-        {
-            LogReportFailed(name, ex.GetBaseException().Message);
-        }
-    }
+                if (alert is null)
+                {
+                    _reported.TryRemove(name, out _);
+                }
+                else
+                {
+                    _reported[name] = instance.Labels;
+                }
+            },
+            ex => LogReportFailed(name, ex.GetBaseException().Message),
+            cancellationToken);
 
     private IEnumerable<LabelSet> Current(string name)
     {

@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using System.Text.Json;
-using Microsoft.AspNetCore.Authorization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using OpsConsole.Core.Access;
@@ -21,9 +20,7 @@ public sealed record SilenceListing(IReadOnlyList<SilenceView> Silences, IReadOn
 /// </summary>
 public sealed class SilenceService(
     ConsoleDbContext db,
-    IAuthorizationService authorization,
-    IAuditTrail audit,
-    ILiveEvents live,
+    AuditedActions actions,
     AlertStore store,
     NotificationSignal notifications,
     IOptions<AlertStoreOptions> options,
@@ -31,7 +28,7 @@ public sealed class SilenceService(
 {
     public async Task<SilenceListing> ListAsync(ClaimsPrincipal caller, CancellationToken cancellationToken = default)
     {
-        await DemandAsync(caller, ConsolePolicies.AlertsRead, "read");
+        await actions.DemandAsync(caller, Rule(ConsolePolicies.AlertsRead, "read"), cancellationToken);
         var now = Now();
         var since = now - options.Value.RecentlyExpiredSilences;
         var rows = await db.Set<StoredSilence>().AsNoTracking().Where(s => s.EndsAt > since).ToListAsync(cancellationToken);
@@ -44,7 +41,7 @@ public sealed class SilenceService(
 
     public async Task<SilenceView?> GetAsync(ClaimsPrincipal caller, Guid id, CancellationToken cancellationToken = default)
     {
-        await DemandAsync(caller, ConsolePolicies.AlertsRead, "read");
+        await actions.DemandAsync(caller, Rule(ConsolePolicies.AlertsRead, "read"), cancellationToken);
         var row = await db.Set<StoredSilence>().AsNoTracking().SingleOrDefaultAsync(s => s.Id == id, cancellationToken);
         return row is null ? null : View(Silence.From(row), Now());
     }
@@ -52,7 +49,7 @@ public sealed class SilenceService(
     public async Task<SilenceView> CreateAsync(ClaimsPrincipal caller, SilenceRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        await DemandAsync(caller, ConsolePolicies.AlertsAct, "create");
+        await actions.DemandAsync(caller, Rule(ConsolePolicies.AlertsAct, "create"), cancellationToken);
         var now = Now();
         var (matchers, startsAt, endsAt, comment) = SilenceValidation.Validate(request, now);
         var row = new StoredSilence
@@ -79,7 +76,7 @@ public sealed class SilenceService(
     /// <summary>Ends the silence now (a pending one never starts). An expired silence stays as it is.</summary>
     public async Task<SilenceView> ExpireAsync(ClaimsPrincipal caller, Guid id, CancellationToken cancellationToken = default)
     {
-        await DemandAsync(caller, ConsolePolicies.AlertsAct, "expire");
+        await actions.DemandAsync(caller, Rule(ConsolePolicies.AlertsAct, "expire"), cancellationToken);
         var now = Now();
         var row = await ChangeAsync(caller, id, "silences.expired", async () =>
         {
@@ -106,7 +103,7 @@ public sealed class SilenceService(
     /// <summary>Moves the end of an active or pending silence: to <paramref name="endsAt"/>, or <paramref name="duration"/> past its current end.</summary>
     public async Task<SilenceView> ExtendAsync(ClaimsPrincipal caller, Guid id, DateTimeOffset? endsAt, TimeSpan? duration, CancellationToken cancellationToken = default)
     {
-        await DemandAsync(caller, ConsolePolicies.AlertsAct, "extend");
+        await actions.DemandAsync(caller, Rule(ConsolePolicies.AlertsAct, "extend"), cancellationToken);
         var now = Now();
         DateTimeOffset? previousEnd = null;
         var row = await ChangeAsync(caller, id, "silences.extended", async () =>
@@ -136,12 +133,13 @@ public sealed class SilenceService(
         Func<StoredSilence, Dictionary<string, string?>> details, CancellationToken cancellationToken)
     {
         var queued = false;
-        var (row, changedAlerts) = await AuditedTransaction.RunAsync(db, async () =>
+        var row = await actions.RunAsync(caller, async act =>
         {
             var changed = await change();
             if (changed is null)
             {
-                return (await db.Set<StoredSilence>().AsNoTracking().SingleAsync(s => s.Id == id, cancellationToken), new List<long>());
+                act.Publish(AlertTopics.Changed, new AlertsChanged("silences", [], id));
+                return await db.Set<StoredSilence>().AsNoTracking().SingleAsync(s => s.Id == id, cancellationToken);
             }
 
             var (unsilenced, changedIds) = await SilenceReconciler.ReconcileAsync(db, NameOf(caller), Now(), cancellationToken);
@@ -151,15 +149,15 @@ public sealed class SilenceService(
                 queued = await NotificationQueue.EnqueueAsync(db, receivers, unsilenced, Now(), cancellationToken) > 0;
             }
 
-            await audit.RecordAsync(new AuditEntry(caller, action, "silence", id.ToString(), AuditOutcome.Succeeded, details(changed)), cancellationToken);
-            return (changed, changedIds);
+            await act.RecordAsync(action, "silence", id.ToString(), details(changed));
+            act.Publish(AlertTopics.Changed, new AlertsChanged("silences", changedIds.Count <= AlertTopics.MaxIdsPerEvent ? changedIds : [], id));
+            return changed;
         }, cancellationToken);
         if (queued)
         {
             notifications.Signal();
         }
 
-        live.Publish(AlertTopics.Changed, new AlertsChanged("silences", changedAlerts.Count <= AlertTopics.MaxIdsPerEvent ? changedAlerts : [], id));
         return row;
     }
 
@@ -193,16 +191,9 @@ public sealed class SilenceService(
         return details;
     }
 
-    private async Task DemandAsync(ClaimsPrincipal caller, string policy, string what)
-    {
-        ArgumentNullException.ThrowIfNull(caller);
-        if (!(await authorization.AuthorizeAsync(caller, policy)).Succeeded)
-        {
-            await audit.RecordAsync(new AuditEntry(caller, "silences.access", "silence", "*", AuditOutcome.Denied,
-                new Dictionary<string, string?> { ["policy"] = policy }));
-            throw new UnauthorizedAccessException($"Your roles do not allow you to {what} silences.");
-        }
-    }
+    /// <summary>Who may read or change silences; a refusal is audited as <c>silences.access</c> and says what was refused.</summary>
+    private static AccessRule Rule(string policy, string what) =>
+        new(policy, "silences.access", "silence", $"Your roles do not allow you to {what} silences.");
 
     private DateTimeOffset Now() => time.GetUtcNow().ToUniversalTime();
 

@@ -18,8 +18,7 @@ public sealed class AuditCheckpointService(
     ConsoleDbContext db,
     AuditSigningKeyStore keys,
     AuditChainWriter chain,
-    IAuditTrail audit,
-    ILiveEvents live,
+    AuditedActions actions,
     TimeProvider time)
 {
     public const string CreatedAction = "audit.checkpoint.created";
@@ -33,7 +32,7 @@ public sealed class AuditCheckpointService(
         var signer = await keys.GetCurrentAsync(cancellationToken); // before the head lock: never hold it while a key is made
         // Cover everything committed so far: actions whose records still wait in the inbox are chained first.
         await chain.DrainAsync(cancellationToken);
-        return await AuditedTransaction.RunAsync<AuditCheckpoint?>(db, async () =>
+        return await actions.RunAsync<AuditCheckpoint?>(actor, async act =>
         {
             var connection = (NpgsqlConnection)db.Database.GetDbConnection();
             var transaction = (NpgsqlTransaction)db.Database.CurrentTransaction!.GetDbTransaction();
@@ -75,17 +74,11 @@ public sealed class AuditCheckpointService(
             db.AuditCheckpoints.Add(checkpoint);
             await db.SaveChangesAsync(cancellationToken);
             db.Entry(checkpoint).State = EntityState.Detached;
-            await audit.RecordAsync(
-                new AuditEntry(actor, CreatedAction, "audit_checkpoint", checkpoint.Number.ToString(CultureInfo.InvariantCulture), AuditOutcome.Succeeded,
-                    new Dictionary<string, string?>
-                    {
-                        ["lastSequence"] = checkpoint.LastSequence.ToString(CultureInfo.InvariantCulture),
-                        ["keyId"] = checkpoint.KeyId,
-                        ["hash"] = Convert.ToHexStringLower(checkpoint.Hash),
-                    }),
-                cancellationToken);
-            var number = checkpoint.Number;
-            db.OnCommitted(() => live.Publish(AuditIntegrityTopics.CheckpointCreated, number));
+            await act.RecordAsync(CreatedAction, "audit_checkpoint", checkpoint.Number.ToString(CultureInfo.InvariantCulture),
+                ("lastSequence", checkpoint.LastSequence.ToString(CultureInfo.InvariantCulture)),
+                ("keyId", checkpoint.KeyId),
+                ("hash", Convert.ToHexStringLower(checkpoint.Hash)));
+            act.Publish(AuditIntegrityTopics.CheckpointCreated, checkpoint.Number);
             return checkpoint;
         }, cancellationToken);
     }

@@ -3,12 +3,13 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using OpsConsole.Core.Live;
 
 namespace OpsConsole.Core.Audit;
 
 public static class AuditHostingExtensions
 {
-    /// <summary>The audit log: the fail-closed trail, the single chain writer and the outage spool.</summary>
+    /// <summary>The audit log: the fail-closed trail, the single chain writer, the outage spool and <see cref="AuditedActions"/>.</summary>
     public static IHostApplicationBuilder AddConsoleAudit(this IHostApplicationBuilder builder, string dataDirectory)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -22,6 +23,8 @@ public static class AuditHostingExtensions
         builder.Services.AddSingleton<AuditSpoolReplayer>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AuditSpoolReplayer>());
         builder.Services.TryAddScoped<IAuditTrail, DatabaseAuditTrail>();
+        builder.Services.AddLiveEvents(); // actions publish after commit; also in the admin CLI, which registers little else
+        builder.Services.AddScoped<AuditedActions>();
         builder.AddAuditIntegrity();
         return builder;
     }

@@ -61,9 +61,7 @@ public sealed partial class AuditIntegrityService(
     ConsoleDbContext db,
     AuditVerifier verifier,
     AuditCheckpointService checkpoints,
-    IAuditTrail audit,
-    IAuthorizationService authorization,
-    ILiveEvents live,
+    AuditedActions actions,
     IOptions<AuditIntegrityOptions> options,
     TimeProvider time,
     ILogger<AuditIntegrityService> logger) : IAuditIntegrity
@@ -71,11 +69,15 @@ public sealed partial class AuditIntegrityService(
     public const string VerifiedAction = "audit.verified";
     public const string AlertName = "audit.integrity";
 
+    /// <summary>Who may verify the log and write checkpoints, and how a refusal is recorded.</summary>
+    public static readonly AccessRule Verify = new(
+        ConsolePolicies.AuditVerify, "audit.integrity.access", "audit_log", "Verifying the audit log needs the Admin or Auditor role.");
+
     public AuditVerificationProgress? Running => verifier.Running;
 
     public async Task<AuditVerificationResult> VerifyAsync(ClaimsPrincipal caller, IProgress<AuditVerificationProgress>? progress, CancellationToken cancellationToken = default)
     {
-        await DemandAsync(caller);
+        await actions.DemandAsync(caller, Verify, cancellationToken);
         return await RunVerificationAsync(caller, AuditVerifier.TriggerManual, progress, cancellationToken);
     }
 
@@ -85,7 +87,7 @@ public sealed partial class AuditIntegrityService(
 
     public async Task<AuditCheckpointCreation> CreateCheckpointAsync(ClaimsPrincipal caller, CancellationToken cancellationToken = default)
     {
-        await DemandAsync(caller);
+        await actions.DemandAsync(caller, Verify, cancellationToken);
         var checkpoint = await checkpoints.CreateAsync(caller, cancellationToken);
         return checkpoint is not null
             ? new AuditCheckpointCreation(true, checkpoint)
@@ -94,13 +96,13 @@ public sealed partial class AuditIntegrityService(
 
     public async Task<IReadOnlyList<AuditCheckpoint>> ListCheckpointsAsync(ClaimsPrincipal caller, int limit = 100, CancellationToken cancellationToken = default)
     {
-        await DemandAsync(caller);
+        await actions.DemandAsync(caller, Verify, cancellationToken);
         return await checkpoints.ListAsync(limit, cancellationToken);
     }
 
     public async Task<AuditVerificationRecord?> LastScheduledVerificationAsync(ClaimsPrincipal caller, CancellationToken cancellationToken = default)
     {
-        await DemandAsync(caller);
+        await actions.DemandAsync(caller, Verify, cancellationToken);
         return await LastVerificationAsync(scheduledOnly: true, cancellationToken);
     }
 
@@ -160,7 +162,7 @@ public sealed partial class AuditIntegrityService(
             details["problem"] = result.Problem;
         }
 
-        await audit.RecordAsync(
+        await actions.RecordAsync(
             new AuditEntry(actor, VerifiedAction, "audit_log", "*", result.Ok ? AuditOutcome.Succeeded : AuditOutcome.Failed, details, result.Ok ? null : result.Reason),
             cancellationToken);
         if (!result.Ok)
@@ -169,18 +171,8 @@ public sealed partial class AuditIntegrityService(
         }
 
         // Alerts turns a broken result into the critical alert AlertName, and an intact one resolves it.
-        live.Publish(AuditIntegrityTopics.Verified, result);
+        actions.Publish(AuditIntegrityTopics.Verified, result);
         return result;
-    }
-
-    private async Task DemandAsync(ClaimsPrincipal caller)
-    {
-        ArgumentNullException.ThrowIfNull(caller);
-        if (!(await authorization.AuthorizeAsync(caller, ConsolePolicies.AuditVerify)).Succeeded)
-        {
-            await audit.RecordAsync(new AuditEntry(caller, "audit.integrity.access", "audit_log", "*", AuditOutcome.Denied));
-            throw new UnauthorizedAccessException("Verifying the audit log needs the Admin or Auditor role.");
-        }
     }
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "AUDIT LOG INTEGRITY BROKEN ({Trigger} verification): {Summary}")]

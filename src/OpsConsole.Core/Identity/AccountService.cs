@@ -13,7 +13,7 @@ public sealed partial class AccountService(
     UserManager<ConsoleUser> users,
     RoleManager<IdentityRole> roles,
     Data.ConsoleDbContext db,
-    Audit.IAuditTrail audit,
+    Audit.AuditedActions actions,
     TimeProvider time,
     InitialAdminPasswordFile initialAdminPassword,
     ILogger<AccountService> logger)
@@ -93,7 +93,7 @@ public sealed partial class AccountService(
     public async Task<IdentityResult> ChangePasswordAsync(System.Security.Claims.ClaimsPrincipal actor, ConsoleUser user, string currentPassword, string newPassword)
     {
         ArgumentNullException.ThrowIfNull(user);
-        var result = await Audit.AuditedTransaction.RunAsync(db, async () =>
+        var result = await actions.RunAsync(actor, async act =>
         {
             var changed = await users.ChangePasswordAsync(user, currentPassword, newPassword);
             if (changed.Succeeded)
@@ -102,7 +102,7 @@ public sealed partial class AccountService(
                 changed = await users.UpdateAsync(user);
             }
 
-            await audit.RecordAsync(new Audit.AuditEntry(actor, "identity.user.password_changed", "user", user.Id,
+            await act.RecordAsync(new Audit.AuditEntry(actor, "identity.user.password_changed", "user", user.Id,
                 changed.Succeeded ? Audit.AuditOutcome.Succeeded : Audit.AuditOutcome.Failed,
                 Reason: changed.Succeeded ? null : string.Join(" ", changed.Errors.Select(e => e.Code))));
             return changed;
@@ -117,22 +117,21 @@ public sealed partial class AccountService(
 
     /// <summary>For the admin CLI: the same actions, audited with the CLI as the actor.</summary>
     public Task<OneTimePassword> CreateUserAuditedAsync(System.Security.Claims.ClaimsPrincipal actor, string userName, string role) =>
-        Audit.AuditedTransaction.RunAsync(db, async () =>
+        actions.RunAsync(actor, async act =>
         {
             var otp = await CreateUserAsync(userName, role);
             var user = await users.FindByNameAsync(otp.UserName);
-            await audit.RecordAsync(new Audit.AuditEntry(actor, "identity.user.created", "user", user!.Id, Audit.AuditOutcome.Succeeded,
-                new Dictionary<string, string?> { ["role"] = role }));
+            await act.RecordAsync("identity.user.created", "user", user!.Id, ("role", role));
             return otp;
         });
 
     public Task<OneTimePassword> ResetPasswordAuditedAsync(System.Security.Claims.ClaimsPrincipal actor, string userName) =>
-        Audit.AuditedTransaction.RunAsync(db, async () =>
+        actions.RunAsync(actor, async act =>
         {
-            var otp = await ResetPasswordAsync(userName, actor.Identity?.Name ?? "admin-cli");
+            var otp = await ResetPasswordAsync(userName, act.CallerName);
             var user = await users.FindByNameAsync(userName);
-            await audit.RecordAsync(new Audit.AuditEntry(actor, "identity.user.password_reset", "user", user!.Id, Audit.AuditOutcome.Succeeded,
-                new Dictionary<string, string?> { ["tokensRevoked"] = otp.TokensRevoked.ToString(System.Globalization.CultureInfo.InvariantCulture) }));
+            await act.RecordAsync("identity.user.password_reset", "user", user!.Id,
+                ("tokensRevoked", otp.TokensRevoked.ToString(System.Globalization.CultureInfo.InvariantCulture)));
             return otp;
         });
 

@@ -19,6 +19,7 @@ public static class IdentityHostingExtensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(new InitialAdminPasswordFile(dataDirectory));
         builder.Services.AddScoped<AccountService>();
+        builder.Services.AddScoped<LocalSignInService>();
         builder.Services.AddScoped<IDatabaseSeeder, BootstrapAdminSeeder>();
         builder.Services.AddSingleton<SignInThrottle>();
         builder.Services.AddScoped<ApiTokens.ApiTokenService>();

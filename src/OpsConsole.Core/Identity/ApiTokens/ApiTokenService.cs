@@ -29,7 +29,7 @@ public sealed record ApiTokenValidation(ApiToken? Token, ConsoleUser? User, IRea
 public sealed partial class ApiTokenService(
     ConsoleDbContext db,
     UserManager<ConsoleUser> users,
-    Audit.IAuditTrail audit,
+    Audit.AuditedActions actions,
     TimeProvider time,
     ILogger<ApiTokenService> logger)
 {
@@ -81,18 +81,16 @@ public sealed partial class ApiTokenService(
             CreatedAt = now,
             ExpiresAt = now + lifetime,
         };
-        await Audit.AuditedTransaction.RunAsync(db, async () =>
+        await actions.RunAsync(actor ?? Audit.AuditActors.System, async act =>
         {
             db.ApiTokens.Add(token);
             await db.SaveChangesAsync(cancellationToken);
-            await audit.RecordAsync(new Audit.AuditEntry(actor ?? Audit.AuditActors.System, "identity.token.created", "token", token.Id.ToString(), Audit.AuditOutcome.Succeeded,
-                new Dictionary<string, string?>
-                {
-                    ["name"] = token.Name,
-                    ["user"] = user.UserName,
-                    ["expiresAt"] = token.ExpiresAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
-                    ["roles"] = string.Join(",", narrowed),
-                }), cancellationToken);
+            await act.RecordAsync("identity.token.created", "token", token.Id.ToString(),
+                ("name", token.Name),
+                ("user", user.UserName),
+                ("expiresAt", token.ExpiresAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture)),
+                ("roles", string.Join(",", narrowed)));
+            return token;
         }, cancellationToken);
         LogCreated(token.Name, user.UserName, token.ExpiresAt);
         return new CreatedApiToken(token, secret);
@@ -157,13 +155,12 @@ public sealed partial class ApiTokenService(
             throw new UnauthorizedAccessException("Only an administrator may revoke another user's token.");
         }
 
-        return await Audit.AuditedTransaction.RunAsync(db, async () =>
+        return await actions.RunAsync(actor ?? Audit.AuditActors.System, async act =>
         {
             var revoked = await RevokeAsync(tokenId, caller.UserName ?? caller.Id, cancellationToken);
             if (revoked)
             {
-                await audit.RecordAsync(new Audit.AuditEntry(actor ?? Audit.AuditActors.System, "identity.token.revoked", "token", tokenId.ToString(), Audit.AuditOutcome.Succeeded,
-                    new Dictionary<string, string?> { ["owner"] = owner }), cancellationToken);
+                await act.RecordAsync("identity.token.revoked", "token", tokenId.ToString(), ("owner", owner));
             }
 
             return revoked;

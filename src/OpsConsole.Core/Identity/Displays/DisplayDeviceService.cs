@@ -1,12 +1,10 @@
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
-using Microsoft.AspNetCore.Authorization;
 using Microsoft.EntityFrameworkCore;
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Audit;
 using OpsConsole.Core.Data;
-using OpsConsole.Core.Live;
 
 namespace OpsConsole.Core.Identity.Displays;
 
@@ -34,13 +32,12 @@ public sealed record PairingResult(DisplayDevice? Device, PairingFailure? Failur
 /// methods check <see cref="ConsolePolicies.Administer"/> against the caller themselves and are audited; pairing and
 /// checking are called by the display's own (anonymous or device-cookie) requests and audited too.
 /// </summary>
-public sealed class DisplayDeviceService(
-    ConsoleDbContext db,
-    IAuthorizationService authorization,
-    IAuditTrail audit,
-    ILiveEvents live,
-    TimeProvider time)
+public sealed class DisplayDeviceService(ConsoleDbContext db, AuditedActions actions, TimeProvider time)
 {
+    /// <summary>Who may administer displays, and how a refusal is recorded.</summary>
+    public static readonly AccessRule Administer = new(
+        ConsolePolicies.Administer, "identity.displays.access", "display", "Administering displays needs the Admin role.");
+
     public const int MaxNameLength = 100;
 
     // Last-seen is informational; a display polls all day, so write it at most once a minute (or when its address moves).
@@ -55,10 +52,8 @@ public sealed class DisplayDeviceService(
             : throw new ArgumentException($"A display needs a name of 1 to {MaxNameLength} characters.");
     }
 
-    public async Task<IssuedPairingCode> CreateAsync(ClaimsPrincipal caller, string? name, CancellationToken cancellationToken = default)
-    {
-        await DemandAsync(caller);
-        return await AuditedTransaction.RunAsync(db, async () =>
+    public Task<IssuedPairingCode> CreateAsync(ClaimsPrincipal caller, string? name, CancellationToken cancellationToken = default) =>
+        actions.RunAsync(caller, Administer, async act =>
         {
             var device = new DisplayDevice
             {
@@ -71,14 +66,13 @@ public sealed class DisplayDeviceService(
             var code = AssignCode(device);
             db.DisplayDevices.Add(device);
             await db.SaveChangesAsync(cancellationToken);
-            await RecordAsync(caller, "identity.display.created", device, ("name", device.Name));
+            await act.RecordAsync("identity.display.created", "display", device.Id.ToString(), ("name", device.Name));
             return code;
-        });
-    }
+        }, cancellationToken);
 
     public async Task<IReadOnlyList<DisplayDevice>> ListAsync(ClaimsPrincipal caller, CancellationToken cancellationToken = default)
     {
-        await DemandAsync(caller);
+        await actions.DemandAsync(caller, Administer, cancellationToken);
         return await db.DisplayDevices.AsNoTracking().OrderBy(d => d.Name).ThenBy(d => d.CreatedAt).ToListAsync(cancellationToken);
     }
 
@@ -86,15 +80,13 @@ public sealed class DisplayDeviceService(
     /// A fresh code for a display that is not paired (pending, code expired or revoked); null for an unknown id.
     /// A revoked display becomes pending again, with a new stamp, so its old cookie stays dead.
     /// </summary>
-    public async Task<IssuedPairingCode?> IssuePairingCodeAsync(ClaimsPrincipal caller, Guid deviceId, CancellationToken cancellationToken = default)
-    {
-        await DemandAsync(caller);
-        return await AuditedTransaction.RunAsync(db, async () =>
+    public Task<IssuedPairingCode?> IssuePairingCodeAsync(ClaimsPrincipal caller, Guid deviceId, CancellationToken cancellationToken = default) =>
+        actions.RunAsync(caller, Administer, async act =>
         {
             var device = await db.DisplayDevices.SingleOrDefaultAsync(d => d.Id == deviceId, cancellationToken);
             if (device is null)
             {
-                return null;
+                return (IssuedPairingCode?)null;
             }
 
             if (device.StatusAt(time.GetUtcNow()) == DisplayStatus.Paired)
@@ -108,17 +100,14 @@ public sealed class DisplayDeviceService(
             device.Stamp = NewStamp();
             var code = AssignCode(device);
             await db.SaveChangesAsync(cancellationToken);
-            await RecordAsync(caller, "identity.display.pairing_code_issued", device);
-            return code;
-        });
-    }
+            await act.RecordAsync("identity.display.pairing_code_issued", "display", device.Id.ToString());
+            return (IssuedPairingCode?)code;
+        }, cancellationToken);
 
     /// <summary>Revokes the display: its cookie fails the next check and its open pages switch to the revoked screen.</summary>
     /// <returns>False for an unknown id; true when revoked now or before.</returns>
-    public async Task<bool> RevokeAsync(ClaimsPrincipal caller, Guid deviceId, CancellationToken cancellationToken = default)
-    {
-        await DemandAsync(caller);
-        return await AuditedTransaction.RunAsync(db, async () =>
+    public Task<bool> RevokeAsync(ClaimsPrincipal caller, Guid deviceId, CancellationToken cancellationToken = default) =>
+        actions.RunAsync(caller, Administer, async act =>
         {
             var device = await db.DisplayDevices.SingleOrDefaultAsync(d => d.Id == deviceId, cancellationToken);
             if (device is null)
@@ -137,21 +126,19 @@ public sealed class DisplayDeviceService(
             device.PairingCodeHash = null;
             device.PairingCodeExpiresAt = null;
             await db.SaveChangesAsync(cancellationToken);
-            db.OnCommitted(() => live.Publish(IdentityTopics.DisplayRevoked, new DisplayRevoked(device.Id, device.Name)));
-            await RecordAsync(caller, "identity.display.revoked", device);
+            act.Publish(IdentityTopics.DisplayRevoked, new DisplayRevoked(device.Id, device.Name));
+            await act.RecordAsync("identity.display.revoked", "display", device.Id.ToString());
             return true;
-        });
-    }
+        }, cancellationToken);
 
     /// <summary>Redeems a pairing code (single use, compared by hash, within its 10 minutes) for the display it belongs to.</summary>
-    public async Task<PairingResult> PairAsync(string? presented, string? ipAddress, string? userAgent, CancellationToken cancellationToken = default)
-    {
-        return await AuditedTransaction.RunAsync(db, async () =>
+    public Task<PairingResult> PairAsync(string? presented, string? ipAddress, string? userAgent, CancellationToken cancellationToken = default) =>
+        actions.RunAsync(Anonymous, async act =>
         {
             var normalized = DisplayPairingCode.Normalize(presented);
             if (normalized is null)
             {
-                return await FailedAsync(PairingFailure.Malformed, null, ipAddress);
+                return await FailedAsync(act, PairingFailure.Malformed, null, ipAddress);
             }
 
             var hash = DisplayPairingCode.Hash(normalized);
@@ -159,13 +146,13 @@ public sealed class DisplayDeviceService(
             // The lookup is by hash; the fixed-time compare keeps the final check free of timing differences.
             if (device?.PairingCodeHash is null || !CryptographicOperations.FixedTimeEquals(device.PairingCodeHash, hash))
             {
-                return await FailedAsync(PairingFailure.Unknown, null, ipAddress);
+                return await FailedAsync(act, PairingFailure.Unknown, null, ipAddress);
             }
 
             var now = time.GetUtcNow();
             if (device.PairingCodeExpiresAt is not { } expires || expires <= now)
             {
-                return await FailedAsync(PairingFailure.Expired, device, ipAddress);
+                return await FailedAsync(act, PairingFailure.Expired, device, ipAddress);
             }
 
             var stamp = NewStamp();
@@ -184,7 +171,7 @@ public sealed class DisplayDeviceService(
                     cancellationToken);
             if (claimed == 0)
             {
-                return await FailedAsync(PairingFailure.Unknown, device, ipAddress);
+                return await FailedAsync(act, PairingFailure.Unknown, device, ipAddress);
             }
 
             device.PairingCodeHash = null;
@@ -194,13 +181,11 @@ public sealed class DisplayDeviceService(
             device.LastSeenIp = ipAddress;
             device.UserAgent = agent;
             device.Stamp = stamp;
-            await audit.RecordAsync(
-                new AuditEntry(DeviceActor(device), "identity.display.paired", "display", device.Id.ToString(), "succeeded",
-                    new Dictionary<string, string?> { ["clientIp"] = ipAddress, ["name"] = device.Name }),
-                cancellationToken);
+            await act.RecordAsync(
+                new AuditEntry(DeviceActor(device), "identity.display.paired", "display", device.Id.ToString(), AuditOutcome.Succeeded,
+                    new Dictionary<string, string?> { ["clientIp"] = ipAddress, ["name"] = device.Name }));
             return new PairingResult(device, null);
-        });
-    }
+        }, cancellationToken);
 
     /// <summary>
     /// True while the display exists, is not revoked and its cookie's stamp is current. Records when and from where it
@@ -242,27 +227,15 @@ public sealed class DisplayDeviceService(
         return new IssuedPairingCode(device, code, device.PairingCodeExpiresAt.Value);
     }
 
-    private async Task<PairingResult> FailedAsync(PairingFailure failure, DisplayDevice? device, string? ipAddress)
+    private static async Task<PairingResult> FailedAsync(AuditedWork act, PairingFailure failure, DisplayDevice? device, string? ipAddress)
     {
-        var anonymous = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, "anonymous")]));
-        await audit.RecordAsync(new AuditEntry(anonymous, "identity.display.pairing_failed", "display", device?.Id.ToString() ?? "*", "denied",
-            new Dictionary<string, string?> { ["reason"] = failure.ToString().ToLowerInvariant(), ["clientIp"] = ipAddress }));
+        await act.RecordAsync("identity.display.pairing_failed", "display", device?.Id.ToString() ?? "*", AuditOutcome.Denied,
+            ("reason", failure.ToString().ToLowerInvariant()), ("clientIp", ipAddress));
         return new PairingResult(null, failure);
     }
 
-    private async Task DemandAsync(ClaimsPrincipal caller)
-    {
-        ArgumentNullException.ThrowIfNull(caller);
-        if (!(await authorization.AuthorizeAsync(caller, ConsolePolicies.Administer)).Succeeded)
-        {
-            await audit.RecordAsync(new AuditEntry(caller, "identity.displays.access", "display", "*", "denied"));
-            throw new UnauthorizedAccessException("Administering displays needs the Admin role.");
-        }
-    }
-
-    private Task RecordAsync(ClaimsPrincipal caller, string action, DisplayDevice device, params (string Key, string? Value)[] details) =>
-        audit.RecordAsync(new AuditEntry(caller, action, "display", device.Id.ToString(), "succeeded",
-            details.Length == 0 ? null : details.ToDictionary(d => d.Key, d => d.Value)));
+    /// <summary>Who presents a pairing code: nobody yet.</summary>
+    private static readonly ClaimsPrincipal Anonymous = new(new ClaimsIdentity([new Claim(ClaimTypes.Name, "anonymous")]));
 
     private static ClaimsPrincipal DeviceActor(DisplayDevice device) =>
         new(new ClaimsIdentity([new Claim(ClaimTypes.Name, $"display:{device.Name}"), new Claim(ConsoleClaims.DisplayId, device.Id.ToString())], "display"));

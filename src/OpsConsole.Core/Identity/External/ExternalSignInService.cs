@@ -65,7 +65,7 @@ public sealed class ExternalSignInService(
         var roles = RolesOf(external);
         if (string.IsNullOrEmpty(subject))
         {
-            await RecordAsync(external, "identity.signin.oidc", "", "failed", ("reason", "the provider sent no subject"), cancellationToken);
+            await RecordAsync(external, "identity.signin.oidc", "", AuditOutcome.Failed, ("reason", "the provider sent no subject"), cancellationToken);
             return new(null, roles, ExternalSignInFailure.MissingSubject);
         }
 
@@ -74,7 +74,7 @@ public sealed class ExternalSignInService(
         {
             if (roles.Count == 0)
             {
-                await RecordAsync(external, "identity.signin.oidc", subject, "denied", ("reason", "no console role"), cancellationToken);
+                await RecordAsync(external, "identity.signin.oidc", subject, AuditOutcome.Denied, ("reason", "no console role"), cancellationToken);
                 return new(null, roles, ExternalSignInFailure.NoConsoleRole);
             }
 
@@ -82,33 +82,33 @@ public sealed class ExternalSignInService(
             if (await users.FindByNameAsync(userName) is not null)
             {
                 // Never attach a provider identity to an existing local account by name: that would be a takeover path.
-                await RecordAsync(external, "identity.signin.oidc", subject, "denied", ("reason", $"local account '{userName}' already exists"), cancellationToken);
+                await RecordAsync(external, "identity.signin.oidc", subject, AuditOutcome.Denied, ("reason", $"local account '{userName}' already exists"), cancellationToken);
                 return new(null, roles, ExternalSignInFailure.NameTaken);
             }
 
             user = new ConsoleUser(userName) { DisplayName = DisplayNameOf(external), CreatedAt = time.GetUtcNow() };
             Check(await users.CreateAsync(user));
             Check(await users.AddLoginAsync(user, new UserLoginInfo(LoginProvider, subject, options.Value.DisplayName)));
-            await RecordAsync(external, "identity.user.provisioned", user.Id, "succeeded", ("userName", userName), cancellationToken);
+            await RecordAsync(external, "identity.user.provisioned", user.Id, AuditOutcome.Succeeded, ("userName", userName), cancellationToken);
         }
 
         await SyncRolesAsync(external, user, roles, cancellationToken);
         if (await users.IsLockedOutAsync(user))
         {
-            await RecordAsync(external, "identity.signin.oidc", user.Id, "denied", ("reason", "account disabled or locked"), cancellationToken);
+            await RecordAsync(external, "identity.signin.oidc", user.Id, AuditOutcome.Denied, ("reason", "account disabled or locked"), cancellationToken);
             return new(null, roles, ExternalSignInFailure.Disabled);
         }
 
         if (roles.Count == 0)
         {
-            await RecordAsync(external, "identity.signin.oidc", user.Id, "denied", ("reason", "no console role"), cancellationToken);
+            await RecordAsync(external, "identity.signin.oidc", user.Id, AuditOutcome.Denied, ("reason", "no console role"), cancellationToken);
             return new(null, roles, ExternalSignInFailure.NoConsoleRole);
         }
 
         user.LastSignInAt = time.GetUtcNow();
         user.DisplayName = DisplayNameOf(external) is { Length: > 0 } name ? name : user.DisplayName;
         Check(await users.UpdateAsync(user));
-        await RecordAsync(external, "identity.signin.oidc", user.Id, "succeeded", ("roles", string.Join(",", roles)), cancellationToken);
+        await RecordAsync(external, "identity.signin.oidc", user.Id, AuditOutcome.Succeeded, ("roles", string.Join(",", roles)), cancellationToken);
         return new(user, roles, ExternalSignInFailure.None);
     }
 
@@ -132,7 +132,7 @@ public sealed class ExternalSignInService(
         // Sessions opened with the old roles must not keep them.
         Check(await users.UpdateSecurityStampAsync(user));
         db.OnCommitted(() => live.Publish(IdentityTopics.SessionsRevoked, new SessionsRevoked(user.Id, "roles changed at the identity provider")));
-        await RecordAsync(external, "identity.user.roles_synced", user.Id, "succeeded",
+        await RecordAsync(external, "identity.user.roles_synced", user.Id, AuditOutcome.Succeeded,
             ("from", string.Join(",", current.Order(StringComparer.Ordinal))), cancellationToken, ("to", string.Join(",", roles)));
     }
 

@@ -1,11 +1,9 @@
 using System.Security.Claims;
-using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Audit;
 using OpsConsole.Core.Data;
-using OpsConsole.Core.Live;
 using OpsConsole.Core.SystemStatus;
 
 namespace OpsConsole.Core.Identity.Sessions;
@@ -18,12 +16,14 @@ namespace OpsConsole.Core.Identity.Sessions;
 public sealed class UserSessionService(
     ConsoleDbContext db,
     UserManager<ConsoleUser> users,
-    IAuthorizationService authorization,
-    IAuditTrail audit,
-    ILiveEvents live,
+    AuditedActions actions,
     CircuitTracker circuits,
     TimeProvider time)
 {
+    /// <summary>Who may see and end other people's sessions, and how a refusal is recorded.</summary>
+    public static readonly AccessRule Administer = new(
+        ConsolePolicies.Administer, "identity.sessions.access", "session", "Listing other people's sessions needs the Admin role.");
+
     /// <summary>The sign-in cookie's sliding lifetime; a session unseen for this long has expired with its cookie.</summary>
     public static readonly TimeSpan IdleTimeout = TimeSpan.FromHours(8);
 
@@ -117,7 +117,7 @@ public sealed class UserSessionService(
     /// <summary>Any user's live sessions, for administrators.</summary>
     public async Task<IReadOnlyList<UserSessionInfo>> ListForAdminAsync(ClaimsPrincipal caller, string userId, CancellationToken cancellationToken = default)
     {
-        await DemandAdminAsync(caller);
+        await actions.DemandAsync(caller, Administer, cancellationToken);
         return await ListAsync(userId, cancellationToken);
     }
 
@@ -133,9 +133,13 @@ public sealed class UserSessionService(
 
         if (session.UserId != caller.FindFirstValue(ClaimTypes.NameIdentifier))
         {
-            if (!(await authorization.AuthorizeAsync(caller, ConsolePolicies.Administer)).Succeeded)
+            if (!await actions.IsAllowedAsync(caller, ConsolePolicies.Administer))
             {
-                await audit.RecordAsync(new AuditEntry(caller, "identity.session.end", "session", sessionId.ToString(), "denied"), cancellationToken);
+                await actions.RunAsync(caller, async act =>
+                {
+                    await act.RecordAsync("identity.session.end", "session", sessionId.ToString(), AuditOutcome.Denied);
+                    return false;
+                }, cancellationToken);
                 return false; // as if it did not exist: other people's session ids are not the caller's business
             }
         }
@@ -181,40 +185,32 @@ public sealed class UserSessionService(
         }
     }
 
-    private async Task EndAsync(ClaimsPrincipal caller, IReadOnlyCollection<UserSession> sessions, string reason, CancellationToken cancellationToken)
+    private Task EndAsync(ClaimsPrincipal caller, IReadOnlyCollection<UserSession> sessions, string reason, CancellationToken cancellationToken)
     {
         if (sessions.Count == 0)
         {
-            return;
+            return Task.CompletedTask;
         }
 
-        var now = time.GetUtcNow();
-        foreach (var session in sessions)
+        return actions.RunAsync(caller, async act =>
         {
-            session.EndedAt = now;
-            session.EndedReason = reason;
-            session.EndedBy = Truncate(caller.Identity?.Name, 256);
-        }
+            var now = time.GetUtcNow();
+            foreach (var session in sessions)
+            {
+                session.EndedAt = now;
+                session.EndedReason = reason;
+                session.EndedBy = Truncate(caller.Identity?.Name, 256);
+            }
 
-        await db.SaveChangesAsync(cancellationToken);
-        foreach (var session in sessions)
-        {
-            db.OnCommitted(() => live.Publish(IdentityTopics.SessionEnded, new SessionEnded(session.Id, session.UserId, reason)));
-            await audit.RecordAsync(
-                new AuditEntry(caller, "identity.session.ended", "session", session.Id.ToString(), "succeeded",
-                    new Dictionary<string, string?> { ["userId"] = session.UserId, ["reason"] = reason }),
-                cancellationToken);
-        }
-    }
+            await db.SaveChangesAsync(cancellationToken);
+            foreach (var session in sessions)
+            {
+                act.Publish(IdentityTopics.SessionEnded, new SessionEnded(session.Id, session.UserId, reason));
+                await act.RecordAsync("identity.session.ended", "session", session.Id.ToString(), ("userId", session.UserId), ("reason", reason));
+            }
 
-    private async Task DemandAdminAsync(ClaimsPrincipal caller)
-    {
-        ArgumentNullException.ThrowIfNull(caller);
-        if (!(await authorization.AuthorizeAsync(caller, ConsolePolicies.Administer)).Succeeded)
-        {
-            await audit.RecordAsync(new AuditEntry(caller, "identity.sessions.access", "session", "*", "denied"));
-            throw new UnauthorizedAccessException("Listing other people's sessions needs the Admin role.");
-        }
+            return true;
+        }, cancellationToken);
     }
 
     private static string? Truncate(string? value, int length) =>
