@@ -23,6 +23,8 @@ namespace OpsConsole.Core.Alerts;
 /// inhibited alerts. Any instance may send: a row is claimed with <c>FOR UPDATE SKIP LOCKED</c>, so each is sent by
 /// one. Retries follow <c>Alerts:Notify</c> (Polly, exponential backoff with jitter); the row is the delivery log.
 /// </summary>
+// Eight dependencies: a background sender needs its own scopes, HTTP clients, wake-up signal, bus, database state,
+// options and clock; IServiceProvider only to find the server's address lazily (no IServer in some test hosts).
 public sealed partial class AlertNotifier(
     IServiceScopeFactory scopes,
     IHttpClientFactory httpClients,

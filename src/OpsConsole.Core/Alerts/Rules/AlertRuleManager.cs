@@ -42,6 +42,8 @@ public sealed partial class AlertRuleManager : BackgroundService
     private CancellationToken _stopping;
     private volatile bool _started;
 
+    // Seven dependencies: rules come from options and files (environment), run on an engine, report to sinks, and say
+    // what happened on the bus and the console alert board, on a clock; splitting them would split one evaluation loop.
     public AlertRuleManager(
         IOptions<AlertRulesOptions> options,
         RuleEngineSelection engines,

@@ -182,6 +182,10 @@ public sealed partial class ApiTokenService(
         return true;
     }
 
+    /// <summary>Revokes every live token of <paramref name="userId"/> in the caller's transaction; the count.</summary>
+    public Task<int> RevokeAllAsync(string userId, string revokedBy, CancellationToken cancellationToken = default) =>
+        RevokeAllAsync(db, userId, revokedBy, time.GetUtcNow(), cancellationToken);
+
     /// <summary>Revokes every live token of <paramref name="userId"/> (disabling the account or resetting its password); the count.</summary>
     public static Task<int> RevokeAllAsync(ConsoleDbContext db, string userId, string revokedBy, DateTimeOffset now, CancellationToken cancellationToken = default)
     {

@@ -25,7 +25,6 @@ public sealed record UserSummary(
 /// </summary>
 public sealed class UserAdministrationService(
     UserManager<ConsoleUser> users,
-    Data.ConsoleDbContext db,
     AccountService accounts,
     AuditedActions actions,
     ApiTokens.ApiTokenService tokens,
@@ -114,7 +113,7 @@ public sealed class UserAdministrationService(
             }
 
             // Enabling again must not bring old tokens back to life: they are revoked, not merely refused while disabled.
-            var revoked = await ApiTokens.ApiTokenService.RevokeAllAsync(db, user.Id, caller.Identity?.Name ?? "admin", time.GetUtcNow());
+            var revoked = await tokens.RevokeAllAsync(user.Id, act.CallerName);
             act.Publish(IdentityTopics.SessionsRevoked, new SessionsRevoked(user.Id, "account disabled"));
             await act.RecordAsync("identity.user.disabled", "user", user.Id, ("tokensRevoked", revoked.ToString(CultureInfo.InvariantCulture)));
             return revoked;
