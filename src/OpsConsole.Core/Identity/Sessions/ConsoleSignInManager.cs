@@ -12,7 +12,7 @@ namespace OpsConsole.Core.Identity.Sessions;
 /// Identity's sign-in manager with a session record per sign-in. Every cookie sign-in (password, refresh, external
 /// login) passes through <see cref="SignInWithClaimsAsync"/>, so that is where the session id joins the cookie.
 /// </summary>
-// Eight dependencies: all but the last two are SignInManager<T>'s own constructor, passed through.
+// Eight dependencies: the first seven are SignInManager<T>'s own constructor, passed through.
 public sealed class ConsoleSignInManager(
     UserManager<ConsoleUser> userManager,
     IHttpContextAccessor contextAccessor,

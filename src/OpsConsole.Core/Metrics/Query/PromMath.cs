@@ -128,74 +128,13 @@ public static class PromMath
     /// <summary>
     /// histogram_quantile over classic buckets (any order; must include +Inf), with Prometheus's interpolation:
     /// linear inside the bucket, the lower bound of the +Inf bucket when the rank falls there, NaN without observations.
+    /// The same algorithm as the rule evaluator's <see cref="HistogramQuantileInPlace"/>, on a copy without buckets whose
+    /// count is not known (a series that had no sample in the window).
     /// </summary>
     public static double HistogramQuantile(double q, IReadOnlyList<HistogramBucket> buckets)
     {
         ArgumentNullException.ThrowIfNull(buckets);
-        if (double.IsNaN(q))
-        {
-            return double.NaN;
-        }
-
-        if (q < 0)
-        {
-            return double.NegativeInfinity;
-        }
-
-        if (q > 1)
-        {
-            return double.PositiveInfinity;
-        }
-
-        var sorted = buckets.Where(b => !double.IsNaN(b.Count)).OrderBy(b => b.UpperBound).ToArray();
-        if (sorted.Length < 2 || !double.IsPositiveInfinity(sorted[^1].UpperBound))
-        {
-            return double.NaN;
-        }
-
-        // Buckets scraped at slightly different moments can be non-monotonic; Prometheus flattens them upwards.
-        for (var i = 1; i < sorted.Length; i++)
-        {
-            if (sorted[i].Count < sorted[i - 1].Count)
-            {
-                sorted[i] = sorted[i] with { Count = sorted[i - 1].Count };
-            }
-        }
-
-        var observations = sorted[^1].Count;
-        if (observations <= 0)
-        {
-            return double.NaN;
-        }
-
-        var rank = q * observations;
-        var b = 0;
-        while (b < sorted.Length - 1 && sorted[b].Count < rank)
-        {
-            b++;
-        }
-
-        if (b == sorted.Length - 1)
-        {
-            return sorted[^2].UpperBound;
-        }
-
-        if (b == 0 && sorted[0].UpperBound <= 0)
-        {
-            return sorted[0].UpperBound;
-        }
-
-        var bucketStart = 0.0;
-        var bucketEnd = sorted[b].UpperBound;
-        var count = sorted[b].Count;
-        if (b > 0)
-        {
-            bucketStart = sorted[b - 1].UpperBound;
-            count -= sorted[b - 1].Count;
-            rank -= sorted[b - 1].Count;
-        }
-
-        return bucketStart + ((bucketEnd - bucketStart) * (rank / count));
+        return HistogramQuantileInPlace(q, buckets.Where(b => !double.IsNaN(b.Count)).ToArray());
     }
 
     /// <summary>
