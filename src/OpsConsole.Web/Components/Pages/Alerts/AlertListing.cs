@@ -1,6 +1,7 @@
 using System.Text;
 using OpsConsole.Core.Alerts;
 using OpsConsole.Core.Metrics.Query;
+using OpsConsole.Web.Shared;
 
 namespace OpsConsole.Web.Components.Pages.Alerts;
 

@@ -1,5 +1,6 @@
 using OpsConsole.Core.Alerts;
 using OpsConsole.Web.Components.Pages.Alerts;
+using OpsConsole.Web.Shared;
 
 namespace OpsConsole.Web.Tests.Components.Pages.Alerts;
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using OpsConsole.Core.Alerts;
 using OpsConsole.Core.Alerts.Rules;
 using OpsConsole.Core.Metrics.Services;
+using OpsConsole.Web.Shared;
 
 namespace OpsConsole.Web.Components.Pages.Alerts.Rules;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using OpsConsole.Core.Metrics.Services;
 
-namespace OpsConsole.Web.Components.Pages.Services;
+namespace OpsConsole.Web.Shared;
 
 /// <summary>How the metric screens write numbers: short, unit-bearing, "—" where there is no value.</summary>
 public static class MetricFormat

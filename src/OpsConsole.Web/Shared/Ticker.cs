@@ -1,4 +1,4 @@
-namespace OpsConsole.Web.Components;
+namespace OpsConsole.Web.Shared;
 
 /// <summary>
 /// A page clock: calls <c>onTick</c> every interval until disposed (clocks, data ages, staleness that must advance

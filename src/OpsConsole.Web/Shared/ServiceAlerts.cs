@@ -1,7 +1,6 @@
 using OpsConsole.Core.Alerts;
-using OpsConsole.Web.Components.Pages.Alerts;
 
-namespace OpsConsole.Web.Components.Pages.Services;
+namespace OpsConsole.Web.Shared;
 
 /// <summary>
 /// The alerts a service's tile shows: how many notify, the worst severity among them, and the first one (worst, then

@@ -1,8 +1,9 @@
 using OpsConsole.Core.Alerts;
 using OpsConsole.Core.Metrics.Services;
-using OpsConsole.Web.Components.Pages.Services;
+using OpsConsole.Web.Shared;
+using OpsConsole.Web.Tests.Components.Pages.Services;
 
-namespace OpsConsole.Web.Tests.Components.Pages.Services;
+namespace OpsConsole.Web.Tests.Shared;
 
 public sealed class ServiceTileTests : BunitContext
 {

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace OpsConsole.Web.Components;
+namespace OpsConsole.Web.Shared;
 
 /// <summary>Display formatting shared by pages (invariant culture: the console is an operator tool, not localised yet).</summary>
 public static class Format

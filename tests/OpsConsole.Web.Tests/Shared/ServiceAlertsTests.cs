@@ -1,7 +1,7 @@
 using OpsConsole.Core.Alerts;
-using OpsConsole.Web.Components.Pages.Services;
+using OpsConsole.Web.Shared;
 
-namespace OpsConsole.Web.Tests.Components.Pages.Services;
+namespace OpsConsole.Web.Tests.Shared;
 
 public sealed class ServiceAlertsTests
 {

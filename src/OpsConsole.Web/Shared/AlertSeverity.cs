@@ -1,7 +1,7 @@
 using MudBlazor;
 using OpsConsole.Core.Alerts;
 
-namespace OpsConsole.Web.Components.Pages.Alerts;
+namespace OpsConsole.Web.Shared;
 
 /// <summary>
 /// How bad an alert's <c>severity</c> label is, for ordering and colour. The usual words rank first; anything else

@@ -1,6 +1,6 @@
-using OpsConsole.Web.Components;
+using OpsConsole.Web.Shared;
 
-namespace OpsConsole.Web.Tests.Components;
+namespace OpsConsole.Web.Tests.Shared;
 
 public sealed class FormatTests
 {
