@@ -1,5 +1,4 @@
 using OpsConsole.Core.Alerts.Rules;
-using OpsConsole.Core.Metrics.Scraping;
 using OpsConsole.Core.Alerts;
 using OpsConsole.Core.Audit;
 using OpsConsole.Core.Audit.Search;
@@ -14,6 +13,7 @@ using OpsConsole.Core.Wall;
 using OpsConsole.Web.Api;
 using OpsConsole.Web.Components;
 using OpsConsole.Web.Components.Account;
+using OpsConsole.Web.Features.Metrics;
 using OpsConsole.Web.Live;
 using Prometheus;
 
@@ -113,11 +113,7 @@ public static class ConsoleHostExtensions
         this WebApplicationBuilder builder, string dataDirectory, Core.Data.ConsoleConnectionStrings connections, string? embeddedAdminConnectionString = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        // Open circuits hold WebSockets that otherwise delay Ctrl+C by up to 30 s; browsers reconnect on their own.
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = builder.Configuration.GetValue("Hosting:ShutdownTimeout", TimeSpan.FromSeconds(5)));
-
-        builder.AddConsoleObservability(); // first: it configures the process-wide metrics registry before anything registers metrics
+        builder.AddConsoleShell();
         builder.AddConsoleData(connections);
         builder.AddConsoleIdentity(dataDirectory);
         builder.AddConsoleAudit(dataDirectory);
@@ -129,11 +125,10 @@ public static class ConsoleHostExtensions
         builder.Services.AddLiveEventsPostgresBridge(_ => connections.Runtime);
         builder.AddSystemStatus();
         builder.AddDemoPlatform(dataDirectory, embeddedAdminConnectionString); // before the metrics options are read: it adds the sampleshop target
-        builder.AddConsoleMetrics();
+        builder.AddMetricsWeb();
         builder.AddAlertRules();
         builder.AddConsoleWall();
         builder.AddConsoleAlertStore();
-        builder.Services.AddHostedService<SelfScrapeRegistration>();
         builder.AddConsoleSecurity();
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
@@ -147,6 +142,20 @@ public static class ConsoleHostExtensions
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Components.Pages.Alerts.AlertValueHistory>());
         builder.Services.AddSignalR();
         builder.Services.AddLiveHub();
+        return builder;
+    }
+
+    /// <summary>
+    /// First of all: the data directory's options, the shutdown timeout and observability, which configures the
+    /// process-wide metrics registry before anything registers metrics (every Web slice checks it ran).
+    /// </summary>
+    public static WebApplicationBuilder AddConsoleShell(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        // Open circuits hold WebSockets that otherwise delay Ctrl+C by up to 30 s; browsers reconnect on their own.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = builder.Configuration.GetValue("Hosting:ShutdownTimeout", TimeSpan.FromSeconds(5)));
+        builder.AddConsoleObservability();
         return builder;
     }
 

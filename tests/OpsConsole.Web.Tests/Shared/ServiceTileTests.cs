@@ -1,7 +1,7 @@
 using OpsConsole.Core.Alerts;
 using OpsConsole.Core.Metrics.Services;
 using OpsConsole.Web.Shared;
-using OpsConsole.Web.Tests.Components.Pages.Services;
+using OpsConsole.Web.Tests.Features.Metrics.Services;
 
 namespace OpsConsole.Web.Tests.Shared;
 

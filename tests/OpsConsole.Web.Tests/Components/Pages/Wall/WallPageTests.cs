@@ -9,7 +9,7 @@ using OpsConsole.Core.Identity;
 using OpsConsole.Core.Live;
 using OpsConsole.Core.Metrics.Services;
 using OpsConsole.Core.Wall;
-using OpsConsole.Web.Tests.Components.Pages;
+using OpsConsole.Web.Tests.Features;
 using Bunit.TestDoubles;
 using OpsConsole.Web.Components.Pages.Wall;
 

@@ -1,6 +1,6 @@
-using OpsConsole.Web.Components.Pages.Services;
+using OpsConsole.Web.Features.Metrics.Services;
 
-namespace OpsConsole.Web.Tests.Components.Pages.Services;
+namespace OpsConsole.Web.Tests.Features.Metrics.Services;
 
 public sealed class ServiceDetailPageTests : BunitContext
 {

@@ -1,4 +1,4 @@
-namespace OpsConsole.Web.Components.Pages.Services;
+namespace OpsConsole.Web.Features.Metrics;
 
 /// <summary>
 /// Axis arithmetic for <see cref="SignalChart"/>: "nice" 1-2-5 value ticks and round time ticks. Hand-written because

@@ -12,7 +12,7 @@ using OpsConsole.Core.Metrics.Scraping;
 using OpsConsole.Core.Metrics.Services;
 using OpsConsole.Core.Metrics.Store;
 
-namespace OpsConsole.Web.Tests.Components.Pages.Services;
+namespace OpsConsole.Web.Tests.Features.Metrics.Services;
 
 /// <summary>A real store, scraper registry and overview, fed with exposition text instead of HTTP (the components under test only read).</summary>
 public sealed class ServicesTestBed

@@ -5,7 +5,7 @@ using OpsConsole.Core.Alerts;
 using OpsConsole.Core.Data;
 using OpsConsole.Core.Live;
 
-namespace OpsConsole.Web.Tests.Components.Pages;
+namespace OpsConsole.Web.Tests.Features;
 
 /// <summary>
 /// The real alert store (silences, inhibition, notifying, the live topic), not started: tests hand it rows as a reload
