@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Identity;
 using OpsConsole.Core.SystemStatus;
+using OpsConsole.Web.Features.Alerts;
 
 namespace OpsConsole.Web.Api;
 
@@ -14,9 +15,16 @@ public static class ApiEndpoints
 {
     public const string Prefix = "/api/v1";
 
+    /// <summary>
+    /// The group a capability maps its operations in: under <see cref="Prefix"/>, tagged "console", cookie callers
+    /// checked for antiforgery by <see cref="ApiAntiforgeryFilter"/>.
+    /// </summary>
+    public static RouteGroupBuilder MapConsoleApiGroup(this IEndpointRouteBuilder endpoints) =>
+        endpoints.MapGroup(Prefix).WithTags("console").AddEndpointFilter<ApiAntiforgeryFilter>();
+
     public static IEndpointRouteBuilder MapConsoleApi(this IEndpointRouteBuilder endpoints)
     {
-        var api = endpoints.MapGroup(Prefix).WithTags("console").AddEndpointFilter<ApiAntiforgeryFilter>();
+        var api = endpoints.MapConsoleApiGroup();
 
         api.MapGet("/me", (ClaimsPrincipal user) => TypedResults.Ok(new MeResponse(
                 user.Identity?.Name ?? "",
@@ -42,9 +50,7 @@ public static class ApiEndpoints
         api.MapSessionApi();
         api.MapAuditApi();
         api.MapAuditIntegrityApi();
-        api.MapAlertApi();
-        api.MapSilenceApi();
-        endpoints.MapAlertmanagerWebhook(); // bearer tokens only, so outside the group's cookie antiforgery filter
+        endpoints.MapAlerts();
 
         return endpoints;
     }

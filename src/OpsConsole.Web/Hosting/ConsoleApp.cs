@@ -1,5 +1,3 @@
-using OpsConsole.Core.Alerts.Rules;
-using OpsConsole.Core.Alerts;
 using OpsConsole.Core.Audit;
 using OpsConsole.Core.Audit.Search;
 using OpsConsole.Core.Demo;
@@ -13,6 +11,7 @@ using OpsConsole.Core.Wall;
 using OpsConsole.Web.Api;
 using OpsConsole.Web.Components;
 using OpsConsole.Web.Components.Account;
+using OpsConsole.Web.Features.Alerts;
 using OpsConsole.Web.Features.Metrics;
 using OpsConsole.Web.Live;
 using Prometheus;
@@ -126,9 +125,8 @@ public static class ConsoleHostExtensions
         builder.AddSystemStatus();
         builder.AddDemoPlatform(dataDirectory, embeddedAdminConnectionString); // before the metrics options are read: it adds the sampleshop target
         builder.AddMetricsWeb();
-        builder.AddAlertRules();
+        builder.AddAlertsWeb();
         builder.AddConsoleWall();
-        builder.AddConsoleAlertStore();
         builder.AddConsoleSecurity();
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
@@ -136,10 +134,6 @@ public static class ConsoleHostExtensions
 
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServicesForConsole();
-        builder.Services.AddSingleton<Components.Pages.Alerts.AlertCommands>();
-        builder.Services.AddSingleton<Components.Pages.Alerts.AlertValueHistory>();
-        builder.Services.AddSingleton<Components.Pages.Alerts.AlertExpressionHistory>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<Components.Pages.Alerts.AlertValueHistory>());
         builder.Services.AddSignalR();
         builder.Services.AddLiveHub();
         return builder;

@@ -3,8 +3,9 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Alerts;
 using OpsConsole.Core.Identity;
+using OpsConsole.Web.Api;
 
-namespace OpsConsole.Web.Api;
+namespace OpsConsole.Web.Features.Alerts;
 
 /// <summary>A silence as the API shows it: its state now, matched current alerts and seconds left.</summary>
 public sealed record SilenceResponse(

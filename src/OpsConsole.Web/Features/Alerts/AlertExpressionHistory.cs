@@ -1,7 +1,7 @@
 using OpsConsole.Core.Alerts;
 using OpsConsole.Core.Alerts.Rules;
 
-namespace OpsConsole.Web.Components.Pages.Alerts;
+namespace OpsConsole.Web.Features.Alerts;
 
 /// <summary>
 /// A rule alert's expression over the last hour: the rule that raised it (by its origin, "file / group / rule") is

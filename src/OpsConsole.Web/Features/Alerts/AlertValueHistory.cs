@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using OpsConsole.Core.Alerts;
 
-namespace OpsConsole.Web.Components.Pages.Alerts;
+namespace OpsConsole.Web.Features.Alerts;
 
 /// <summary>An alert's value over time, evenly spaced for a sparkline.</summary>
 /// <param name="From">The first value's time.</param>

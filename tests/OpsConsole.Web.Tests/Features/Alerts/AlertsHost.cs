@@ -4,10 +4,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using OpsConsole.Core.Alerts;
 using OpsConsole.Core.Live;
-using OpsConsole.Web.Components.Pages.Alerts;
+using OpsConsole.Web.Features.Alerts;
 using OpsConsole.Web.Hosting;
 
-namespace OpsConsole.Web.Tests.Components.Pages.Alerts;
+namespace OpsConsole.Web.Tests.Features.Alerts;
 
 /// <summary>
 /// The real console host for the alert components: its own embedded PostgreSQL (started by the host, as in

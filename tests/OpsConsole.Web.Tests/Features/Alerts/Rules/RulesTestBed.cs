@@ -10,7 +10,7 @@ using OpsConsole.Core.Metrics.Exposition;
 using OpsConsole.Core.Metrics.PromQl;
 using OpsConsole.Core.Metrics.Store;
 
-namespace OpsConsole.Web.Tests.Components.Pages.Alerts.Rules;
+namespace OpsConsole.Web.Tests.Features.Alerts.Rules;
 
 /// <summary>
 /// The real rule manager, rule tester and PromQL engine over a real metric store (fed exposition text as a scrape

@@ -1,7 +1,7 @@
 using OpsConsole.Core.Alerts.Rules;
-using OpsConsole.Web.Components.Pages.Alerts.Rules;
+using OpsConsole.Web.Features.Alerts.Rules;
 
-namespace OpsConsole.Web.Tests.Components.Pages.Alerts.Rules;
+namespace OpsConsole.Web.Tests.Features.Alerts.Rules;
 
 public sealed class RulesTextTests
 {

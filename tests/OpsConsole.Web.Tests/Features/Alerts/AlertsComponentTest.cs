@@ -4,9 +4,9 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor.Services;
-using OpsConsole.Web.Components.Pages.Alerts;
+using OpsConsole.Web.Features.Alerts;
 
-namespace OpsConsole.Web.Tests.Components.Pages.Alerts;
+namespace OpsConsole.Web.Tests.Features.Alerts;
 
 /// <summary>
 /// bunit over the real host: the components get the host's alert store and commands (real services, real database),

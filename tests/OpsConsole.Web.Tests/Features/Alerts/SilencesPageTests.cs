@@ -2,9 +2,9 @@ using MudBlazor;
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Alerts;
 using OpsConsole.Core.Identity;
-using OpsConsole.Web.Components.Pages.Alerts;
+using OpsConsole.Web.Features.Alerts;
 
-namespace OpsConsole.Web.Tests.Components.Pages.Alerts;
+namespace OpsConsole.Web.Tests.Features.Alerts;
 
 public sealed class SilencesPageTests(AlertsHost host) : AlertsComponentTest(host)
 {

@@ -2,7 +2,7 @@ using System.Globalization;
 using OpsConsole.Core.Alerts;
 using OpsConsole.Core.Metrics.Query;
 
-namespace OpsConsole.Web.Components.Pages.Alerts;
+namespace OpsConsole.Web.Features.Alerts;
 
 /// <summary>One matcher row of the silence form.</summary>
 public sealed class SilenceMatcherRow

@@ -1,7 +1,7 @@
 using OpsConsole.Core.Alerts;
-using OpsConsole.Web.Components.Pages.Alerts;
+using OpsConsole.Web.Features.Alerts;
 
-namespace OpsConsole.Web.Tests.Components.Pages.Alerts;
+namespace OpsConsole.Web.Tests.Features.Alerts;
 
 public sealed class SilenceDraftTests
 {

@@ -4,7 +4,7 @@ using OpsConsole.Core.Alerts.Rules;
 using OpsConsole.Core.Metrics.Services;
 using OpsConsole.Web.Shared;
 
-namespace OpsConsole.Web.Components.Pages.Alerts.Rules;
+namespace OpsConsole.Web.Features.Alerts.Rules;
 
 /// <summary>The words and small layouts of the rules page, kept out of the markup so they can be tested.</summary>
 public static class RulesText

@@ -1,7 +1,7 @@
 using System.Globalization;
 using OpsConsole.Core.Alerts;
 
-namespace OpsConsole.Web.Components.Pages.Alerts;
+namespace OpsConsole.Web.Features.Alerts;
 
 /// <summary>The words the alert pages use for states, ages, ownership and values (one place, so every view agrees).</summary>
 public static class AlertDisplay

@@ -6,8 +6,9 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Alerts;
 using OpsConsole.Core.Identity;
+using OpsConsole.Web.Api;
 
-namespace OpsConsole.Web.Api;
+namespace OpsConsole.Web.Features.Alerts;
 
 /// <summary>An alert as the API shows it; <c>value</c> is Prometheus's text form ("0.07", "+Inf").</summary>
 public sealed record AlertResponse(

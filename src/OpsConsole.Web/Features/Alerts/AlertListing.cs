@@ -3,7 +3,7 @@ using OpsConsole.Core.Alerts;
 using OpsConsole.Core.Metrics.Query;
 using OpsConsole.Web.Shared;
 
-namespace OpsConsole.Web.Components.Pages.Alerts;
+namespace OpsConsole.Web.Features.Alerts;
 
 /// <summary>How the alert list is ordered: worst severity first, or by how long the alerts have been active.</summary>
 public enum AlertSort

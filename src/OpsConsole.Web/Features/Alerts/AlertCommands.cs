@@ -4,7 +4,7 @@ using Npgsql;
 using OpsConsole.Core.Alerts;
 using OpsConsole.Core.Audit;
 
-namespace OpsConsole.Web.Components.Pages.Alerts;
+namespace OpsConsole.Web.Features.Alerts;
 
 /// <summary>
 /// The alert pages' way into <see cref="AlertService"/> and <see cref="SilenceService"/>: one service scope per call,

@@ -1,9 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor.Services;
 using OpsConsole.Core.Alerts.Rules;
-using OpsConsole.Web.Components.Pages.Alerts.Rules;
+using OpsConsole.Web.Features.Alerts.Rules;
 
-namespace OpsConsole.Web.Tests.Components.Pages.Alerts.Rules;
+namespace OpsConsole.Web.Tests.Features.Alerts.Rules;
 
 // MudBlazor brings services that can only be disposed asynchronously; xunit 2 calls DisposeAsync first.
 public sealed class RulesPageTests : BunitContext, IAsyncLifetime

@@ -1,8 +1,8 @@
 using OpsConsole.Core.Alerts;
-using OpsConsole.Web.Components.Pages.Alerts;
-using OpsConsole.Web.Tests.Components.Pages.Alerts.Rules;
+using OpsConsole.Web.Features.Alerts;
+using OpsConsole.Web.Tests.Features.Alerts.Rules;
 
-namespace OpsConsole.Web.Tests.Components.Pages.Alerts;
+namespace OpsConsole.Web.Tests.Features.Alerts;
 
 /// <summary>The real rule manager and the console's PromQL engine over a real metric store, fed an hour of scrapes.</summary>
 public sealed class AlertExpressionHistoryTests : IDisposable

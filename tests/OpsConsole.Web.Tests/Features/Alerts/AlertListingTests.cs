@@ -1,8 +1,8 @@
 using OpsConsole.Core.Alerts;
-using OpsConsole.Web.Components.Pages.Alerts;
+using OpsConsole.Web.Features.Alerts;
 using OpsConsole.Web.Shared;
 
-namespace OpsConsole.Web.Tests.Components.Pages.Alerts;
+namespace OpsConsole.Web.Tests.Features.Alerts;
 
 public sealed class AlertListingTests
 {
