@@ -4,6 +4,7 @@ using OpsConsole.Core.Access;
 using OpsConsole.Core.Identity;
 using OpsConsole.Core.SystemStatus;
 using OpsConsole.Web.Features.Alerts;
+using OpsConsole.Web.Features.Audit;
 
 namespace OpsConsole.Web.Api;
 
@@ -48,8 +49,7 @@ public static class ApiEndpoints
         api.MapTokenApi();
         api.MapDisplayApi();
         api.MapSessionApi();
-        api.MapAuditApi();
-        api.MapAuditIntegrityApi();
+        endpoints.MapAudit();
         endpoints.MapAlerts();
 
         return endpoints;

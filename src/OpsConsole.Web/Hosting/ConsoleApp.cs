@@ -1,5 +1,3 @@
-using OpsConsole.Core.Audit;
-using OpsConsole.Core.Audit.Search;
 using OpsConsole.Core.Demo;
 using Microsoft.AspNetCore.Identity;
 using OpsConsole.Core.Data;
@@ -12,6 +10,7 @@ using OpsConsole.Web.Api;
 using OpsConsole.Web.Components;
 using OpsConsole.Web.Components.Account;
 using OpsConsole.Web.Features.Alerts;
+using OpsConsole.Web.Features.Audit;
 using OpsConsole.Web.Features.Metrics;
 using OpsConsole.Web.Live;
 using Prometheus;
@@ -115,9 +114,7 @@ public static class ConsoleHostExtensions
         builder.AddConsoleShell();
         builder.AddConsoleData(connections);
         builder.AddConsoleIdentity(dataDirectory);
-        builder.AddConsoleAudit(dataDirectory);
-        builder.AddConsoleAuditSearch(dataDirectory);
-        builder.AddAuditContext();
+        builder.AddAuditWeb(dataDirectory);
         builder.AddConsoleAuthentication();
         builder.AddConsoleOidc();
         builder.Services.AddLiveEvents();

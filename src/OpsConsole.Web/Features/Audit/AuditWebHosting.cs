@@ -1,17 +1,33 @@
 using Microsoft.AspNetCore.Components.Server.Circuits;
 using OpsConsole.Core.Audit;
+using OpsConsole.Core.Audit.Search;
+using OpsConsole.Web.Api;
+using OpsConsole.Web.Hosting;
 
-namespace OpsConsole.Web.Hosting;
+namespace OpsConsole.Web.Features.Audit;
 
-/// <summary>Gives the audit trail the caller's address, browser and correlation id, per request and per circuit.</summary>
-public static class AuditContextHosting
+/// <summary>
+/// The audit log and its integrity (Audit and Audit integrity pages, /api/v1/audit): Core's trail and search, and the
+/// caller's address, browser and correlation id given to the trail per request and per circuit.
+/// </summary>
+public static class AuditWebHosting
 {
-    public static WebApplicationBuilder AddAuditContext(this WebApplicationBuilder builder)
+    public static WebApplicationBuilder AddAuditWeb(this WebApplicationBuilder builder, string dataDirectory)
     {
-        ArgumentNullException.ThrowIfNull(builder);
+        builder.RequireShell(nameof(AddAuditWeb));
+        builder.AddConsoleAudit(dataDirectory);
+        builder.AddConsoleAuditSearch(dataDirectory);
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddScoped<CircuitHandler, AuditContextCircuitHandler>();
         return builder;
+    }
+
+    public static IEndpointRouteBuilder MapAudit(this IEndpointRouteBuilder endpoints)
+    {
+        var api = endpoints.MapConsoleApiGroup();
+        api.MapAuditApi();
+        api.MapAuditIntegrityApi();
+        return endpoints;
     }
 
     /// <summary>Called by <see cref="CorrelationIdMiddleware"/> once the request's correlation id is known.</summary>
@@ -36,7 +52,7 @@ public sealed class AuditContextCircuitHandler(IHttpContextAccessor accessor, Au
     {
         if (accessor.HttpContext is { } http)
         {
-            AuditContextHosting.Fill(audit, http);
+            AuditWebHosting.Fill(audit, http);
         }
 
         return Task.CompletedTask;

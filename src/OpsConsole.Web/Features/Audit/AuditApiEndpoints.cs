@@ -3,8 +3,9 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Audit.Search;
 using OpsConsole.Core.Identity;
+using OpsConsole.Web.Api;
 
-namespace OpsConsole.Web.Api;
+namespace OpsConsole.Web.Features.Audit;
 
 /// <summary>An export request: the format and the same filters as <c>GET /api/v1/audit</c>, as text.</summary>
 public sealed record AuditExportRequest(

@@ -3,8 +3,9 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Audit;
 using OpsConsole.Core.Identity;
+using OpsConsole.Web.Api;
 
-namespace OpsConsole.Web.Api;
+namespace OpsConsole.Web.Features.Audit;
 
 /// <summary>A verification's outcome: intact with counts, or the first broken sequence (or checkpoint) and why.</summary>
 public sealed record AuditVerificationResponse(

@@ -1,9 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor.Services;
 using OpsConsole.Core.Audit.Search;
-using OpsConsole.Web.Components.Pages.AuditLog;
+using OpsConsole.Web.Features.Audit;
 
-namespace OpsConsole.Web.Tests.Components.Pages.AuditLog;
+namespace OpsConsole.Web.Tests.Features.Audit;
 
 public sealed class AuditRecordDrawerTests : BunitContext, IAsyncLifetime
 {

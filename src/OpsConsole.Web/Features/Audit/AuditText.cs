@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 
-namespace OpsConsole.Web.Components.Pages.AuditLog;
+namespace OpsConsole.Web.Features.Audit;
 
 /// <summary>How the Audit page writes times and details.</summary>
 public static class AuditText

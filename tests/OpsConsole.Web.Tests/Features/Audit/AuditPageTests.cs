@@ -5,9 +5,9 @@ using MudBlazor.Services;
 using OpsConsole.Core.Audit;
 using OpsConsole.Core.Audit.Search;
 using OpsConsole.Core.Live;
-using OpsConsole.Web.Components.Pages.AuditLog;
+using OpsConsole.Web.Features.Audit;
 
-namespace OpsConsole.Web.Tests.Components.Pages.AuditLog;
+namespace OpsConsole.Web.Tests.Features.Audit;
 
 public sealed class AuditPageTests : BunitContext, IAsyncLifetime
 {

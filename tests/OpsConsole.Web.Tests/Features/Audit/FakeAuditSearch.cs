@@ -1,7 +1,7 @@
 using System.Security.Claims;
 using OpsConsole.Core.Audit.Search;
 
-namespace OpsConsole.Web.Tests.Components.Pages.AuditLog;
+namespace OpsConsole.Web.Tests.Features.Audit;
 
 /// <summary>An in-memory log behind <see cref="IAuditSearch"/>: records by sequence, searched newest first with keyset pages.</summary>
 public sealed class FakeAuditSearch : IAuditSearch

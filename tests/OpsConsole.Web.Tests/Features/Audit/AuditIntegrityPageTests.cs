@@ -3,9 +3,9 @@ using Microsoft.Extensions.DependencyInjection;
 using MudBlazor.Services;
 using OpsConsole.Core.Audit;
 using OpsConsole.Core.Live;
-using OpsConsole.Web.Components.Pages.AuditLog;
+using OpsConsole.Web.Features.Audit;
 
-namespace OpsConsole.Web.Tests.Components.Pages.Audit;
+namespace OpsConsole.Web.Tests.Features.Audit;
 
 public sealed class AuditIntegrityPageTests : BunitContext, IAsyncLifetime
 {

@@ -1,6 +1,6 @@
 using OpsConsole.Core.Audit.Search;
 
-namespace OpsConsole.Web.Components.Pages.AuditLog;
+namespace OpsConsole.Web.Features.Audit;
 
 /// <summary>The filter bar's fields as typed; <see cref="ToQuery"/> lets Core check them (it names a bad field).</summary>
 public sealed class AuditFilterForm
