@@ -5,6 +5,8 @@ using OpsConsole.Core.Identity;
 using OpsConsole.Core.SystemStatus;
 using OpsConsole.Web.Features.Alerts;
 using OpsConsole.Web.Features.Audit;
+using OpsConsole.Web.Features.Identity;
+using OpsConsole.Web.Features.Identity.Account;
 
 namespace OpsConsole.Web.Api;
 
@@ -45,10 +47,7 @@ public static class ApiEndpoints
             .WithName("GetSystemStats")
             .WithSummary("The newest sample of the console's own health (the System page)");
 
-        api.MapUserApi();
-        api.MapTokenApi();
-        api.MapDisplayApi();
-        api.MapSessionApi();
+        endpoints.MapIdentity();
         endpoints.MapAudit();
         endpoints.MapAlerts();
 

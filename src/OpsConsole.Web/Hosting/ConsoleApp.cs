@@ -8,9 +8,10 @@ using OpsConsole.Core.SystemStatus;
 using OpsConsole.Core.Wall;
 using OpsConsole.Web.Api;
 using OpsConsole.Web.Components;
-using OpsConsole.Web.Components.Account;
+using OpsConsole.Web.Features.Identity.Account;
 using OpsConsole.Web.Features.Alerts;
 using OpsConsole.Web.Features.Audit;
+using OpsConsole.Web.Features.Identity;
 using OpsConsole.Web.Features.Metrics;
 using OpsConsole.Web.Live;
 using Prometheus;
@@ -113,10 +114,8 @@ public static class ConsoleHostExtensions
         ArgumentNullException.ThrowIfNull(builder);
         builder.AddConsoleShell();
         builder.AddConsoleData(connections);
-        builder.AddConsoleIdentity(dataDirectory);
+        builder.AddIdentityWeb(dataDirectory);
         builder.AddAuditWeb(dataDirectory);
-        builder.AddConsoleAuthentication();
-        builder.AddConsoleOidc();
         builder.Services.AddLiveEvents();
         builder.Services.AddLiveEventsPostgresBridge(_ => connections.Runtime);
         builder.AddSystemStatus();
@@ -170,7 +169,7 @@ public static class ConsoleHostExtensions
         app.Use((context, next) =>
         {
             // Friendly status pages are for people loading pages; API, hub, health and form posts keep their bare status.
-            if (!HttpMethods.IsGet(context.Request.Method) || AuthenticationHosting.IsNonBrowserPath(context.Request.Path)
+            if (!HttpMethods.IsGet(context.Request.Method) || ConsoleAuthentication.IsNonBrowserPath(context.Request.Path)
                 || context.Request.Path.StartsWithSegments("/health", StringComparison.OrdinalIgnoreCase))
             {
                 context.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodePagesFeature>()?.Enabled = false;

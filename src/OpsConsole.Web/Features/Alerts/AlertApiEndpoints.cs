@@ -7,6 +7,7 @@ using OpsConsole.Core.Access;
 using OpsConsole.Core.Alerts;
 using OpsConsole.Core.Identity;
 using OpsConsole.Web.Api;
+using OpsConsole.Web.Features.Identity.Account;
 
 namespace OpsConsole.Web.Features.Alerts;
 
