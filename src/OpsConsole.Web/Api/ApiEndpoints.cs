@@ -1,19 +1,21 @@
 using System.Security.Claims;
-using Microsoft.AspNetCore.Http.HttpResults;
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Identity;
-using OpsConsole.Core.SystemStatus;
 using OpsConsole.Web.Features.Alerts;
 using OpsConsole.Web.Features.Audit;
 using OpsConsole.Web.Features.Identity;
 using OpsConsole.Web.Features.Identity.Account;
+using OpsConsole.Web.Features.SystemStatus;
 
 namespace OpsConsole.Web.Api;
 
 /// <summary>Who the caller is, as the console sees them.</summary>
 public sealed record MeResponse(string UserName, IReadOnlyList<string> Roles, string AuthenticationMethod, string? TokenName);
 
-/// <summary>The HTTP API, /api/v1: every operation carries a named policy (the role matrix test reads them from OpenAPI).</summary>
+/// <summary>
+/// The HTTP API, /api/v1: every operation carries a named policy (the role matrix test reads them from OpenAPI). The shell
+/// answers /me; each capability maps its own operations.
+/// </summary>
 public static class ApiEndpoints
 {
     public const string Prefix = "/api/v1";
@@ -39,18 +41,10 @@ public static class ApiEndpoints
             .WithName("GetMe")
             .WithSummary("The caller and their effective roles");
 
-        api.MapGet("/system/stats", Results<Ok<SystemStatsSnapshot>, ProblemHttpResult> (ISystemStatsSource stats) =>
-                stats.Latest is { } latest
-                    ? TypedResults.Ok(latest)
-                    : TypedResults.Problem("The first sample has not been taken yet.", statusCode: StatusCodes.Status503ServiceUnavailable))
-            .RequireAuthorization(ConsolePolicies.SystemRead)
-            .WithName("GetSystemStats")
-            .WithSummary("The newest sample of the console's own health (the System page)");
-
+        endpoints.MapSystemStatus();
         endpoints.MapIdentity();
         endpoints.MapAudit();
         endpoints.MapAlerts();
-
         return endpoints;
     }
 }

@@ -1,7 +1,7 @@
 using OpsConsole.Core.Wall;
-using OpsConsole.Web.Components.Pages.Wall;
+using OpsConsole.Web.Features.Wall;
 
-namespace OpsConsole.Web.Tests.Components.Pages.Wall;
+namespace OpsConsole.Web.Tests.Features.Wall;
 
 public sealed class WallPlaylistTests
 {

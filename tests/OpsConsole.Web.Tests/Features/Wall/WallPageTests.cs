@@ -11,9 +11,9 @@ using OpsConsole.Core.Metrics.Services;
 using OpsConsole.Core.Wall;
 using OpsConsole.Web.Tests.Features;
 using Bunit.TestDoubles;
-using OpsConsole.Web.Components.Pages.Wall;
+using OpsConsole.Web.Features.Wall;
 
-namespace OpsConsole.Web.Tests.Components.Pages.Wall;
+namespace OpsConsole.Web.Tests.Features.Wall;
 
 public sealed class WallPageTests : BunitContext
 {

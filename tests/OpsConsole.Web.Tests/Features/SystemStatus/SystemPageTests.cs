@@ -2,10 +2,10 @@ using Microsoft.Extensions.DependencyInjection;
 using MudBlazor.Services;
 using OpsConsole.Core.Live;
 using OpsConsole.Core.SystemStatus;
-using OpsConsole.Web.Components.Pages.SystemArea;
+using OpsConsole.Web.Features.SystemStatus;
 
 // Mirrors the page's own namespace choice: a ".System" segment would shadow the System namespace.
-namespace OpsConsole.Web.Tests.Components.Pages.SystemArea;
+namespace OpsConsole.Web.Tests.Features.SystemStatus;
 
 public sealed class SystemPageTests : BunitContext
 {

@@ -1,6 +1,6 @@
-using OpsConsole.Web.Components.Pages.Wall;
+using OpsConsole.Web.Features.Wall;
 
-namespace OpsConsole.Web.Tests.Components.Pages.Wall;
+namespace OpsConsole.Web.Tests.Features.Wall;
 
 public sealed class WallLastUpdatedTests : BunitContext
 {

@@ -6,7 +6,7 @@ using OpsConsole.Core.Metrics.Scraping;
 using OpsConsole.Core.Metrics.Services;
 using OpsConsole.Core.Metrics.Store;
 
-namespace OpsConsole.Web.Tests.Components.Pages.Wall;
+namespace OpsConsole.Web.Tests.Features.Wall;
 
 /// <summary>
 /// The real services overview over a real (empty) metric store and an unstarted scraper: tests make a service

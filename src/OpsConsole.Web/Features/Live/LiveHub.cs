@@ -6,7 +6,7 @@ using OpsConsole.Core.Identity;
 using OpsConsole.Core.Live;
 using OpsConsole.Core.SystemStatus;
 
-namespace OpsConsole.Web.Live;
+namespace OpsConsole.Web.Features.Live;
 
 /// <summary>What a hub client receives: every event of the topics it joined.</summary>
 public interface ILiveClient
@@ -130,9 +130,4 @@ public sealed class LiveHubForwarder(ILiveEvents live, IHubContext<LiveHub, ILiv
             _topics.Clear();
         }
     }
-}
-
-public static class LiveHubHosting
-{
-    public static IServiceCollection AddLiveHub(this IServiceCollection services) => services.AddSingleton<LiveHubForwarder>();
 }

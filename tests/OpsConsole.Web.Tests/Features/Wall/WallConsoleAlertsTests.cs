@@ -1,9 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
 using OpsConsole.Core.Alerts;
 using OpsConsole.Core.Live;
-using OpsConsole.Web.Components.Pages.Wall;
+using OpsConsole.Web.Features.Wall;
 
-namespace OpsConsole.Web.Tests.Components.Pages.Wall;
+namespace OpsConsole.Web.Tests.Features.Wall;
 
 public sealed class WallConsoleAlertsTests : BunitContext
 {

@@ -1,8 +1,8 @@
 using OpsConsole.Core.Metrics.Scraping;
 using OpsConsole.Core.Metrics.Services;
-using OpsConsole.Web.Components.Pages.Wall;
+using OpsConsole.Web.Features.Wall;
 
-namespace OpsConsole.Web.Tests.Components.Pages.Wall;
+namespace OpsConsole.Web.Tests.Features.Wall;
 
 public sealed class WallServicesTests : BunitContext
 {

@@ -1,7 +1,7 @@
 using OpsConsole.Core.Metrics.Services;
 using OpsConsole.Core.Wall;
 
-namespace OpsConsole.Web.Components.Pages.Wall;
+namespace OpsConsole.Web.Features.Wall;
 
 /// <summary>One screen of the playlist: a page, or one part of a services page that needs several.</summary>
 public sealed record WallStep(int PageIndex, WallPlaylistPage Page, int Part, int Parts)
