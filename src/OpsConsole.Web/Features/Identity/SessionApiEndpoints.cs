@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Identity;
 using OpsConsole.Core.Identity.Sessions;
-using OpsConsole.Web.Api;
 
 namespace OpsConsole.Web.Features.Identity;
 

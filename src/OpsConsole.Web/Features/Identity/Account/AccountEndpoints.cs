@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Identity;
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Identity;
 using OpsConsole.Core.Identity.External;
-using OpsConsole.Web.Hosting;
 
 namespace OpsConsole.Web.Features.Identity.Account;
 

@@ -8,7 +8,6 @@ using OpsConsole.Core.Identity;
 using OpsConsole.Core.Identity.Displays;
 using OpsConsole.Core.Identity.Sessions;
 using OpsConsole.Web.Features.Identity.Displays;
-using OpsConsole.Web.Hosting;
 
 namespace OpsConsole.Web.Features.Identity.Account;
 
