@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Antiforgery;
+using OpsConsole.Web.Features.Identity.Account;
 
 namespace OpsConsole.Web.Api;
 

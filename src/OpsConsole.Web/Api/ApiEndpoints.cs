@@ -1,22 +1,35 @@
 using System.Security.Claims;
-using Microsoft.AspNetCore.Http.HttpResults;
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Identity;
-using OpsConsole.Core.SystemStatus;
+using OpsConsole.Web.Features.Alerts;
+using OpsConsole.Web.Features.Audit;
+using OpsConsole.Web.Features.Identity;
+using OpsConsole.Web.Features.Identity.Account;
+using OpsConsole.Web.Features.SystemStatus;
 
 namespace OpsConsole.Web.Api;
 
 /// <summary>Who the caller is, as the console sees them.</summary>
 public sealed record MeResponse(string UserName, IReadOnlyList<string> Roles, string AuthenticationMethod, string? TokenName);
 
-/// <summary>The HTTP API, /api/v1: every operation carries a named policy (the role matrix test reads them from OpenAPI).</summary>
+/// <summary>
+/// The HTTP API, /api/v1: every operation carries a named policy (the role matrix test reads them from OpenAPI). The shell
+/// answers /me; each capability maps its own operations.
+/// </summary>
 public static class ApiEndpoints
 {
     public const string Prefix = "/api/v1";
 
+    /// <summary>
+    /// The group a capability maps its operations in: under <see cref="Prefix"/>, tagged "console", cookie callers
+    /// checked for antiforgery by <see cref="ApiAntiforgeryFilter"/>.
+    /// </summary>
+    public static RouteGroupBuilder MapConsoleApiGroup(this IEndpointRouteBuilder endpoints) =>
+        endpoints.MapGroup(Prefix).WithTags("console").AddEndpointFilter<ApiAntiforgeryFilter>();
+
     public static IEndpointRouteBuilder MapConsoleApi(this IEndpointRouteBuilder endpoints)
     {
-        var api = endpoints.MapGroup(Prefix).WithTags("console").AddEndpointFilter<ApiAntiforgeryFilter>();
+        var api = endpoints.MapConsoleApiGroup();
 
         api.MapGet("/me", (ClaimsPrincipal user) => TypedResults.Ok(new MeResponse(
                 user.Identity?.Name ?? "",
@@ -28,24 +41,10 @@ public static class ApiEndpoints
             .WithName("GetMe")
             .WithSummary("The caller and their effective roles");
 
-        api.MapGet("/system/stats", Results<Ok<SystemStatsSnapshot>, ProblemHttpResult> (ISystemStatsSource stats) =>
-                stats.Latest is { } latest
-                    ? TypedResults.Ok(latest)
-                    : TypedResults.Problem("The first sample has not been taken yet.", statusCode: StatusCodes.Status503ServiceUnavailable))
-            .RequireAuthorization(ConsolePolicies.SystemRead)
-            .WithName("GetSystemStats")
-            .WithSummary("The newest sample of the console's own health (the System page)");
-
-        api.MapUserApi();
-        api.MapTokenApi();
-        api.MapDisplayApi();
-        api.MapSessionApi();
-        api.MapAuditApi();
-        api.MapAuditIntegrityApi();
-        api.MapAlertApi();
-        api.MapSilenceApi();
-        endpoints.MapAlertmanagerWebhook(); // bearer tokens only, so outside the group's cookie antiforgery filter
-
+        endpoints.MapSystemStatus();
+        endpoints.MapIdentity();
+        endpoints.MapAudit();
+        endpoints.MapAlerts();
         return endpoints;
     }
 }

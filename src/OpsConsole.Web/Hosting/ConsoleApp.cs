@@ -1,20 +1,16 @@
-using OpsConsole.Core.Alerts.Rules;
-using OpsConsole.Core.Metrics.Scraping;
-using OpsConsole.Core.Alerts;
-using OpsConsole.Core.Audit;
-using OpsConsole.Core.Audit.Search;
-using OpsConsole.Core.Demo;
-using Microsoft.AspNetCore.Identity;
 using OpsConsole.Core.Data;
-using OpsConsole.Core.Identity;
-using OpsConsole.Core.Live;
+using OpsConsole.Core.Demo;
 using OpsConsole.Core.Storage;
-using OpsConsole.Core.SystemStatus;
-using OpsConsole.Core.Wall;
 using OpsConsole.Web.Api;
 using OpsConsole.Web.Components;
-using OpsConsole.Web.Components.Account;
-using OpsConsole.Web.Live;
+using OpsConsole.Web.Features.Alerts;
+using OpsConsole.Web.Features.Audit;
+using OpsConsole.Web.Features.Identity;
+using OpsConsole.Web.Features.Identity.Account;
+using OpsConsole.Web.Features.Live;
+using OpsConsole.Web.Features.Metrics;
+using OpsConsole.Web.Features.SystemStatus;
+using OpsConsole.Web.Features.Wall;
 using Prometheus;
 
 namespace OpsConsole.Web.Hosting;
@@ -108,45 +104,56 @@ public sealed class ConsoleApp : IAsyncDisposable
 
 public static class ConsoleHostExtensions
 {
+    /// <summary>
+    /// One call per capability, in the order the rules below need; the Web slices check theirs and throw naming the
+    /// call that must come first (<see cref="RegistrationOrder"/>).
+    /// </summary>
     /// <param name="embeddedAdminConnectionString">The embedded cluster's superuser (the demo creates SampleShop's database with it); null with an external database.</param>
     public static WebApplicationBuilder AddConsoleHost(
-        this WebApplicationBuilder builder, string dataDirectory, Core.Data.ConsoleConnectionStrings connections, string? embeddedAdminConnectionString = null)
+        this WebApplicationBuilder builder, string dataDirectory, ConsoleConnectionStrings connections, string? embeddedAdminConnectionString = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.AddConsoleShell(); // first: observability configures the process-wide metrics registry before anything registers metrics
+        builder.AddConsoleData(connections);
+        builder.AddIdentityWeb(dataDirectory);
+        builder.AddAuditWeb(dataDirectory);
+        builder.AddLiveWeb(connections);
+        builder.AddSystemStatusWeb();
+        builder.AddDemoPlatform(dataDirectory, embeddedAdminConnectionString); // before Metrics and Alerts: it adds the sampleshop target and rule file
+        builder.AddMetricsWeb();
+        builder.AddAlertsWeb(); // after Metrics: the console's rule engine evaluates over its metric store
+        builder.AddWallWeb();
+        builder.AddConsoleHttp();
+        return builder;
+    }
+
+    /// <summary>
+    /// First of all: the data directory's options, the shutdown timeout and observability, which configures the
+    /// process-wide metrics registry before anything registers metrics (every Web slice checks it ran).
+    /// </summary>
+    public static WebApplicationBuilder AddConsoleShell(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         // Open circuits hold WebSockets that otherwise delay Ctrl+C by up to 30 s; browsers reconnect on their own.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = builder.Configuration.GetValue("Hosting:ShutdownTimeout", TimeSpan.FromSeconds(5)));
+        builder.AddConsoleObservability();
+        return builder;
+    }
 
-        builder.AddConsoleObservability(); // first: it configures the process-wide metrics registry before anything registers metrics
-        builder.AddConsoleData(connections);
-        builder.AddConsoleIdentity(dataDirectory);
-        builder.AddConsoleAudit(dataDirectory);
-        builder.AddConsoleAuditSearch(dataDirectory);
-        builder.AddAuditContext();
-        builder.AddConsoleAuthentication();
-        builder.AddConsoleOidc();
-        builder.Services.AddLiveEvents();
-        builder.Services.AddLiveEventsPostgresBridge(_ => connections.Runtime);
-        builder.AddSystemStatus();
-        builder.AddDemoPlatform(dataDirectory, embeddedAdminConnectionString); // before the metrics options are read: it adds the sampleshop target
-        builder.AddConsoleMetrics();
-        builder.AddAlertRules();
-        builder.AddConsoleWall();
-        builder.AddConsoleAlertStore();
-        builder.Services.AddHostedService<SelfScrapeRegistration>();
+    /// <summary>
+    /// What every request and page goes through: rate and Kestrel limits, problem details and the exception handler,
+    /// OpenAPI, and the Razor components with MudBlazor.
+    /// </summary>
+    public static WebApplicationBuilder AddConsoleHttp(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
         builder.AddConsoleSecurity();
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         builder.Services.AddExceptionHandler<ConsoleExceptionHandler>();
-
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServicesForConsole();
-        builder.Services.AddSingleton<Components.Pages.Alerts.AlertCommands>();
-        builder.Services.AddSingleton<Components.Pages.Alerts.AlertValueHistory>();
-        builder.Services.AddSingleton<Components.Pages.Alerts.AlertExpressionHistory>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<Components.Pages.Alerts.AlertValueHistory>());
-        builder.Services.AddSignalR();
-        builder.Services.AddLiveHub();
         return builder;
     }
 
@@ -170,7 +177,7 @@ public static class ConsoleHostExtensions
         app.Use((context, next) =>
         {
             // Friendly status pages are for people loading pages; API, hub, health and form posts keep their bare status.
-            if (!HttpMethods.IsGet(context.Request.Method) || AuthenticationHosting.IsNonBrowserPath(context.Request.Path)
+            if (!HttpMethods.IsGet(context.Request.Method) || ConsoleAuthentication.IsNonBrowserPath(context.Request.Path)
                 || context.Request.Path.StartsWithSegments("/health", StringComparison.OrdinalIgnoreCase))
             {
                 context.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodePagesFeature>()?.Enabled = false;
@@ -196,7 +203,7 @@ public static class ConsoleHostExtensions
         app.MapAccountEndpoints();
         app.MapConsoleApi();
         app.MapOpenApi().AllowAnonymous(); // /openapi/v1.json: the API's contract is public, its operations are not
-        app.MapHub<LiveHub>(LiveHub.Path);
+        app.MapLive();
         app.MapStaticAssets();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;

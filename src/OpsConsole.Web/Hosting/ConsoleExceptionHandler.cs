@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
+using OpsConsole.Web.Features.Identity.Account;
 
 namespace OpsConsole.Web.Hosting;
 
@@ -20,7 +21,7 @@ public sealed partial class ConsoleExceptionHandler(IProblemDetailsService probl
             LogUnhandled(exception, httpContext.Request.Path);
         }
 
-        var isPageLoad = HttpMethods.IsGet(httpContext.Request.Method) && !AuthenticationHosting.IsNonBrowserPath(httpContext.Request.Path);
+        var isPageLoad = HttpMethods.IsGet(httpContext.Request.Method) && !ConsoleAuthentication.IsNonBrowserPath(httpContext.Request.Path);
         if (isPageLoad && status >= 500)
         {
             return false; // re-executed as /error

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using OpsConsole.Web.Features.Audit;
 
 namespace OpsConsole.Web.Hosting;
 
@@ -13,7 +14,7 @@ public sealed partial class CorrelationIdMiddleware(RequestDelegate next, ILogge
         var incoming = context.Request.Headers[HeaderName].ToString();
         var id = SafeId().IsMatch(incoming) ? incoming : Guid.NewGuid().ToString("N");
         context.TraceIdentifier = id;
-        AuditContextHosting.Fill(context.RequestServices.GetRequiredService<Core.Audit.AuditContext>(), context);
+        AuditWebHosting.Fill(context.RequestServices.GetRequiredService<Core.Audit.AuditContext>(), context);
         context.Response.OnStarting(() =>
         {
             context.Response.Headers[HeaderName] = id;

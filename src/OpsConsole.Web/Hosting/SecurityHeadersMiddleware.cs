@@ -1,3 +1,5 @@
+using OpsConsole.Web.Features.Identity.Account;
+
 namespace OpsConsole.Web.Hosting;
 
 /// <summary>Security headers on every response. The CSP is what Blazor Server and MudBlazor need and no more.</summary>
@@ -16,7 +18,7 @@ public sealed class SecurityHeadersMiddleware(RequestDelegate next, IConfigurati
 
     private static string? ProviderOrigin(IConfiguration configuration)
     {
-        if (!OidcHosting.IsConfigured(configuration))
+        if (!OidcAuthentication.IsConfigured(configuration))
         {
             return null;
         }

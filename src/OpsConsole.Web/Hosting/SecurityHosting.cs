@@ -1,5 +1,6 @@
 using System.Net;
 using System.Threading.RateLimiting;
+using OpsConsole.Web.Features.Identity.Account;
 
 namespace OpsConsole.Web.Hosting;
 
@@ -16,7 +17,7 @@ public static class SecurityHosting
         builder.Services.AddRateLimiter(options =>
         {
             options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            options.AddPolicy(AuthenticationHosting.SignInRateLimitPolicy, context =>
+            options.AddPolicy(ConsoleAuthentication.SignInRateLimitPolicy, context =>
                 AttemptsPerAddress(context, builder.Configuration.GetValue("Security:SignInAttemptsPerMinute", 20)));
             // Pairing codes are short enough to type on a TV remote; guessing them is what this limit stops.
             options.AddPolicy(DisplayPairingRateLimitPolicy, context =>

@@ -5,7 +5,7 @@ using System.Text.Json;
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Identity;
 using OpsConsole.IntegrationTests.Infrastructure;
-using OpsConsole.Web.Api;
+using OpsConsole.Web.Features.Identity;
 
 namespace OpsConsole.IntegrationTests.Api;
 

@@ -8,7 +8,7 @@ using OpsConsole.Core.Access;
 using OpsConsole.Core.Identity;
 using OpsConsole.Core.Identity.ApiTokens;
 using OpsConsole.IntegrationTests.Infrastructure;
-using OpsConsole.Web.Api;
+using OpsConsole.Web.Features.Identity;
 
 namespace OpsConsole.IntegrationTests.Api;
 

@@ -10,6 +10,7 @@ using OpsConsole.Core.Identity.External;
 using OpsConsole.IntegrationTests.Infrastructure;
 using OpsConsole.TestOidcProvider;
 using OpsConsole.Web.Api;
+using OpsConsole.Web.Features.Identity;
 
 namespace OpsConsole.IntegrationTests.Identity;
 

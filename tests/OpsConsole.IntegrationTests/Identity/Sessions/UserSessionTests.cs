@@ -10,7 +10,7 @@ using OpsConsole.Core.Data;
 using OpsConsole.Core.Identity;
 using OpsConsole.Core.Identity.Users;
 using OpsConsole.IntegrationTests.Infrastructure;
-using OpsConsole.Web.Api;
+using OpsConsole.Web.Features.Identity;
 
 namespace OpsConsole.IntegrationTests.Identity.Sessions;
 

@@ -1,0 +1,66 @@
+using OpsConsole.Web.Features.Metrics.Services;
+
+namespace OpsConsole.Web.Tests.Features.Metrics.Services;
+
+public sealed class ServiceDetailPageTests : BunitContext
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
+    private readonly ServicesTestBed _bed = new("shop");
+
+    public ServiceDetailPageTests()
+    {
+        _bed.Register(Services);
+        JSInterop.Mode = JSRuntimeMode.Loose;
+    }
+
+    private IRenderedComponent<ServiceDetailPage> Page() => Render<ServiceDetailPage>(p => p.Add(x => x.Name, "shop"));
+
+    private static int Columns(IRenderedComponent<ServiceDetailPage> cut) => cut.FindAll("[data-testid=chart-rate] rect.chart-hover").Count;
+
+    [Fact]
+    public async Task Switching_the_range_redraws_the_charts_over_that_range()
+    {
+        _bed.Scrapes("shop", 40);
+        var cut = Page();
+        Assert.Equal(61, Columns(cut)); // 15 min at the 15 s scrape interval, both ends included
+
+        await cut.InvokeAsync(() => cut.FindAll("[data-testid=range] button").Single(b => b.TextContent.Trim() == "5m").Click());
+        cut.WaitForAssertion(() => Assert.Equal(21, Columns(cut)), Timeout);
+
+        await cut.InvokeAsync(() => cut.FindAll("[data-testid=range] button").Single(b => b.TextContent.Trim() == "1h").Click());
+        cut.WaitForAssertion(() => Assert.Equal(121, Columns(cut)), Timeout); // 1 h / 120 points = 30 s steps
+        Assert.Contains("latest 6.67/s", cut.Find("[data-testid=chart-rate] [data-testid=chart-latest]").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Pause_holds_the_charts_while_scrapes_continue_and_resume_catches_up()
+    {
+        _bed.Scrapes("shop", 10);
+        var cut = Page();
+        cut.WaitForAssertion(() => Assert.Equal(1, _bed.SubscribersOfUpdates), Timeout);
+        await cut.InvokeAsync(() => cut.Find("[data-testid=pause]").Click());
+        var before = cut.Find("[data-testid=chart-errors]").InnerHtml;
+
+        for (var i = 10; i < 14; i++)
+        {
+            _bed.Scrape("shop", i, errorsPer15s: 50);
+        }
+
+        cut.WaitForAssertion(() => Assert.NotNull(cut.Find("[data-testid=paused-note]")), Timeout);
+        Assert.Equal(before, cut.Find("[data-testid=chart-errors]").InnerHtml);
+
+        await cut.InvokeAsync(() => cut.Find("[data-testid=pause]").Click());
+        cut.WaitForAssertion(() => Assert.Contains("latest 50.0 %", cut.Find("[data-testid=chart-errors] [data-testid=chart-latest]").TextContent, StringComparison.Ordinal), Timeout);
+
+        await DisposeComponentsAsync();
+        Assert.Equal(0, _bed.SubscribersOfUpdates);
+    }
+
+    [Fact]
+    public void An_unknown_service_says_so()
+    {
+        var cut = Render<ServiceDetailPage>(p => p.Add(x => x.Name, "nope"));
+
+        Assert.Contains("no scrape target named “nope”", cut.Find("[data-testid=unknown-service]").TextContent, StringComparison.Ordinal);
+    }
+}
