@@ -41,7 +41,7 @@ public sealed class DisplayDeviceService(ConsoleDbContext db, AuditedActions act
     public const int MaxNameLength = 100;
 
     // Last-seen is informational; a display polls all day, so write it at most once a minute (or when its address moves).
-    public static readonly TimeSpan SeenResolution = TimeSpan.FromMinutes(1);
+    public static readonly TimeSpan SeenResolution = LastSeen.Resolution;
 
     /// <summary>The trimmed name, or an <see cref="ArgumentException"/> saying what a name must be.</summary>
     public static string ValidateName(string? name)
@@ -204,16 +204,10 @@ public sealed class DisplayDeviceService(ConsoleDbContext db, AuditedActions act
         }
 
         var now = time.GetUtcNow();
-        var moved = ipAddress is not null && !string.Equals(ipAddress, device.LastSeenIp, StringComparison.Ordinal);
-        if (device.LastSeenAt is null || now - device.LastSeenAt >= SeenResolution || moved)
+        if (LastSeen.IsDue(device.LastSeenAt, device.LastSeenIp, ipAddress, now))
         {
-            var ip = ipAddress ?? device.LastSeenIp;
-            var agent = Truncate(userAgent, 512);
-            await db.DisplayDevices.Where(d => d.Id == deviceId).ExecuteUpdateAsync(
-                s => s.SetProperty(d => d.LastSeenAt, now)
-                    .SetProperty(d => d.LastSeenIp, ip)
-                    .SetProperty(d => d.UserAgent, d => agent ?? d.UserAgent),
-                cancellationToken);
+            await LastSeen.WriteAsync(db.DisplayDevices.Where(d => d.Id == deviceId), d => d.LastSeenAt, (DateTimeOffset?)now, d => d.LastSeenIp,
+                ipAddress ?? device.LastSeenIp, d => d.UserAgent, userAgent, cancellationToken);
         }
 
         return true;

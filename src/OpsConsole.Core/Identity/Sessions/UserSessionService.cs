@@ -27,8 +27,6 @@ public sealed class UserSessionService(
     /// <summary>The sign-in cookie's sliding lifetime; a session unseen for this long has expired with its cookie.</summary>
     public static readonly TimeSpan IdleTimeout = TimeSpan.FromHours(8);
 
-    // Last-seen is informational; write it at most once a minute per session.
-    private static readonly TimeSpan SeenResolution = TimeSpan.FromMinutes(1);
 
     public static Guid? SessionIdOf(ClaimsPrincipal? principal) =>
         Guid.TryParse(principal?.FindFirstValue(ConsoleClaims.SessionId), out var id) ? id : null;
@@ -81,14 +79,9 @@ public sealed class UserSessionService(
 
         var now = time.GetUtcNow();
         var ip = Truncate(ipAddress, 64) ?? session.IpAddress;
-        if (now - session.LastSeenAt >= SeenResolution || !string.Equals(ip, session.IpAddress, StringComparison.Ordinal))
+        if (LastSeen.IsDue(session.LastSeenAt, session.IpAddress, ip, now))
         {
-            var agent = Truncate(userAgent, 512);
-            await db.UserSessions.Where(s => s.Id == sessionId).ExecuteUpdateAsync(
-                s => s.SetProperty(x => x.LastSeenAt, now)
-                    .SetProperty(x => x.IpAddress, ip)
-                    .SetProperty(x => x.UserAgent, x => agent ?? x.UserAgent),
-                cancellationToken);
+            await LastSeen.WriteAsync(db.UserSessions.Where(s => s.Id == sessionId), s => s.LastSeenAt, now, s => s.IpAddress, ip, s => s.UserAgent, userAgent, cancellationToken);
         }
 
         return true;
