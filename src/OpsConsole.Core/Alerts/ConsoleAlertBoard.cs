@@ -49,6 +49,7 @@ public sealed class ConsoleAlertBoard(ILiveEvents live, TimeProvider time) : IHo
             name,
             _ => new ConsoleAlert(name, severity, summary, time.GetUtcNow(), source),
             (_, existing) => existing with { Severity = severity, Summary = summary, Source = source });
+        Interlocked.Increment(ref _version);
         live.Publish(ConsoleAlertTopics.Changed, new ConsoleAlertChanged(name, alert));
         return alert;
     }
@@ -61,6 +62,7 @@ public sealed class ConsoleAlertBoard(ILiveEvents live, TimeProvider time) : IHo
             return false;
         }
 
+        Interlocked.Increment(ref _version);
         live.Publish(ConsoleAlertTopics.Changed, new ConsoleAlertChanged(name, null));
         return true;
     }
@@ -80,6 +82,8 @@ public sealed class ConsoleAlertBoard(ILiveEvents live, TimeProvider time) : IHo
                 {
                     _active.TryRemove(e.Payload.Name, out _);
                 }
+
+                Interlocked.Increment(ref _version);
             }
 
             return Task.CompletedTask;
@@ -95,6 +99,18 @@ public sealed class ConsoleAlertBoard(ILiveEvents live, TimeProvider time) : IHo
     }
 
     public void Dispose() => _subscription?.Dispose();
+
+    private long _version;
+
+    /// <summary>Moves with every raise and resolve, here or on another instance.</summary>
+    public long Version => Interlocked.Read(ref _version);
+
+    /// <summary>
+    /// Calls <paramref name="onChanged"/> (at most four times a second) when the board changes. A view that read the
+    /// board at <paramref name="seenVersion"/> is called once at once if it moved before the subscription existed.
+    /// </summary>
+    public IDisposable OnChanged(long seenVersion, Func<Task> onChanged) =>
+        live.SubscribeThrottled(ConsoleAlertTopics.Changed, TimeSpan.FromMilliseconds(250), onChanged, filter: null, () => Version != seenVersion);
 }
 
 public static class ConsoleAlertHosting

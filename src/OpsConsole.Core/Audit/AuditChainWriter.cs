@@ -386,3 +386,4 @@ public sealed partial class AuditChainWriter(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Audit chain writer cannot reach the database ({Error}); retrying in {DelaySeconds} s")]
     private partial void LogRetry(string error, double delaySeconds);
 }
+

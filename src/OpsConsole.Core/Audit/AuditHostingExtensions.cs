@@ -25,6 +25,7 @@ public static class AuditHostingExtensions
         builder.Services.TryAddScoped<IAuditTrail, DatabaseAuditTrail>();
         builder.Services.AddLiveEvents(); // actions publish after commit; also in the admin CLI, which registers little else
         builder.Services.AddScoped<AuditedActions>();
+        builder.Services.AddSingleton<AuditLiveEvents>();
         builder.AddAuditIntegrity();
         return builder;
     }

@@ -366,3 +366,4 @@ public sealed partial class AuditVerifier(
     [LoggerMessage(Level = LogLevel.Error, Message = "Audit log verification failed: {Summary}")]
     private partial void LogBroken(string summary);
 }
+

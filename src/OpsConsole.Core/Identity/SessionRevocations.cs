@@ -95,4 +95,8 @@ public sealed class SessionRevocations : IHostedService, IDisposable
 
         public void Dispose() => Interlocked.Exchange(ref _unregister, null)?.Invoke();
     }
+
+    /// <summary>Calls <paramref name="onChanged"/> when a session of <paramref name="userId"/> ends (on any instance), at most once per interval.</summary>
+    public IDisposable OnSessionEnded(string userId, TimeSpan minimumInterval, Func<Task> onChanged) =>
+        _live.SubscribeThrottled(IdentityTopics.SessionEnded, minimumInterval, onChanged, e => e.UserId == userId);
 }

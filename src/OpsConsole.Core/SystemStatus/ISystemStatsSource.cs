@@ -4,4 +4,7 @@ namespace OpsConsole.Core.SystemStatus;
 public interface ISystemStatsSource
 {
     SystemStatsSnapshot? Latest { get; }
+
+    /// <summary>Calls <paramref name="onChanged"/> when a new sample is taken, at most once per <paramref name="minimumInterval"/>.</summary>
+    IDisposable OnStatsChanged(TimeSpan minimumInterval, Func<Task> onChanged);
 }

@@ -112,6 +112,9 @@ public sealed partial class SystemStatsSampler(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "System stats sample failed")]
     private partial void LogSampleFailed(Exception exception);
+
+    public IDisposable OnStatsChanged(TimeSpan minimumInterval, Func<Task> onChanged) =>
+        live.SubscribeThrottled(SystemTopics.Stats, minimumInterval, onChanged);
 }
 
 public static class SystemStatusHostingExtensions

@@ -547,4 +547,12 @@ public sealed partial class AlertRuleManager : BackgroundService
                     AlertingRule.Anchor(Definition, d));
             })]);
     }
+
+    /// <summary>Calls <paramref name="onChanged"/> when a group was evaluated (at most twice a second) or the rules were (re)loaded.</summary>
+    public IDisposable OnRulesChanged(Func<Task> onChanged)
+    {
+        var evaluated = _live.SubscribeThrottled(AlertRuleTopics.GroupEvaluated, TimeSpan.FromMilliseconds(500), onChanged);
+        var loaded = _live.SubscribeThrottled(AlertRuleTopics.Loaded, TimeSpan.FromMilliseconds(250), onChanged);
+        return new Live.Subscriptions(evaluated, loaded);
+    }
 }

@@ -310,4 +310,8 @@ public sealed partial class ScrapeService(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Scrape of {Target} failed: {Error}")]
     private partial void LogFailed(string target, string error);
+
+    /// <summary>Calls <paramref name="onChanged"/> after scrapes (a target's health changed), at most four times a second.</summary>
+    public IDisposable OnTargetsChanged(Func<Task> onChanged) =>
+        live.SubscribeThrottled(MetricsTopics.TargetScraped, TimeSpan.FromMilliseconds(250), onChanged);
 }

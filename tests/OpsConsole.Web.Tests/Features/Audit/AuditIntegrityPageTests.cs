@@ -18,6 +18,7 @@ public sealed class AuditIntegrityPageTests : BunitContext, IAsyncLifetime
     public AuditIntegrityPageTests()
     {
         Services.AddSingleton<ILiveEvents>(_bus);
+        Services.AddSingleton(new OpsConsole.Core.Audit.AuditLiveEvents(_bus));
         Services.AddScoped<IAuditIntegrity>(_ => _integrity);
         Services.AddMudServices();
         JSInterop.Mode = JSRuntimeMode.Loose;

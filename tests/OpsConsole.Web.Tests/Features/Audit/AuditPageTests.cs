@@ -19,6 +19,7 @@ public sealed class AuditPageTests : BunitContext, IAsyncLifetime
     public AuditPageTests()
     {
         Services.AddSingleton<ILiveEvents>(_bus);
+        Services.AddSingleton(new OpsConsole.Core.Audit.AuditLiveEvents(_bus));
         Services.AddSingleton<IAuditSearch>(_search);
         Services.AddMudServices();
         JSInterop.Mode = JSRuntimeMode.Loose;

@@ -18,6 +18,7 @@ public sealed class SystemPageTests : BunitContext
     public SystemPageTests()
     {
         Services.AddSingleton<ILiveEvents>(_bus);
+        _stats.Live = _bus; // published samples reach the page through the source, as SystemStatsSampler does it
         Services.AddSingleton<ISystemStatsSource>(_stats);
         Services.AddMudServices();
         JSInterop.Mode = JSRuntimeMode.Loose;
@@ -136,6 +137,11 @@ public sealed class SystemPageTests : BunitContext
         private int _reads;
 
         public int Reads => Volatile.Read(ref _reads);
+
+        public ILiveEvents Live { get; set; } = default!;
+
+        public IDisposable OnStatsChanged(TimeSpan minimumInterval, Func<Task> onChanged) =>
+            Live.SubscribeThrottled(SystemTopics.Stats, minimumInterval, onChanged);
 
         public SystemStatsSnapshot? Latest
         {

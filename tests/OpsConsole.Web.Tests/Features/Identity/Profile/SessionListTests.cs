@@ -28,6 +28,7 @@ public sealed class SessionListTests : BunitContext, IAsyncLifetime
     public SessionListTests()
     {
         Services.AddSingleton<ILiveEvents>(_bus);
+        Services.AddSingleton(new OpsConsole.Core.Identity.SessionRevocations(_bus));
         Services.AddMudServices();
         JSInterop.Mode = JSRuntimeMode.Loose;
     }
