@@ -177,11 +177,13 @@ public sealed partial class ApiAccessMatrixTests(PostgresFixture postgres) : Con
             targetId = (await scope.ServiceProvider.GetRequiredService<UserManager<ConsoleUser>>().FindByNameAsync("matrix-target"))!.Id;
         }
 
+        // Someone else's token, of a user the matrix never disables or resets: both revoke every token of the account.
         Guid targetTokenId;
+        await Console.CreateUserAsync("matrix-token-owner", ConsoleRoles.Viewer);
         await using (var scope = Console.Services.CreateAsyncScope())
         {
-            var target = await scope.ServiceProvider.GetRequiredService<UserManager<ConsoleUser>>().FindByIdAsync(targetId);
-            targetTokenId = (await scope.ServiceProvider.GetRequiredService<ApiTokenService>().CreateAsync(target!, "target", TimeSpan.FromHours(1), null)).Token.Id;
+            var owner = await scope.ServiceProvider.GetRequiredService<UserManager<ConsoleUser>>().FindByNameAsync("matrix-token-owner");
+            targetTokenId = (await scope.ServiceProvider.GetRequiredService<ApiTokenService>().CreateAsync(owner!, "target", TimeSpan.FromHours(1), null)).Token.Id;
         }
 
         Guid targetDisplayId;
