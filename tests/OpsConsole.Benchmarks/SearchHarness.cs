@@ -8,7 +8,6 @@ using NpgsqlTypes;
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Audit;
 using OpsConsole.Core.Audit.Search;
-using OpsConsole.Core.Identity;
 
 namespace OpsConsole.Benchmarks;
 

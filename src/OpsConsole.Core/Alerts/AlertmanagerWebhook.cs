@@ -8,7 +8,6 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Audit;
-using OpsConsole.Core.Identity;
 
 namespace OpsConsole.Core.Alerts;
 

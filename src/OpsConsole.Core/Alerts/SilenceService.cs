@@ -5,7 +5,6 @@ using Microsoft.Extensions.Options;
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Audit;
 using OpsConsole.Core.Data;
-using OpsConsole.Core.Identity;
 using OpsConsole.Core.Live;
 
 namespace OpsConsole.Core.Alerts;

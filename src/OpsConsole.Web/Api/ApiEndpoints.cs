@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using OpsConsole.Core.Access;
-using OpsConsole.Core.Identity;
 using OpsConsole.Web.Features.Alerts;
 using OpsConsole.Web.Features.Audit;
 using OpsConsole.Web.Features.Identity;

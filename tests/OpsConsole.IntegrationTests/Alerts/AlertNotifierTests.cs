@@ -10,7 +10,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Alerts;
-using OpsConsole.Core.Identity;
 using OpsConsole.IntegrationTests.Infrastructure;
 
 namespace OpsConsole.IntegrationTests.Alerts;

@@ -2,7 +2,6 @@ using Microsoft.Extensions.DependencyInjection;
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Alerts;
 using OpsConsole.Core.Audit;
-using OpsConsole.Core.Identity;
 using OpsConsole.IntegrationTests.Infrastructure;
 
 namespace OpsConsole.IntegrationTests.Alerts;

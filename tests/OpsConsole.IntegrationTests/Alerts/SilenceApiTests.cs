@@ -3,7 +3,6 @@ using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Alerts;
-using OpsConsole.Core.Identity;
 using OpsConsole.IntegrationTests.Infrastructure;
 
 namespace OpsConsole.IntegrationTests.Alerts;

@@ -5,7 +5,6 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using OpsConsole.Core.Access;
-using OpsConsole.Core.Identity;
 using OpsConsole.Core.Identity.ApiTokens;
 using OpsConsole.IntegrationTests.Infrastructure;
 using OpsConsole.Web.Features.Identity;

@@ -8,7 +8,6 @@ using System.Text.Json;
 using CsvHelper;
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Audit;
-using OpsConsole.Core.Identity;
 using OpsConsole.IntegrationTests.Infrastructure;
 
 namespace OpsConsole.IntegrationTests.Audit;

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Audit;
-using OpsConsole.Core.Identity;
 using OpsConsole.IntegrationTests.Infrastructure;
 
 namespace OpsConsole.IntegrationTests.Audit;

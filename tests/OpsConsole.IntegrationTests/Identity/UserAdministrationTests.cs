@@ -4,7 +4,6 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using OpsConsole.Core.Access;
-using OpsConsole.Core.Identity;
 using OpsConsole.Core.Identity.ApiTokens;
 using OpsConsole.Core.Identity.Users;
 using OpsConsole.IntegrationTests.Infrastructure;

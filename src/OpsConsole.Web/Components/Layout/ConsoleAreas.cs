@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Components.Routing;
 using MudBlazor;
 using OpsConsole.Core.Access;
-using OpsConsole.Core.Identity;
 
 namespace OpsConsole.Web.Components.Layout;
 

@@ -2,7 +2,6 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Alerts;
-using OpsConsole.Core.Identity;
 using OpsConsole.Web.Api;
 
 namespace OpsConsole.Web.Features.Alerts;

@@ -2,7 +2,6 @@ using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using OpsConsole.Core.Access;
-using OpsConsole.Core.Identity;
 using OpsConsole.Core.Identity.Users;
 using OpsConsole.Web.Api;
 

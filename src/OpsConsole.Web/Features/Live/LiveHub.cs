@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 using OpsConsole.Core.Access;
-using OpsConsole.Core.Identity;
 using OpsConsole.Core.Live;
 using OpsConsole.Core.SystemStatus;
 

@@ -1,7 +1,6 @@
 using System.Security.Claims;
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Audit.Search;
-using OpsConsole.Core.Identity;
 
 namespace OpsConsole.Core.Tests.Audit.Search;
 

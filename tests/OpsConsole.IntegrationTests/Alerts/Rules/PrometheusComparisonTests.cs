@@ -7,7 +7,6 @@ using Microsoft.Extensions.DependencyInjection;
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Alerts.Rules;
 using OpsConsole.Core.Demo;
-using OpsConsole.Core.Identity;
 using OpsConsole.IntegrationTests.Infrastructure;
 using OpsConsole.IntegrationTests.Metrics;
 using Xunit.Abstractions;

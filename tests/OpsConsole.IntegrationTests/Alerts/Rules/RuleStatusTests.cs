@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Alerts.Rules;
-using OpsConsole.Core.Identity;
 using OpsConsole.Core.Live;
 using OpsConsole.IntegrationTests.Infrastructure;
 

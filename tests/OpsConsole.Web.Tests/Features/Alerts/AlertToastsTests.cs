@@ -2,7 +2,6 @@ using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Alerts;
-using OpsConsole.Core.Identity;
 using OpsConsole.Web.Features.Alerts;
 
 namespace OpsConsole.Web.Tests.Features.Alerts;

@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Components.Web;
 using MudBlazor;
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Alerts;
-using OpsConsole.Core.Identity;
 using OpsConsole.Web.Features.Alerts;
 
 namespace OpsConsole.Web.Tests.Features.Alerts;

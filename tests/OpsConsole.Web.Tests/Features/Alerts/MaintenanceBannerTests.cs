@@ -1,6 +1,5 @@
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Alerts;
-using OpsConsole.Core.Identity;
 using OpsConsole.Web.Features.Alerts;
 
 namespace OpsConsole.Web.Tests.Features.Alerts;

@@ -2,7 +2,6 @@ using AngleSharp.Dom;
 using Microsoft.AspNetCore.Components;
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Alerts;
-using OpsConsole.Core.Identity;
 using OpsConsole.Web.Features.Alerts;
 
 namespace OpsConsole.Web.Tests.Features.Alerts;

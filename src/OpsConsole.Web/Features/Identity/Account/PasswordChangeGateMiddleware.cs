@@ -1,5 +1,4 @@
 using OpsConsole.Core.Access;
-using OpsConsole.Core.Identity;
 
 namespace OpsConsole.Web.Features.Identity.Account;
 

@@ -2,7 +2,6 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using OpsConsole.Core.Access;
-using OpsConsole.Core.Identity;
 using OpsConsole.Core.Identity.Displays;
 using OpsConsole.Web.Features.Identity.Account;
 
