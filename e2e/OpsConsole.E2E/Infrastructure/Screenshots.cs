@@ -1,4 +1,5 @@
 using Microsoft.Playwright;
+using Xunit.Abstractions;
 
 namespace OpsConsole.E2E.Infrastructure;
 
@@ -13,6 +14,15 @@ public static class Screenshots
         var path = Path.Combine(directory, fileName);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
         Assert.True(new FileInfo(path).Length > 0, $"empty screenshot {path}");
+        return path;
+    }
+
+    /// <summary>Saves the screenshot and names its path in the test's output.</summary>
+    public static async Task<string> SaveAsync(IPage page, string fileName, ITestOutputHelper output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        var path = await SaveAsync(page, fileName);
+        output.WriteLine($"screenshot: {path}");
         return path;
     }
 }
