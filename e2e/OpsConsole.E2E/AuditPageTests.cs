@@ -1,9 +1,5 @@
 using System.Net.Http.Json;
 using System.Security.Cryptography;
-using Microsoft.Playwright;
-using OpsConsole.E2E.Infrastructure;
-using Xunit.Abstractions;
-using static Microsoft.Playwright.Assertions;
 
 namespace OpsConsole.E2E;
 

@@ -1,8 +1,4 @@
-using Microsoft.Playwright;
-using OpsConsole.E2E.Infrastructure;
 using OpsConsole.TestOidcProvider;
-using Xunit.Abstractions;
-using static Microsoft.Playwright.Assertions;
 
 namespace OpsConsole.E2E;
 

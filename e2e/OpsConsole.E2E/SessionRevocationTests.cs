@@ -1,7 +1,5 @@
 using System.Net.Http.Json;
 using System.Text.Json;
-using OpsConsole.E2E.Infrastructure;
-using static Microsoft.Playwright.Assertions;
 
 namespace OpsConsole.E2E;
 

@@ -1,8 +1,3 @@
-using Microsoft.Playwright;
-using OpsConsole.E2E.Infrastructure;
-using Xunit.Abstractions;
-using static Microsoft.Playwright.Assertions;
-
 namespace OpsConsole.E2E;
 
 [Collection(ConsoleCollection.Name)]

@@ -1,6 +1,4 @@
 using System.Text.RegularExpressions;
-using OpsConsole.E2E.Infrastructure;
-using static Microsoft.Playwright.Assertions;
 
 namespace OpsConsole.E2E;
 

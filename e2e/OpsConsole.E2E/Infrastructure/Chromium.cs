@@ -1,5 +1,3 @@
-using Microsoft.Playwright;
-
 namespace OpsConsole.E2E.Infrastructure;
 
 /// <summary>A headless Chromium (/usr/bin/chromium) and the Playwright driver behind it; closed together on dispose.</summary>

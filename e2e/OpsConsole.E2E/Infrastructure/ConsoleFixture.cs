@@ -1,5 +1,3 @@
-using Microsoft.Playwright;
-
 namespace OpsConsole.E2E.Infrastructure;
 
 /// <summary>

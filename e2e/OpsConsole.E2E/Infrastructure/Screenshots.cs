@@ -1,6 +1,3 @@
-using Microsoft.Playwright;
-using Xunit.Abstractions;
-
 namespace OpsConsole.E2E.Infrastructure;
 
 /// <summary>Full-page PNGs under TestResults/screenshots, for a person to look at.</summary>
