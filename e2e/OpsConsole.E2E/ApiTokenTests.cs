@@ -1,8 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
-using Microsoft.Playwright;
-using OpsConsole.E2E.Infrastructure;
-using static Microsoft.Playwright.Assertions;
 
 namespace OpsConsole.E2E;
 
@@ -12,11 +8,9 @@ public sealed class ApiTokenTests(ConsoleFixture fixture)
     [Fact]
     public async Task A_token_created_on_the_profile_page_calls_the_api_until_it_is_revoked()
     {
-        await using var session = await fixture.OpenAsync();
+        await using var session = await fixture.OpenAsAdminAsync();
         var page = session.Page;
-        await fixture.SignInAdminAsync(page);
-        await page.GotoAsync("/profile");
-        await Flows.WaitForInteractiveAsync(page);
+        await Flows.OpenInteractiveAsync(page, "/profile");
 
         await page.GetByTestId("new-token").ClickAsync();
         var name = page.Locator("input[data-testid=token-name], [data-testid=token-name] input").First;
@@ -26,8 +20,7 @@ public sealed class ApiTokenTests(ConsoleFixture fixture)
         await Expect(secretField).ToHaveValueAsync(new System.Text.RegularExpressions.Regex("^opc_"));
         var secret = await secretField.InputValueAsync();
 
-        using var api = new HttpClient { BaseAddress = fixture.Console.BaseAddress };
-        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", secret);
+        using var api = fixture.Console.ApiClient(secret);
         using (var me = await api.GetAsync(new Uri("/api/v1/me", UriKind.Relative)))
         {
             Assert.Equal(HttpStatusCode.OK, me.StatusCode);

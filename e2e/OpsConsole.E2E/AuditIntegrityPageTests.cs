@@ -1,8 +1,3 @@
-using Microsoft.Playwright;
-using OpsConsole.E2E.Infrastructure;
-using Xunit.Abstractions;
-using static Microsoft.Playwright.Assertions;
-
 namespace OpsConsole.E2E;
 
 [Collection(ConsoleCollection.Name)]
@@ -11,13 +6,11 @@ public sealed class AuditIntegrityPageTests(ConsoleFixture fixture, ITestOutputH
     [Fact]
     public async Task Admin_writes_a_checkpoint_and_verifies_the_log_on_the_integrity_page()
     {
-        await using var session = await fixture.OpenAsync(1366, 768);
+        await using var session = await fixture.OpenAsAdminAsync(1366, 768);
         var page = session.Page;
 
-        await fixture.SignInAdminAsync(page);
-        var response = await page.GotoAsync("/audit/integrity");
+        var response = await Flows.OpenInteractiveAsync(page, "/audit/integrity");
         Assert.Equal(200, response!.Status);
-        await Flows.WaitForInteractiveAsync(page);
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Audit log integrity" })).ToBeVisibleAsync();
 
         // A first verification (audited itself, so the log is not empty), then a checkpoint, then verify again.
@@ -33,11 +26,11 @@ public sealed class AuditIntegrityPageTests(ConsoleFixture fixture, ITestOutputH
         await Expect(result).ToContainTextAsync("Intact");
         await Expect(result).ToContainTextAsync("and 1 signed checkpoint verified");
         output.WriteLine($"result: {await result.TextContentAsync()}");
-        output.WriteLine($"screenshot: {await Screenshots.SaveAsync(page, "audit-integrity-1366x768.png")}");
+        await Screenshots.SaveAsync(page, "audit-integrity-1366x768.png", output);
 
         await page.SetViewportSizeAsync(1920, 1080);
         await Expect(result).ToBeVisibleAsync();
-        output.WriteLine($"screenshot: {await Screenshots.SaveAsync(page, "audit-integrity-1920x1080.png")}");
+        await Screenshots.SaveAsync(page, "audit-integrity-1920x1080.png", output);
         session.Log.AssertClean();
     }
 }

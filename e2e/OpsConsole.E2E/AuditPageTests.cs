@@ -1,10 +1,5 @@
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
-using Microsoft.Playwright;
-using OpsConsole.E2E.Infrastructure;
-using Xunit.Abstractions;
-using static Microsoft.Playwright.Assertions;
 
 namespace OpsConsole.E2E;
 
@@ -14,33 +9,29 @@ public sealed class AuditPageTests(ConsoleFixture fixture, ITestOutputHelper out
     [Fact]
     public async Task An_action_appears_live_at_the_top_and_a_csv_export_matches_its_manifest_hash()
     {
-        var adminToken = (await fixture.Console.RunAdminAsync("create-token", "--user", "admin", "--expires", "1h")).Trim();
-        await using var session = await fixture.OpenAsync(1366, 768);
+        using var api = await fixture.Console.AdminApiAsync();
+        await using var session = await fixture.OpenAsAdminAsync(1366, 768);
         var page = session.Page;
-        await fixture.SignInAdminAsync(page);
-        await page.GotoAsync("/audit");
-        await Flows.WaitForInteractiveAsync(page);
+        await Flows.OpenInteractiveAsync(page, "/audit");
         await Expect(page.GetByTestId("audit-seq").First).ToBeVisibleAsync();
-        await page.EvaluateAsync("() => { window.__e2eNoReload = true; }");
+        await Flows.MarkPageAsync(page);
 
         // Someone creates a user over the API; the open Audit page shows the record at the top by itself.
-        using (var api = new HttpClient { BaseAddress = fixture.Console.BaseAddress })
+        using (var created = await api.PostAsJsonAsync("/api/v1/users", new { userName = "audit-e2e-user", role = "Viewer" }))
         {
-            api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", adminToken);
-            using var created = await api.PostAsJsonAsync("/api/v1/users", new { userName = "audit-e2e-user", role = "Viewer" });
             Assert.True(created.IsSuccessStatusCode, $"create user answered {(int)created.StatusCode}");
         }
 
         var top = page.Locator(".audit-row").First;
         await Expect(top).ToContainTextAsync("identity.user.created", new() { Timeout = 10_000 });
-        Assert.True(await page.EvaluateAsync<bool>("() => window.__e2eNoReload === true"), "The page reloaded");
-        await Save(page, "audit-1366x768.png");
+        Assert.True(await Flows.IsSamePageAsync(page), "The page reloaded");
+        await Screenshots.SaveAsync(page, "audit-1366x768.png", output);
 
         // Its details: every field and both hashes.
         await top.ClickAsync();
         await Expect(page.GetByTestId("drawer-hash")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^[0-9a-f]{64}$"));
         await Expect(page.GetByTestId("drawer-fields")).ToContainTextAsync("identity.user.created");
-        await Save(page, "audit-drawer-1366x768.png");
+        await Screenshots.SaveAsync(page, "audit-drawer-1366x768.png", output);
         await page.GetByTestId("drawer-close").ClickAsync();
 
         // Export the current filter as CSV; the downloaded bytes hash to the manifest's SHA-256.
@@ -53,14 +44,12 @@ public sealed class AuditPageTests(ConsoleFixture fixture, ITestOutputHelper out
         var sha256 = Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(path)));
         Assert.Equal(await manifestHash.InnerTextAsync(), sha256);
         Assert.EndsWith(".csv", download.SuggestedFilename, StringComparison.Ordinal);
-        await Save(page, "audit-1920x1080.png");
+        await Screenshots.SaveAsync(page, "audit-1920x1080.png", output);
 
         // Pause: new records are counted, not shown, until resumed.
         await page.GetByTestId("live-pause").ClickAsync();
-        using (var api = new HttpClient { BaseAddress = fixture.Console.BaseAddress })
+        using (var created = await api.PostAsJsonAsync("/api/v1/users", new { userName = "audit-e2e-paused", role = "Viewer" }))
         {
-            api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", adminToken);
-            using var created = await api.PostAsJsonAsync("/api/v1/users", new { userName = "audit-e2e-paused", role = "Viewer" });
             Assert.True(created.IsSuccessStatusCode);
         }
 
@@ -69,6 +58,4 @@ public sealed class AuditPageTests(ConsoleFixture fixture, ITestOutputHelper out
         await Expect(page.GetByTestId("live-pending")).ToHaveCountAsync(0);
         session.Log.AssertClean();
     }
-
-    private async Task Save(IPage page, string name) => output.WriteLine($"screenshot: {await Screenshots.SaveAsync(page, name)}");
 }

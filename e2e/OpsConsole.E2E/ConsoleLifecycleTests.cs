@@ -1,8 +1,5 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
-using OpsConsole.E2E.Infrastructure;
-using Xunit.Abstractions;
-using static Microsoft.Playwright.Assertions;
 
 namespace OpsConsole.E2E;
 
@@ -13,15 +10,14 @@ public sealed partial class ConsoleLifecycleTests(ITestOutputHelper output)
     public async Task Live_indicator_leaves_connected_when_the_console_is_stopped()
     {
         var dataDirectory = ConsoleProcess.NewDataDirectory();
-        var (playwright, browser) = await ConsoleFixture.LaunchBrowserAsync();
         try
         {
+            await using var chromium = await Chromium.LaunchAsync();
             await using var console = await ConsoleProcess.StartAsync(dataDirectory, "sigterm");
-            await using var session = await BrowserSession.OpenAsync(browser, console.BaseAddress);
+            await using var session = await chromium.OpenAsync(console.BaseAddress);
             var page = session.Page;
-            await Flows.SignInWithOneTimePasswordAsync(page, "admin", console.InitialAdminPassword(), ConsoleFixture.AdminNewPassword);
-            await page.GotoAsync("/system");
-            await Flows.WaitForLiveSamplesAsync(page, changes: 1);
+            await Flows.SignInAsBootstrapAdminAsync(page, console);
+            await Flows.OpenSystemPageLiveAsync(page);
             var indicator = page.Locator("[data-live-indicator]");
             await Expect(indicator).ToHaveAttributeAsync("data-state", "connected");
 
@@ -38,8 +34,6 @@ public sealed partial class ConsoleLifecycleTests(ITestOutputHelper output)
         }
         finally
         {
-            await browser.CloseAsync();
-            playwright.Dispose();
             ConsoleProcess.DeleteDataDirectory(dataDirectory);
         }
     }

@@ -1,8 +1,4 @@
-using Microsoft.Playwright;
-using OpsConsole.E2E.Infrastructure;
 using OpsConsole.TestOidcProvider;
-using Xunit.Abstractions;
-using static Microsoft.Playwright.Assertions;
 
 namespace OpsConsole.E2E;
 
@@ -18,9 +14,9 @@ public sealed class OidcSignInTests(ITestOutputHelper output)
         await using var provider = await LocalOidcProvider.StartAsync();
         provider.SetUser(new ProviderUser("sub-olivia", "olivia@example.com", "olivia-password", "Olivia Oncall", ["ops-oncall"]));
         var dataDirectory = ConsoleProcess.NewDataDirectory();
-        var (playwright, browser) = await ConsoleFixture.LaunchBrowserAsync();
         try
         {
+            await using var chromium = await Chromium.LaunchAsync();
             await using var console = await ConsoleProcess.StartAsync(dataDirectory, "oidc", new Dictionary<string, string>
             {
                 ["Authentication__Oidc__DisplayName"] = "Example SSO",
@@ -32,13 +28,13 @@ public sealed class OidcSignInTests(ITestOutputHelper output)
                 ["Authentication__Oidc__RoleMap__ops-oncall"] = "Sre,OnCall",
             });
             await provider.RegisterClientAsync("opsconsole-e2e", "e2e-client-secret", new Uri(console.BaseAddress, "/signin-oidc"));
-            await using var session = await BrowserSession.OpenAsync(browser, console.BaseAddress);
+            await using var session = await chromium.OpenAsync(console.BaseAddress);
             var page = session.Page;
 
             await page.GotoAsync("/system");
             await Expect(page).ToHaveURLAsync(Flows.LoginPath());
             await Expect(page.GetByTestId("oidc-signin")).ToHaveTextAsync("Sign in with Example SSO");
-            output.WriteLine($"screenshot: {await Screenshots.SaveAsync(page, "login-with-provider-1366x768.png")}");
+            await Screenshots.SaveAsync(page, "login-with-provider-1366x768.png", output);
             await page.GetByTestId("oidc-signin").ClickAsync();
 
             // The provider's own sign-in form, on its own origin.
@@ -57,8 +53,6 @@ public sealed class OidcSignInTests(ITestOutputHelper output)
         }
         finally
         {
-            await browser.CloseAsync();
-            playwright.Dispose();
             ConsoleProcess.DeleteDataDirectory(dataDirectory);
         }
     }

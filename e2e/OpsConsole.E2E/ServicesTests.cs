@@ -1,9 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using Microsoft.Playwright;
-using OpsConsole.E2E.Infrastructure;
-using Xunit.Abstractions;
-using static Microsoft.Playwright.Assertions;
 
 namespace OpsConsole.E2E;
 
@@ -39,7 +35,7 @@ public sealed class ServicesTests(ConsoleFixture fixture, ITestOutputHelper outp
     {
         await using var session = await BrowserSession.OpenAsync(fixture.Browser, console.BaseAddress, 1920, 1080);
         var page = session.Page;
-        await Flows.SignInWithOneTimePasswordAsync(page, "admin", console.InitialAdminPassword(), ConsoleFixture.AdminNewPassword);
+        await Flows.SignInAsBootstrapAdminAsync(page, console);
         await page.GotoAsync("/services");
         var tile = page.Locator("[data-testid=service-tile][data-service=sampleshop]");
 
@@ -47,19 +43,18 @@ public sealed class ServicesTests(ConsoleFixture fixture, ITestOutputHelper outp
         await Expect(tile).ToHaveAttributeAsync("data-state", new System.Text.RegularExpressions.Regex("^(healthy|warning|critical)$"), new() { Timeout = 60_000 });
         var rate = tile.GetByTestId("tile-rate");
         await Expect(rate).Not.ToHaveTextAsync("—", new() { Timeout = 30_000 });
-        var first = await rate.InnerTextAsync();
-        await Expect(rate).Not.ToHaveTextAsync(first, new() { Timeout = 30_000 });
+        var first = await Flows.WaitForTextChangeAsync(rate, 30_000);
         await Expect(rate).Not.ToHaveTextAsync("—");
         output.WriteLine($"request rate {first} → {await rate.InnerTextAsync()}");
         await Expect(tile.Locator("[data-testid=sparkline] polyline").First).ToBeAttachedAsync();
         output.WriteLine($"sampleshop tile: {await tile.InnerTextAsync()}");
-        output.WriteLine($"screenshot: {await Screenshots.SaveAsync(page, "services-1920x1080.png")}");
+        await Screenshots.SaveAsync(page, "services-1920x1080.png", output);
 
         await tile.ClickAsync();
         await Expect(page).ToHaveURLAsync(new Uri(console.BaseAddress, "services/sampleshop").ToString());
         await Expect(page.Locator("[data-testid=chart-rate] polyline.chart-line").First).ToBeVisibleAsync(new() { Timeout = 15_000 });
         await Expect(page.Locator("[data-testid=chart-p95] polyline.chart-line").First).ToBeVisibleAsync();
-        output.WriteLine($"screenshot: {await Screenshots.SaveAsync(page, "service-detail-1920x1080.png")}");
+        await Screenshots.SaveAsync(page, "service-detail-1920x1080.png", output);
 
         await page.GotoAsync("/services");
         await Expect(tile).Not.ToHaveAttributeAsync("data-state", "stale");
@@ -73,7 +68,7 @@ public sealed class ServicesTests(ConsoleFixture fixture, ITestOutputHelper outp
             output.WriteLine($"stale after {frozen.Elapsed.TotalSeconds:0.0} s");
             await Expect(tile.GetByTestId("tile-stale")).ToContainTextAsync("stale — last data");
             await Expect(tile.GetByTestId("tile-reason")).ToContainTextAsync("timeout");
-            output.WriteLine($"screenshot: {await Screenshots.SaveAsync(page, "services-stale-1920x1080.png")}");
+            await Screenshots.SaveAsync(page, "services-stale-1920x1080.png", output);
         }
         finally
         {

@@ -1,8 +1,5 @@
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using OpsConsole.E2E.Infrastructure;
-using static Microsoft.Playwright.Assertions;
 
 namespace OpsConsole.E2E;
 
@@ -12,17 +9,14 @@ public sealed class SessionRevocationTests(ConsoleFixture fixture)
     [Fact]
     public async Task Disabling_a_user_sends_their_open_page_to_sign_in_without_a_reload()
     {
-        var otp = ConsoleFixture.OneTimePasswordIn(await fixture.Console.RunAdminAsync("create-user", "--user", "gina", "--role", "Sre"));
-        var adminToken = (await fixture.Console.RunAdminAsync("create-token", "--user", "admin", "--expires", "1h")).Trim();
+        var otp = await fixture.Console.CreateUserAsync("gina", "Sre");
+        using var api = await fixture.Console.AdminApiAsync();
 
         await using var session = await fixture.OpenAsync();
         var page = session.Page;
         await Flows.SignInWithOneTimePasswordAsync(page, "gina", otp, "gina-e2e-Password-1");
-        await page.GotoAsync("/system");
-        await Flows.WaitForLiveSamplesAsync(page, changes: 1); // the circuit is live
+        await Flows.OpenSystemPageLiveAsync(page); // the circuit is live
 
-        using var api = new HttpClient { BaseAddress = fixture.Console.BaseAddress };
-        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", adminToken);
         var users = await api.GetFromJsonAsync<JsonElement>("/api/v1/users");
         var gina = users.EnumerateArray().Single(u => u.GetProperty("userName").GetString() == "gina").GetProperty("id").GetString();
         using var disabled = await api.PostAsync(new Uri($"/api/v1/users/{gina}/disable", UriKind.Relative), null);

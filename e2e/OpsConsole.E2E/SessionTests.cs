@@ -1,7 +1,4 @@
 using System.Text.RegularExpressions;
-using Microsoft.Playwright;
-using OpsConsole.E2E.Infrastructure;
-using static Microsoft.Playwright.Assertions;
 
 namespace OpsConsole.E2E;
 
@@ -11,11 +8,9 @@ public sealed partial class SessionTests(ConsoleFixture fixture)
     [Fact]
     public async Task Theme_toggle_persists_across_a_reload()
     {
-        await using var session = await fixture.OpenAsync();
+        await using var session = await fixture.OpenAsAdminAsync();
         var page = session.Page;
-        await fixture.SignInAdminAsync(page);
-        await page.GotoAsync("/system");
-        await Flows.WaitForLiveSamplesAsync(page, changes: 1); // the circuit is up: clicks reach the server
+        await Flows.OpenSystemPageLiveAsync(page); // the circuit is up: clicks reach the server
 
         var body = page.Locator("body");
         await Expect(body).ToHaveClassAsync(DarkTheme()); // no cookie yet: dark by default
@@ -39,11 +34,9 @@ public sealed partial class SessionTests(ConsoleFixture fixture)
     [Fact]
     public async Task Sign_out_from_the_user_menu_returns_to_sign_in_and_system_then_redirects_to_login()
     {
-        await using var session = await fixture.OpenAsync();
+        await using var session = await fixture.OpenAsAdminAsync();
         var page = session.Page;
-        await fixture.SignInAdminAsync(page);
-        await page.GotoAsync("/system");
-        await Flows.WaitForLiveSamplesAsync(page, changes: 1);
+        await Flows.OpenSystemPageLiveAsync(page);
 
         var user = page.GetByTestId("signed-in-user");
         await Expect(user).ToContainTextAsync("admin");

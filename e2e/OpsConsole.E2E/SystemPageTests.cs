@@ -1,8 +1,3 @@
-using Microsoft.Playwright;
-using OpsConsole.E2E.Infrastructure;
-using Xunit.Abstractions;
-using static Microsoft.Playwright.Assertions;
-
 namespace OpsConsole.E2E;
 
 [Collection(ConsoleCollection.Name)]
@@ -11,10 +6,9 @@ public sealed class SystemPageTests(ConsoleFixture fixture, ITestOutputHelper ou
     [Fact]
     public async Task Admin_signs_in_with_the_one_time_password_changes_it_and_sees_live_system_values()
     {
-        await using var session = await fixture.OpenAsync(1366, 768);
+        await using var session = await fixture.OpenAsAdminAsync(1366, 768);
         var page = session.Page;
 
-        await fixture.SignInAdminAsync(page);
         var system = page.Locator("[data-area=System]");
         await Expect(system).ToBeVisibleAsync();
         await Flows.WaitForInteractiveAsync(page);
@@ -27,18 +21,17 @@ public sealed class SystemPageTests(ConsoleFixture fixture, ITestOutputHelper ou
         Assert.Equal(3, samples.Distinct().Count());
         await Expect(page.Locator("[data-live-indicator]")).ToHaveAttributeAsync("data-state", "connected");
 
-        output.WriteLine($"screenshot: {await Screenshots.SaveAsync(page, "system-1366x768.png")}");
+        await Screenshots.SaveAsync(page, "system-1366x768.png", output);
         session.Log.AssertClean();
     }
 
     [Fact]
     public async Task System_page_renders_live_at_1920x1080_without_browser_errors()
     {
-        await using var session = await fixture.OpenAsync(1920, 1080);
+        await using var session = await fixture.OpenAsAdminAsync(1920, 1080);
         var page = session.Page;
 
-        await fixture.SignInAdminAsync(page);
-        var response = await page.GotoAsync("/system");
+        var response = await Flows.OpenSystemPageLiveAsync(page);
         Assert.NotNull(response);
         Assert.Equal(200, response.Status);
         // The "no CSP violation" assertion only means something if the page was served under the strict policy.
@@ -46,8 +39,7 @@ public sealed class SystemPageTests(ConsoleFixture fixture, ITestOutputHelper ou
         Assert.NotNull(csp);
         Assert.Contains("script-src 'self';", csp, StringComparison.Ordinal);
 
-        await Flows.WaitForLiveSamplesAsync(page, changes: 1);
-        output.WriteLine($"screenshot: {await Screenshots.SaveAsync(page, "system-1920x1080.png")}");
+        await Screenshots.SaveAsync(page, "system-1920x1080.png", output);
         session.Log.AssertClean();
     }
 }

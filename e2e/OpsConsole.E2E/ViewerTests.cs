@@ -1,6 +1,4 @@
 using System.Text.RegularExpressions;
-using OpsConsole.E2E.Infrastructure;
-using static Microsoft.Playwright.Assertions;
 
 namespace OpsConsole.E2E;
 
@@ -10,10 +8,9 @@ public sealed partial class ViewerTests(ConsoleFixture fixture)
     [Fact]
     public async Task Viewer_does_not_see_System_in_the_nav_and_is_denied_the_system_page()
     {
-        await using var session = await fixture.OpenAsync();
+        await using var session = await fixture.OpenAsViewerAsync();
         var page = session.Page;
 
-        await fixture.SignInViewerAsync(page);
         await Expect(page.Locator("[data-area=Overview]")).ToBeVisibleAsync();
         await Expect(page.Locator("[data-area=System]")).ToHaveCountAsync(0);
 

@@ -1,13 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Text.Json;
 using System.Text.RegularExpressions;
-using Microsoft.Playwright;
-using OpsConsole.E2E.Infrastructure;
-using Xunit.Abstractions;
-using static Microsoft.Playwright.Assertions;
 
 namespace OpsConsole.E2E;
 
@@ -23,15 +16,15 @@ public sealed partial class WallDisplayTests(ITestOutputHelper output)
         var dataDirectory = ConsoleProcess.NewDataDirectory();
         var port = ConsoleProcess.FreePort();
         var environment = Environment(port);
-        var (playwright, browser) = await ConsoleFixture.LaunchBrowserAsync();
         ConsoleProcess? console = null;
         try
         {
+            await using var chromium = await Chromium.LaunchAsync();
             console = await ConsoleProcess.StartAsync(dataDirectory, "wall-first", environment, port);
-            var pairingUrl = await NewDisplayAsync(console, "Lobby TV");
+            var pairingUrl = await console.NewDisplayAsync("Lobby TV");
 
             // The TV: its own browser, no keyboard or mouse from here on; opening the link is all it takes.
-            await using var tv = await BrowserSession.OpenAsync(browser, console.BaseAddress, 1920, 1080);
+            await using var tv = await chromium.OpenAsync(console.BaseAddress, 1920, 1080);
             var page = tv.Page;
             await page.GotoAsync(pairingUrl);
             await Expect(page).ToHaveURLAsync(new Uri(console.BaseAddress, "wall").ToString());
@@ -39,7 +32,7 @@ public sealed partial class WallDisplayTests(ITestOutputHelper output)
             await WaitUntilLiveAsync(page, TimeSpan.FromSeconds(30));
 
             // The playlist rotates inside the page: every page comes up, and the page never reloads.
-            await MarkPageAsync(page);
+            await Flows.MarkPageAsync(page);
             var wall = page.GetByTestId("wall");
             foreach (var kind in new[] { "alerts", "clock", "services" })
             {
@@ -47,7 +40,7 @@ public sealed partial class WallDisplayTests(ITestOutputHelper output)
                 await Expect(page.GetByTestId("wall-progress")).ToBeVisibleAsync();
             }
 
-            Assert.True(await IsSamePageAsync(page), "The wall reloaded while rotating");
+            Assert.True(await Flows.IsSamePageAsync(page), "The wall reloaded while rotating");
 
             // Fit: each page, at 1920x1080 and 3840x2160, without a scrollbar; no tile cuts its numbers off.
             await Expect(page.Locator("[data-testid=service-tile][data-service=checkout]")).ToHaveAttributeAsync("data-state", "healthy", new() { Timeout = 30_000 });
@@ -59,15 +52,15 @@ public sealed partial class WallDisplayTests(ITestOutputHelper output)
                     await page.GotoAsync($"/wall/{pinned}");
                     await WaitUntilLiveAsync(page, TimeSpan.FromSeconds(30));
                     await AssertFitsAsync(page, $"{pinned} at {width}x{height}");
-                    await ShotAsync(page, $"wall-{pinned}-{width}x{height}.png");
+                    await Screenshots.SaveAsync(page, $"wall-{pinned}-{width}x{height}.png", output);
                 }
             }
 
             await page.SetViewportSizeAsync(1920, 1080);
             await page.GotoAsync("/wall");
             await WaitUntilLiveAsync(page, TimeSpan.FromSeconds(30));
-            await MarkPageAsync(page);
-            await ShotAsync(page, "wall-1920x1080.png");
+            await Flows.MarkPageAsync(page);
+            await Screenshots.SaveAsync(page, "wall-1920x1080.png", output);
 
             // The console goes away: the wall says so, in red, and keeps the data's age counting.
             var exitCode = await console.StopAsync();
@@ -79,7 +72,7 @@ public sealed partial class WallDisplayTests(ITestOutputHelper output)
             await Expect(offlineAge).ToHaveTextAsync(OfflineAge(), new() { Timeout = 10_000 });
             Assert.Equal("rgb(218, 54, 51)", await page.GetByTestId("wall-updated").EvaluateAsync<string>("e => getComputedStyle(e).backgroundColor"));
             await Expect(page.Locator("#components-reconnect-button")).ToBeHiddenAsync(); // nobody would press it
-            await ShotAsync(page, "wall-offline-1920x1080.png");
+            await Screenshots.SaveAsync(page, "wall-offline-1920x1080.png", output);
 
             // The console returns on the same port and data directory; the wall comes back on its own.
             console = await ConsoleProcess.StartAsync(dataDirectory, "wall-second", environment, port);
@@ -90,9 +83,9 @@ public sealed partial class WallDisplayTests(ITestOutputHelper output)
             Assert.True(liveAfter <= LiveAgainWithin, $"live again only after {liveAfter.TotalSeconds:0.0} s");
             await Expect(page).ToHaveURLAsync(new Uri(console.BaseAddress, "wall").ToString());
             await Expect(page.GetByTestId("wall-kind")).ToHaveTextAsync("Paired display"); // the display's cookie survived
-            Assert.False(await IsSamePageAsync(page), "the old circuit is gone, so the wall must have loaded afresh");
+            Assert.False(await Flows.IsSamePageAsync(page), "the old circuit is gone, so the wall must have loaded afresh");
             await Expect(page.GetByTestId("wall-updated")).ToHaveAttributeAsync("data-stale", "false", new() { Timeout = 20_000 });
-            await ShotAsync(page, "wall-after-restart-1920x1080.png");
+            await Screenshots.SaveAsync(page, "wall-after-restart-1920x1080.png", output);
 
             // Connection errors while the console was down are expected; a policy violation or a script error is not.
             var problems = tv.Log.Problems.Where(p => p.Contains("CSP", StringComparison.Ordinal) || p.Contains("Refused to", StringComparison.Ordinal)
@@ -101,8 +94,6 @@ public sealed partial class WallDisplayTests(ITestOutputHelper output)
         }
         finally
         {
-            await browser.CloseAsync();
-            playwright.Dispose();
             if (console is not null)
             {
                 await console.DisposeAsync();
@@ -134,17 +125,6 @@ public sealed partial class WallDisplayTests(ITestOutputHelper output)
         return environment;
     }
 
-    private static async Task<string> NewDisplayAsync(ConsoleProcess console, string name)
-    {
-        var token = (await console.RunAdminAsync("create-token", "--user", "admin", "--role", "Admin", "--expires", "1d")).Trim().Split('\n')[^1].Trim();
-        using var api = new HttpClient { BaseAddress = console.BaseAddress };
-        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        using var response = await api.PostAsJsonAsync(new Uri("/api/v1/displays", UriKind.Relative), new { name });
-        response.EnsureSuccessStatusCode();
-        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        return body.RootElement.GetProperty("pairingUrl").GetString()!;
-    }
-
     /// <summary>Live: the interactive circuit rendered the wall, the indicator says Live, and the clock moves.</summary>
     private static async Task WaitUntilLiveAsync(IPage page, TimeSpan within)
     {
@@ -152,9 +132,7 @@ public sealed partial class WallDisplayTests(ITestOutputHelper output)
         float Left() => (float)Math.Max(1, (within - deadline.Elapsed).TotalMilliseconds);
         await Expect(page.Locator("[data-testid=wall][data-interactive=true]")).ToHaveCountAsync(1, new() { Timeout = Left() });
         await Expect(page.Locator("[data-live-indicator]")).ToHaveAttributeAsync("data-state", "connected", new() { Timeout = Left() });
-        var clock = page.GetByTestId("wall-clock");
-        var shown = await clock.InnerTextAsync(new() { Timeout = Left() });
-        await Expect(clock).Not.ToHaveTextAsync(shown, new() { Timeout = Left() });
+        await Flows.WaitForTextChangeAsync(page.GetByTestId("wall-clock"), Left());
     }
 
     private static async Task AssertFitsAsync(IPage page, string what)
@@ -170,14 +148,6 @@ public sealed partial class WallDisplayTests(ITestOutputHelper output)
             ".map(e => `${e.closest('.wall-tile').dataset.service} ${e.className}: ${e.scrollWidth}x${e.scrollHeight} in ${e.clientWidth}x${e.clientHeight}`)");
         Assert.True(cut.Length == 0, $"{what}: content cut off:\n{string.Join('\n', cut)}");
     }
-
-    /// <summary>A marker on window disappears if the page loads again.</summary>
-    private static Task MarkPageAsync(IPage page) => page.EvaluateAsync("() => { window.__e2eSamePage = true; }");
-
-    private static Task<bool> IsSamePageAsync(IPage page) => page.EvaluateAsync<bool>("() => window.__e2eSamePage === true");
-
-    private async Task ShotAsync(IPage page, string fileName) =>
-        output.WriteLine($"screenshot: {await Screenshots.SaveAsync(page, fileName)}");
 
     [GeneratedRegex("^(reconnecting|offline)$")]
     private static partial Regex NotConnected();

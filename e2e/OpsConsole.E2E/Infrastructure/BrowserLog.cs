@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Microsoft.Playwright;
 
 namespace OpsConsole.E2E.Infrastructure;
 

@@ -1,5 +1,3 @@
-using Microsoft.Playwright;
-
 namespace OpsConsole.E2E.Infrastructure;
 
 /// <summary>One isolated browser context (own cookies) with one page whose console is recorded from the start.</summary>

@@ -1,5 +1,3 @@
-using Microsoft.Playwright;
-
 namespace OpsConsole.E2E.Infrastructure;
 
 /// <summary>
@@ -11,91 +9,62 @@ public sealed class ConsoleFixture : IAsyncLifetime
     public const string AdminNewPassword = "e2e-admin-Password-1";
     public const string ViewerNewPassword = "e2e-viewer-Password-1";
 
-    private readonly SemaphoreSlim adminGate = new(1, 1);
-    private readonly SemaphoreSlim viewerGate = new(1, 1);
     private readonly string dataDirectory = ConsoleProcess.NewDataDirectory();
-    private IPlaywright? playwright;
-    private bool adminPasswordChanged;
-    private bool viewerPasswordChanged;
+    private readonly Account admin;
+    private readonly Account viewer;
+    private Chromium? chromium;
     private string? viewerOneTimePassword;
+
+    public ConsoleFixture()
+    {
+        admin = new Account("admin", () => Console.InitialAdminPassword(), AdminNewPassword);
+        viewer = new Account("viewer", () => viewerOneTimePassword!, ViewerNewPassword);
+    }
 
     public ConsoleProcess Console { get; private set; } = null!;
 
-    public IBrowser Browser { get; private set; } = null!;
+    public IBrowser Browser => chromium!.Browser;
 
     public async Task InitializeAsync()
     {
         var consoleStart = ConsoleProcess.StartAsync(dataDirectory, "shared");
-        var browserStart = LaunchBrowserAsync();
+        var browserStart = Chromium.LaunchAsync();
         try
         {
             Console = await consoleStart;
         }
         finally
         {
-            (playwright, Browser) = await browserStart;
+            chromium = await browserStart;
         }
 
-        var output = await Console.RunAdminAsync("create-user", "--user", "viewer", "--role", "Viewer");
-        viewerOneTimePassword = OneTimePasswordIn(output);
+        viewerOneTimePassword = await Console.CreateUserAsync("viewer", "Viewer");
     }
 
+    /// <summary>A new browser session (own cookies) on the console at the viewport, not signed in.</summary>
     public Task<BrowserSession> OpenAsync(int width = 1366, int height = 768) =>
         BrowserSession.OpenAsync(Browser, Console.BaseAddress, width, height);
 
-    /// <summary>Signs the page in as admin; the first time with the one-time password, which it then changes.</summary>
-    public async Task SignInAdminAsync(IPage page)
-    {
-        await adminGate.WaitAsync();
-        try
-        {
-            if (!adminPasswordChanged)
-            {
-                await Flows.SignInWithOneTimePasswordAsync(page, "admin", Console.InitialAdminPassword(), AdminNewPassword);
-                adminPasswordChanged = true;
-            }
-            else
-            {
-                await Flows.SignInAsync(page, "admin", AdminNewPassword);
-            }
-        }
-        finally
-        {
-            adminGate.Release();
-        }
-    }
+    /// <summary>A new browser session at the viewport, signed in as admin.</summary>
+    public Task<BrowserSession> OpenAsAdminAsync(int width = 1366, int height = 768) => OpenSignedInAsync(admin, width, height);
 
-    public async Task SignInViewerAsync(IPage page)
-    {
-        await viewerGate.WaitAsync();
-        try
-        {
-            if (!viewerPasswordChanged)
-            {
-                await Flows.SignInWithOneTimePasswordAsync(page, "viewer", viewerOneTimePassword!, ViewerNewPassword);
-                viewerPasswordChanged = true;
-            }
-            else
-            {
-                await Flows.SignInAsync(page, "viewer", ViewerNewPassword);
-            }
-        }
-        finally
-        {
-            viewerGate.Release();
-        }
-    }
+    /// <summary>A new browser session at the viewport, signed in as the Viewer account.</summary>
+    public Task<BrowserSession> OpenAsViewerAsync(int width = 1366, int height = 768) => OpenSignedInAsync(viewer, width, height);
+
+    /// <summary>Signs the page in as admin; the first time with the one-time password, which it then changes.</summary>
+    public Task SignInAdminAsync(IPage page) => admin.SignInAsync(page);
+
+    public Task SignInViewerAsync(IPage page) => viewer.SignInAsync(page);
 
     public async Task DisposeAsync()
     {
         try
         {
-            if (Browser is not null)
+            if (chromium is not null)
             {
-                await Browser.CloseAsync();
+                await chromium.DisposeAsync();
             }
 
-            playwright?.Dispose();
             if (Console is not null)
             {
                 var exitCode = await Console.StopAsync();
@@ -106,36 +75,54 @@ public sealed class ConsoleFixture : IAsyncLifetime
         finally
         {
             ConsoleProcess.DeleteDataDirectory(dataDirectory);
-            adminGate.Dispose();
-            viewerGate.Dispose();
+            admin.Dispose();
+            viewer.Dispose();
         }
     }
 
-    /// <param name="extraArgs">More Chromium switches (a kiosk's, e.g. --autoplay-policy=no-user-gesture-required).</param>
-    public static async Task<(IPlaywright Playwright, IBrowser Browser)> LaunchBrowserAsync(params string[] extraArgs)
+    private async Task<BrowserSession> OpenSignedInAsync(Account account, int width, int height)
     {
-        // Generous for a loaded two-core machine; every wait is still on a condition, never a fixed delay.
-        Assertions.SetDefaultExpectTimeout(20_000);
-        var playwright = await Playwright.CreateAsync();
-        var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        var session = await OpenAsync(width, height);
+        try
         {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args =
-            [
-                "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--no-first-run", "--disable-dev-shm-usage", .. extraArgs,
-            ],
-        });
-        return (playwright, browser);
+            await account.SignInAsync(session.Page);
+            return session;
+        }
+        catch
+        {
+            await session.DisposeAsync();
+            throw;
+        }
     }
 
-    public static string OneTimePasswordIn(string adminOutput)
+    /// <summary>An account the tests share: signed in with its one-time password once (changing it), then with the new one.</summary>
+    private sealed class Account(string user, Func<string> oneTimePassword, string newPassword) : IDisposable
     {
-        const string Prefix = "one-time password:";
-        var line = adminOutput.Split('\n').LastOrDefault(l => l.StartsWith(Prefix, StringComparison.Ordinal))
-            ?? throw new InvalidOperationException($"No one-time password in the admin output:\n{adminOutput}");
-        return line[Prefix.Length..].Trim();
+        private readonly SemaphoreSlim gate = new(1, 1);
+        private bool passwordChanged;
+
+        public async Task SignInAsync(IPage page)
+        {
+            await gate.WaitAsync();
+            try
+            {
+                if (!passwordChanged)
+                {
+                    await Flows.SignInWithOneTimePasswordAsync(page, user, oneTimePassword(), newPassword);
+                    passwordChanged = true;
+                }
+                else
+                {
+                    await Flows.SignInAsync(page, user, newPassword);
+                }
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }
+
+        public void Dispose() => gate.Dispose();
     }
 }
 

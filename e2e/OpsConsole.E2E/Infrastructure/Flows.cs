@@ -1,6 +1,4 @@
 using System.Text.RegularExpressions;
-using Microsoft.Playwright;
-using static Microsoft.Playwright.Assertions;
 
 namespace OpsConsole.E2E.Infrastructure;
 
@@ -27,6 +25,54 @@ public static partial class Flows
         await page.Locator("button[type=submit]").ClickAsync();
         await Expect(page).Not.ToHaveURLAsync(ChangePasswordPath());
         await Expect(page).Not.ToHaveURLAsync(LoginPath());
+    }
+
+    /// <summary>Signs a console's bootstrap admin in with the one-time password it wrote, changing it to <see cref="ConsoleFixture.AdminNewPassword"/>.</summary>
+    public static Task SignInAsBootstrapAdminAsync(IPage page, ConsoleProcess console)
+    {
+        ArgumentNullException.ThrowIfNull(console);
+        return SignInWithOneTimePasswordAsync(page, "admin", console.InitialAdminPassword(), ConsoleFixture.AdminNewPassword);
+    }
+
+    /// <summary>Goes to <paramref name="path"/> and waits until the circuit has rendered it interactively; the navigation's response.</summary>
+    public static async Task<IResponse?> OpenInteractiveAsync(IPage page, string path)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        var response = await page.GotoAsync(path);
+        await WaitForInteractiveAsync(page);
+        return response;
+    }
+
+    /// <summary>Goes to the System page and waits until a live sample has arrived (the circuit is up); the navigation's response.</summary>
+    public static async Task<IResponse?> OpenSystemPageLiveAsync(IPage page)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        var response = await page.GotoAsync("/system");
+        await WaitForLiveSamplesAsync(page, changes: 1);
+        return response;
+    }
+
+    /// <summary>Waits until the element shows another text than it does now (a value the live circuit pushes); the text it showed.</summary>
+    public static async Task<string> WaitForTextChangeAsync(ILocator locator, float? timeout = null)
+    {
+        ArgumentNullException.ThrowIfNull(locator);
+        var shown = await locator.InnerTextAsync(new() { Timeout = timeout });
+        await Expect(locator).Not.ToHaveTextAsync(shown, new() { Timeout = timeout });
+        return shown;
+    }
+
+    /// <summary>Puts a marker on the page's window; it disappears if the page loads again (see <see cref="IsSamePageAsync"/>).</summary>
+    public static Task MarkPageAsync(IPage page)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        return page.EvaluateAsync("() => { window.__e2eSamePage = true; }");
+    }
+
+    /// <summary>Whether the page still carries the <see cref="MarkPageAsync"/> marker: it has not reloaded since.</summary>
+    public static Task<bool> IsSamePageAsync(IPage page)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        return page.EvaluateAsync<bool>("() => window.__e2eSamePage === true");
     }
 
     /// <summary>Waits until the System page's sample time has changed <paramref name="changes"/> times without a reload.</summary>
@@ -82,8 +128,8 @@ public static partial class Flows
         var sampledAt = page.GetByTestId("sampled-at");
         await Expect(sampledAt).ToHaveTextAsync(SampleTime());
 
-        // A marker on window disappears if the page reloads: the changes must come over the live circuit.
-        await page.EvaluateAsync("() => { window.__e2eNoReload = true; }");
+        // The changes must come over the live circuit, not with a reload.
+        await MarkPageAsync(page);
         var seen = new List<string> { await sampledAt.InnerTextAsync() };
         for (var i = 0; i < changes; i++)
         {
@@ -92,7 +138,7 @@ public static partial class Flows
             seen.Add(await sampledAt.InnerTextAsync());
         }
 
-        Assert.True(await page.EvaluateAsync<bool>("() => window.__e2eNoReload === true"), "The page reloaded");
+        Assert.True(await IsSamePageAsync(page), "The page reloaded");
         return seen;
     }
 

@@ -1,5 +1,3 @@
-using Microsoft.Playwright;
-
 namespace OpsConsole.E2E.Infrastructure;
 
 /// <summary>Full-page PNGs under TestResults/screenshots, for a person to look at.</summary>
@@ -13,6 +11,15 @@ public static class Screenshots
         var path = Path.Combine(directory, fileName);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
         Assert.True(new FileInfo(path).Length > 0, $"empty screenshot {path}");
+        return path;
+    }
+
+    /// <summary>Saves the screenshot and names its path in the test's output.</summary>
+    public static async Task<string> SaveAsync(IPage page, string fileName, ITestOutputHelper output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        var path = await SaveAsync(page, fileName);
+        output.WriteLine($"screenshot: {path}");
         return path;
     }
 }

@@ -8,23 +8,7 @@ namespace OpsConsole.Core.Tests.Audit;
 /// </summary>
 public sealed class AuditCanonicalTests
 {
-    private static AuditRecord Sample() => new()
-    {
-        OccurredAt = new DateTimeOffset(2026, 11, 23, 1, 2, 3, TimeSpan.FromHours(1)).AddTicks(1234567), // +01:00, sub-µs ticks
-        ActorType = AuditActorType.User,
-        ActorId = "u-1",
-        ActorName = "alice",
-        ActorRoles = ["Sre", "Admin"],
-        Action = "identity.user.role_added",
-        TargetType = "user",
-        TargetId = "u-2",
-        Outcome = AuditOutcome.Succeeded,
-        Reason = null,
-        ClientIp = "127.0.0.1",
-        UserAgent = "Mozilla/5.0 \"quoted\"\n",
-        CorrelationId = "c-1",
-        Details = """{"z":"last","a":"first é","n":null}""",
-    };
+    private static AuditRecord Sample() => AuditGoldenSample.Record();
 
     [Fact]
     public void Canonical_text_is_fixed_order_utc_microseconds_sorted_roles_and_keys()

@@ -18,24 +18,7 @@ public sealed class AuditFastHasherTests
     [Fact]
     public void The_golden_sample_hashes_the_same_by_both_paths()
     {
-        var record = new AuditRecord
-        {
-            Sequence = 7,
-            PreviousHash = new byte[32],
-            OccurredAt = new DateTimeOffset(2026, 11, 23, 1, 2, 3, TimeSpan.FromHours(1)).AddTicks(1234567),
-            ActorType = AuditActorType.User,
-            ActorId = "u-1",
-            ActorName = "alice",
-            ActorRoles = ["Sre", "Admin"],
-            Action = "identity.user.role_added",
-            TargetType = "user",
-            TargetId = "u-2",
-            Outcome = AuditOutcome.Succeeded,
-            ClientIp = "127.0.0.1",
-            UserAgent = "Mozilla/5.0 \"quoted\"\n",
-            CorrelationId = "c-1",
-            Details = """{"z":"last","a":"first é","n":null}""",
-        };
+        var record = AuditGoldenSample.Record(sequence: 7, previousHash: new byte[32]);
 
         var hasher = new AuditFastHasher();
         var canonical = hasher.FastCanonicalBytes(AuditCopyFormat.Encode(record));

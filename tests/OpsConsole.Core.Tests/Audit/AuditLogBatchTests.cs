@@ -153,22 +153,7 @@ public sealed class AuditLogBatchTests
         Assert.True(DbContextTransactionProbe.MayHaveTransaction(used)); // a used context is always asked
     }
 
-    private static AuditInboxItem GoldenSample() => new()
-    {
-        OccurredAt = new DateTimeOffset(2026, 11, 23, 1, 2, 3, TimeSpan.FromHours(1)).AddTicks(1234567),
-        ActorType = AuditActorType.User,
-        ActorId = "u-1",
-        ActorName = "alice",
-        ActorRoles = ["Sre", "Admin"],
-        Action = "identity.user.role_added",
-        TargetType = "user",
-        TargetId = "u-2",
-        Outcome = AuditOutcome.Succeeded,
-        ClientIp = "127.0.0.1",
-        UserAgent = "Mozilla/5.0 \"quoted\"\n",
-        CorrelationId = "c-1",
-        Details = """{"z":"last","a":"first é","n":null}""",
-    };
+    private static AuditInboxItem GoldenSample() => AuditGoldenSample.InboxItem();
 
     private static AuditInboxItem RandomItem(Random random)
     {

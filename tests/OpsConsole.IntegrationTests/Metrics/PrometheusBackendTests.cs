@@ -147,7 +147,7 @@ public sealed class PrometheusStoppedTests(PostgresFixture postgres) : ConsoleTe
 
     protected override async Task<TestConsole> StartConsoleAsync()
     {
-        var port = PrometheusServer.FreePort();
+        var port = ExternalServerProcess.FreePort();
         var console = await TestConsole.StartAsync(Postgres.SharedConnectionString, new Dictionary<string, string?>
         {
             ["Metrics:Prometheus:Url"] = $"http://127.0.0.1:{port}",

@@ -1,4 +1,5 @@
 using System.Globalization;
+using OpsConsole.IntegrationTests.Infrastructure;
 
 namespace OpsConsole.IntegrationTests.Metrics;
 
@@ -17,7 +18,7 @@ public sealed class PrometheusFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var port = PrometheusServer.FreePort();
+        var port = ExternalServerProcess.FreePort();
         Server = await PrometheusServer.StartAsync(port, new Dictionary<string, Uri>
         {
             [Job] = new($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/metrics"),

@@ -1,8 +1,6 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
+using OpsConsole.IntegrationTests.Infrastructure;
 
 namespace OpsConsole.IntegrationTests.Metrics;
 
@@ -14,28 +12,11 @@ public sealed class PrometheusServer : IAsyncDisposable
 {
     public const string Binary = "/usr/bin/prometheus";
 
-    private readonly Process _process;
-    private readonly DirectoryInfo _directory;
-    private readonly Queue<string> _log = new();
-    private readonly HttpClient _client;
+    private readonly ExternalServerProcess _server;
 
-    private PrometheusServer(Process process, DirectoryInfo directory, Uri baseAddress)
-    {
-        _process = process;
-        _directory = directory;
-        BaseAddress = baseAddress;
-        _client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(10) };
-    }
+    private PrometheusServer(ExternalServerProcess server) => _server = server;
 
-    public Uri BaseAddress { get; }
-
-    /// <summary>A loopback port nothing listens on right now (for the console to be told before Prometheus starts).</summary>
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public Uri BaseAddress => _server.BaseAddress;
 
     /// <summary>
     /// Starts Prometheus scraping each job's /metrics every second and waits until it is ready. With
@@ -79,46 +60,19 @@ public sealed class PrometheusServer : IAsyncDisposable
             scrape_configs:
             {scrapeConfigs}
             """);
-        var start = new ProcessStartInfo(Binary)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            ArgumentList =
-            {
-                $"--config.file={config}",
-                $"--storage.tsdb.path={Path.Combine(directory.FullName, "data")}",
-                $"--web.listen-address=127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}",
-            },
-        };
-        var process = Process.Start(start) ?? throw new InvalidOperationException("prometheus did not start");
-        var server = new PrometheusServer(process, directory, new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/"));
-        process.OutputDataReceived += (_, e) => server.Keep(e.Data);
-        process.ErrorDataReceived += (_, e) => server.Keep(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        try
-        {
-            await server.WaitUntilAsync("Prometheus is ready", async ct =>
-            {
-                using var response = await server._client.GetAsync(new Uri("-/ready", UriKind.Relative), ct);
-                return response.StatusCode == HttpStatusCode.OK;
-            });
-        }
-        catch
-        {
-            await server.DisposeAsync();
-            throw;
-        }
-
-        return server;
+        return new PrometheusServer(await ExternalServerProcess.StartAsync("Prometheus", Binary, listen =>
+        [
+            $"--config.file={config}",
+            $"--storage.tsdb.path={Path.Combine(directory.FullName, "data")}",
+            $"--web.listen-address={listen}",
+        ], "-/ready", port, directory));
     }
 
     /// <summary>Waits until the instant query returns at least one series whose value satisfies the predicate.</summary>
     public Task WaitForAsync(string promQl, Func<double, bool> predicate, TimeSpan? timeout = null) =>
-        WaitUntilAsync($"{promQl} holds", async ct =>
+        _server.WaitUntilAsync($"{promQl} holds", async ct =>
         {
-            using var document = JsonDocument.Parse(await _client.GetStringAsync(new Uri($"api/v1/query?query={Uri.EscapeDataString(promQl)}", UriKind.Relative), ct));
+            using var document = JsonDocument.Parse(await _server.Client.GetStringAsync(new Uri($"api/v1/query?query={Uri.EscapeDataString(promQl)}", UriKind.Relative), ct));
             return document.RootElement.GetProperty("data").GetProperty("result").EnumerateArray()
                 .Any(s => predicate(double.Parse(s.GetProperty("value")[1].GetString()!, CultureInfo.InvariantCulture)));
         }, timeout);
@@ -127,39 +81,18 @@ public sealed class PrometheusServer : IAsyncDisposable
     public async Task<JsonDocument> QueryAsync(string promQl, DateTimeOffset at)
     {
         var time = (at.ToUnixTimeMilliseconds() / 1000.0).ToString("0.000", CultureInfo.InvariantCulture);
-        using var response = await _client.GetAsync(new Uri($"api/v1/query?query={Uri.EscapeDataString(promQl)}&time={time}", UriKind.Relative));
+        using var response = await _server.Client.GetAsync(new Uri($"api/v1/query?query={Uri.EscapeDataString(promQl)}&time={time}", UriKind.Relative));
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync());
     }
 
     /// <summary>A GET on the HTTP API (e.g. <c>api/v1/alerts</c>, <c>api/v1/rules</c>); the whole JSON answer.</summary>
     public async Task<JsonDocument> GetJsonAsync(string relative, CancellationToken cancellationToken = default) =>
-        JsonDocument.Parse(await _client.GetStringAsync(new Uri(relative, UriKind.Relative), cancellationToken));
+        JsonDocument.Parse(await _server.Client.GetStringAsync(new Uri(relative, UriKind.Relative), cancellationToken));
 
     /// <summary>Stops the server now (as when Prometheus goes down under the console).</summary>
-    public async Task StopAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-        }
+    public Task StopAsync() => _server.StopAsync();
 
-        await _process.WaitForExitAsync();
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await StopAsync();
-        _process.Dispose();
-        _client.Dispose();
-        try
-        {
-            _directory.Delete(recursive: true);
-        }
-        catch (IOException)
-        {
-            // Temp directory; harmless if something still holds a file.
-        }
-    }
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
 
     private static async Task BackfillAsync(string openMetrics, string directory)
     {
@@ -167,65 +100,8 @@ public sealed class PrometheusServer : IAsyncDisposable
         Assert.True(File.Exists(Promtool), $"{Promtool} is missing: ./test.sh installs Debian's prometheus package");
         var input = Path.Combine(directory, "backfill.om");
         await File.WriteAllTextAsync(input, openMetrics);
-        var start = new ProcessStartInfo(Promtool)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            ArgumentList = { "tsdb", "create-blocks-from", "openmetrics", input, Path.Combine(directory, "data") },
-        };
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("promtool did not start");
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"promtool backfill failed ({process.ExitCode}): {await error}\n{await output}");
-    }
-
-    private void Keep(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_log)
-        {
-            _log.Enqueue(line);
-            if (_log.Count > 30)
-            {
-                _log.Dequeue();
-            }
-        }
-    }
-
-    /// <summary>A condition polled with a deadline (no fixed sleeps); the failure shows Prometheus's own last log lines.</summary>
-    private async Task WaitUntilAsync(string what, Func<CancellationToken, Task<bool>> condition, TimeSpan? timeout = null)
-    {
-        using var deadline = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
-        string? lastError = null;
-        while (!deadline.IsCancellationRequested && !_process.HasExited)
-        {
-            try
-            {
-                if (await condition(deadline.Token))
-                {
-                    return;
-                }
-            }
-            catch (Exception ex) when (ex is HttpRequestException or JsonException or OperationCanceledException)
-            {
-                lastError = ex.Message;
-            }
-
-            await Task.Delay(100, CancellationToken.None);
-        }
-
-        string log;
-        lock (_log)
-        {
-            log = string.Join('\n', _log);
-        }
-
-        Assert.Fail($"Waited in vain for: {what} ({(_process.HasExited ? $"prometheus exited with {_process.ExitCode}" : "timeout")}; last error: {lastError ?? "none"})\n{log}");
+        var (exitCode, output, error) = await ToolProcess.RunAsync(
+            Promtool, ["tsdb", "create-blocks-from", "openmetrics", input, Path.Combine(directory, "data")], TimeSpan.FromMinutes(5));
+        Assert.True(exitCode == 0, $"promtool backfill failed ({exitCode}): {error}\n{output}");
     }
 }

@@ -59,7 +59,7 @@ public sealed partial class PrometheusComparisonTests(PostgresFixture postgres, 
             }
 
             await using var prometheus = await PrometheusServer.StartAsync(
-                PrometheusServer.FreePort(), new Dictionary<string, Uri> { [Job] = shop.MetricsUrl }, ruleFileYaml: rules, evaluationInterval: EvaluationInterval);
+                ExternalServerProcess.FreePort(), new Dictionary<string, Uri> { [Job] = shop.MetricsUrl }, ruleFileYaml: rules, evaluationInterval: EvaluationInterval);
             await using var console = await TestConsole.StartAsync(postgres.SharedConnectionString, new Dictionary<string, string?>
             {
                 ["Metrics:ScrapeInterval"] = "00:00:01",

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using OpsConsole.Core.Alerts;
 using OpsConsole.Core.Alerts.Rules;
+using OpsConsole.Core.Tests.Alerts.Rules;
 using OpsConsole.IntegrationTests.Infrastructure;
 using OpsConsole.IntegrationTests.Metrics;
 
@@ -126,31 +127,5 @@ public sealed class PrometheusRuleQueryEngineTests(PostgresFixture postgres, Pro
         Assert.StartsWith("Prometheus: parse error:", bad.Error, StringComparison.Ordinal);
         Assert.Equal(1, bad.Line);
         Assert.NotNull(bad.Column);
-    }
-
-    private sealed class RecordingSink : IAlertSink
-    {
-        private readonly List<(string RuleKey, IReadOnlyList<AlertInstance> Alerts)> _reports = [];
-
-        public IReadOnlyList<(string RuleKey, IReadOnlyList<AlertInstance> Alerts)> Reports
-        {
-            get
-            {
-                lock (_reports)
-                {
-                    return [.. _reports];
-                }
-            }
-        }
-
-        public Task ReportAsync(string ruleKey, IReadOnlyList<AlertInstance> alerts, CancellationToken cancellationToken)
-        {
-            lock (_reports)
-            {
-                _reports.Add((ruleKey, alerts));
-            }
-
-            return Task.CompletedTask;
-        }
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -13,6 +12,7 @@ using OpsConsole.Core.Live;
 using OpsConsole.Core.Metrics.Exposition;
 using OpsConsole.Core.Metrics.PromQl;
 using OpsConsole.Core.Metrics.Store;
+using OpsConsole.IntegrationTests.Infrastructure;
 using YamlDotNet.RepresentationModel;
 
 namespace OpsConsole.IntegrationTests.Alerts.Rules;
@@ -194,18 +194,8 @@ public sealed partial class PromtoolAnchorTests
     private static async Task<(int Code, string Output)> RunAsync(params string[] arguments)
     {
         Assert.True(File.Exists(Promtool), $"{Promtool} is missing: ./test.sh installs Debian's prometheus package");
-        var start = new ProcessStartInfo(Promtool) { WorkingDirectory = Folder, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var output = process.StandardOutput.ReadToEndAsync(timeout.Token);
-        var error = process.StandardError.ReadToEndAsync(timeout.Token);
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await output + await error);
+        var (exitCode, output, error) = await ToolProcess.RunAsync(Promtool, arguments, workingDirectory: Folder);
+        return (exitCode, output + error);
     }
 
     /// <summary>One promtool input series: labels and the expanded values ('a+bxn', 'axn', '_', '_xn', 'stale').</summary>

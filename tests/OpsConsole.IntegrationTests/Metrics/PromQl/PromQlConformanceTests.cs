@@ -4,6 +4,7 @@ using OpsConsole.Core.Alerts.Rules;
 using OpsConsole.Core.Alerts;
 using OpsConsole.Core.Metrics.PromQl;
 using OpsConsole.Core.Metrics.Store;
+using OpsConsole.IntegrationTests.Infrastructure;
 
 namespace OpsConsole.IntegrationTests.Metrics.PromQl;
 
@@ -28,7 +29,7 @@ public sealed class PromQlConformanceFixture : IAsyncLifetime
         data.LoadInto(store);
         Assert.Equal(data.Series.Count, store.SeriesCount);
         Engine = new ConsoleRuleQueryEngine(store);
-        Prometheus = await PrometheusServer.StartAsync(PrometheusServer.FreePort(), new Dictionary<string, Uri>(), data.ToOpenMetrics());
+        Prometheus = await PrometheusServer.StartAsync(ExternalServerProcess.FreePort(), new Dictionary<string, Uri>(), data.ToOpenMetrics());
     }
 
     public async Task DisposeAsync() => await Prometheus.DisposeAsync();
