@@ -289,7 +289,7 @@ public sealed class AlertmanagerSenders(IOptions<AlertStoreOptions> options)
 /// <see cref="ConsolePolicies.AlertsAct"/> (console API token). All alerts of one notification are recorded in one
 /// transaction (nothing accepted is lost: a failure answers 503 and Alertmanager sends again); refusals are audited.
 /// </summary>
-public sealed class AlertmanagerIngestService(AlertRecorder recorder, IAuthorizationService authorization, IAuditTrail audit, TimeProvider time)
+public sealed class AlertmanagerIngestService(AlertRecorder recorder, AuditedActions actions, TimeProvider time)
 {
     public const string RuleKey = "alertmanager";
 
@@ -297,9 +297,9 @@ public sealed class AlertmanagerIngestService(AlertRecorder recorder, IAuthoriza
     {
         ArgumentNullException.ThrowIfNull(caller);
         ArgumentNullException.ThrowIfNull(message);
-        if (!AlertmanagerSenders.IsSender(caller) && !(await authorization.AuthorizeAsync(caller, ConsolePolicies.AlertsAct)).Succeeded)
+        if (!AlertmanagerSenders.IsSender(caller) && !await actions.IsAllowedAsync(caller, ConsolePolicies.AlertsAct))
         {
-            await audit.RecordAsync(new AuditEntry(caller, "alerts.webhook_refused", "alertmanager", message.Receiver, AuditOutcome.Denied,
+            await actions.RecordAsync(new AuditEntry(caller, "alerts.webhook_refused", "alertmanager", message.Receiver, AuditOutcome.Denied,
                 new Dictionary<string, string?> { ["reason"] = "roles do not allow posting alerts" }), cancellationToken);
             throw new UnauthorizedAccessException("Posting Alertmanager notifications needs a webhook token or a role with console.alerts.act.");
         }
@@ -310,6 +310,6 @@ public sealed class AlertmanagerIngestService(AlertRecorder recorder, IAuthoriza
 
     /// <summary>A notification from an authenticated sender that could not be read: recorded, so a misconfigured Alertmanager shows up.</summary>
     public Task RecordRejectedAsync(ClaimsPrincipal caller, string field, string reason, CancellationToken cancellationToken = default) =>
-        audit.RecordAsync(new AuditEntry(caller, "alerts.webhook_rejected", "alertmanager", "*", AuditOutcome.Failed,
+        actions.RecordAsync(new AuditEntry(caller, "alerts.webhook_rejected", "alertmanager", "*", AuditOutcome.Failed,
             new Dictionary<string, string?> { ["field"] = field, ["reason"] = reason }), cancellationToken);
 }

@@ -28,10 +28,8 @@ public sealed record ExternalSignInResult(ConsoleUser? User, IReadOnlyList<strin
 /// </summary>
 public sealed class ExternalSignInService(
     UserManager<ConsoleUser> users,
-    Data.ConsoleDbContext db,
     IOptions<OidcOptions> options,
-    IAuditTrail audit,
-    ILiveEvents live,
+    AuditedActions actions,
     TimeProvider time)
 {
     public const string LoginProvider = "oidc";
@@ -58,9 +56,15 @@ public sealed class ExternalSignInService(
     public static string DisplayNameOf(ClaimsPrincipal principal) =>
         principal.FindFirstValue("name") ?? principal.FindFirstValue(ClaimTypes.Name) ?? PreferredUserName(principal) ?? "";
 
-    public async Task<ExternalSignInResult> SignInAsync(ClaimsPrincipal external, CancellationToken cancellationToken = default)
+    /// <summary>One audited action: the account provisioned, its roles synced and the sign-in recorded commit together.</summary>
+    public Task<ExternalSignInResult> SignInAsync(ClaimsPrincipal external, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(external);
+        return actions.RunAsync(external, _ => SignInCoreAsync(external, cancellationToken), cancellationToken);
+    }
+
+    private async Task<ExternalSignInResult> SignInCoreAsync(ClaimsPrincipal external, CancellationToken cancellationToken)
+    {
         var subject = SubjectOf(external);
         var roles = RolesOf(external);
         if (string.IsNullOrEmpty(subject))
@@ -131,7 +135,7 @@ public sealed class ExternalSignInService(
         Check(await users.AddToRolesAsync(user, roles.Except(current)));
         // Sessions opened with the old roles must not keep them.
         Check(await users.UpdateSecurityStampAsync(user));
-        db.OnCommitted(() => live.Publish(IdentityTopics.SessionsRevoked, new SessionsRevoked(user.Id, "roles changed at the identity provider")));
+        actions.Publish(IdentityTopics.SessionsRevoked, new SessionsRevoked(user.Id, "roles changed at the identity provider"));
         await RecordAsync(external, "identity.user.roles_synced", user.Id, AuditOutcome.Succeeded,
             ("from", string.Join(",", current.Order(StringComparer.Ordinal))), cancellationToken, ("to", string.Join(",", roles)));
     }
@@ -157,7 +161,7 @@ public sealed class ExternalSignInService(
             details[extra.Key] = extra.Value;
         }
 
-        return audit.RecordAsync(new AuditEntry(actor, action, "user", targetId, outcome, details), cancellationToken);
+        return actions.RecordAsync(new AuditEntry(actor, action, "user", targetId, outcome, details), cancellationToken);
     }
 
     private static void Check(IdentityResult result)
