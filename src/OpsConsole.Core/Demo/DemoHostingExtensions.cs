@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using OpsConsole.Core.Metrics.Scraping;
 
 namespace OpsConsole.Core.Demo;
 
@@ -32,6 +33,7 @@ public static class DemoHostingExtensions
         builder.Services.AddSingleton(plan);
         builder.Services.AddSingleton<SampleShopSupervisor>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SampleShopSupervisor>());
+        builder.Services.AddSingleton<IFirstScrapeGate, SampleShopStartGate>();
         return builder;
     }
 }

@@ -24,7 +24,11 @@ public sealed partial class SampleShopSupervisor(
     /// <summary>Console settings that are none of the child's business (secrets, its own addresses).</summary>
     private static readonly string[] ScrubbedPrefixes = ["ConnectionStrings__", "Authentication__", "Demo__", "Storage__", "ASPNETCORE_URLS", "DOTNET_URLS", "ASPNETCORE_CONTENTROOT"];
 
+    /// <summary>Kestrel's line once SampleShop's port is bound (Microsoft.Hosting.Lifetime, which SampleShop logs at Information).</summary>
+    public const string ListeningLine = "Now listening on:";
+
     private readonly Lock _gate = new();
+    private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Process? _child;
     private int _starts;
     private string _status = "not started";
@@ -40,6 +44,12 @@ public sealed partial class SampleShopSupervisor(
             }
         }
     }
+
+    /// <summary>
+    /// Completes when SampleShop first listens, or when the demo is skipped or stopped (then nothing will listen, and
+    /// waiting longer would only hide that).
+    /// </summary>
+    public Task Listening => _listening.Task;
 
     /// <summary>How many times SampleShop was launched since the console started.</summary>
     public int Starts => Volatile.Read(ref _starts);
@@ -57,6 +67,7 @@ public sealed partial class SampleShopSupervisor(
         {
             SetStatus("skipped: " + reason);
             LogSkipped(reason);
+            _listening.TrySetResult();
             return;
         }
 
@@ -96,6 +107,7 @@ public sealed partial class SampleShopSupervisor(
         }
 
         SetStatus("stopped");
+        _listening.TrySetResult();
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
@@ -224,6 +236,11 @@ public sealed partial class SampleShopSupervisor(
         if (string.IsNullOrEmpty(line))
         {
             return;
+        }
+
+        if (!error && line.Contains(ListeningLine, StringComparison.Ordinal))
+        {
+            _listening.TrySetResult();
         }
 
         if (error)

@@ -5,6 +5,7 @@ using OpsConsole.Web.Api;
 using OpsConsole.Web.Components;
 using OpsConsole.Web.Features.Alerts;
 using OpsConsole.Web.Features.Audit;
+using OpsConsole.Web.Features.Board;
 using OpsConsole.Web.Features.Identity;
 using OpsConsole.Web.Features.Identity.Account;
 using OpsConsole.Web.Features.Live;
@@ -123,6 +124,7 @@ public static class ConsoleHostExtensions
         builder.AddMetricsWeb();
         builder.AddAlertsWeb(); // after Metrics: the console's rule engine evaluates over its metric store
         builder.AddWallWeb();
+        builder.AddBoardWeb(); // after Metrics and Alerts: the board reads their stores
         builder.AddConsoleHttp();
         return builder;
     }

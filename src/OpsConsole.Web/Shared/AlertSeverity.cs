@@ -9,15 +9,8 @@ namespace OpsConsole.Web.Shared;
 /// </summary>
 public static class AlertSeverity
 {
-    /// <summary>0 is the worst.</summary>
-    public static int Rank(string? severity) => severity?.Trim().ToLowerInvariant() switch
-    {
-        "critical" or "page" or "emergency" or "alert" => 0,
-        "error" or "high" or "major" => 1,
-        "warning" or "warn" or "medium" or "minor" => 2,
-        "info" or "informational" or "low" or "notice" => 3,
-        _ => 4,
-    };
+    /// <summary>0 is the worst (<see cref="SeverityRank.Of"/>).</summary>
+    public static int Rank(string? severity) => SeverityRank.Of(severity);
 
     /// <summary>The word shown on the chip (the label as written, or "none").</summary>
     public static string Word(string? severity) => string.IsNullOrWhiteSpace(severity) ? "none" : severity.Trim();

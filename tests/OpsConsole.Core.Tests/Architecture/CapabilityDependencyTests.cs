@@ -14,13 +14,13 @@ public sealed class CapabilityDependencyTests
     /// <summary>Lowest first. A new capability must be placed here before its code compiles into a green test run.</summary>
     public static readonly string[][] Layers =
     [
-        ["Access", "Hosting", "Live", "Storage"], // who may do what; the embedded PostgreSQL; live events; data directory
+        ["Access", "Attention", "Hosting", "Live", "Storage"], // who may do what; the board's contract; the embedded PostgreSQL; live events; data directory
         ["Data"], // the console's database: context, migrations, named pools (capabilities add their model)
         ["Audit", "SystemStatus"], // every action is audited, so the trail sits under every acting capability
         ["Identity"], // accounts, sign-in, sessions, API tokens, displays
         ["Metrics"],
         ["Alerts"], // rules over Metrics; turns other capabilities' live signals into alerts
-        ["Demo", "Wall"],
+        ["Board", "Demo", "Wall"], // the status board reads every capability below it
     ];
 
     private static readonly Lazy<Dictionary<(string From, string To), string>> Edges = new(LoadEdges);

@@ -40,6 +40,12 @@ public sealed class DemoPlatformTests(PostgresFixture postgres)
             Assert.Equal([DemoRules.DefaultFile], console.Services.GetRequiredService<IOptions<AlertRulesOptions>>().Value.RuleFiles);
 
             await UntilAsync(() => scraper.Targets.Any(t => t.Name == "sampleshop" && t.Up), "sampleshop is scraped and up");
+
+            // The first scrape waited until SampleShop listened: no failed scrape, no up == 0 sample, so no TargetDown
+            // goes pending on a fresh start (without the gate, the 1 s scrapes failed for the shop's whole start-up).
+            Assert.Equal(0, scraper.Targets.Single(t => t.Name == "sampleshop").Failures);
+            var up = console.Services.GetRequiredService<OpsConsole.Core.Metrics.Store.MetricStore>().Select("up", s => s.Label("job") == "sampleshop", 0, long.MaxValue);
+            Assert.All(Assert.Single(up).Values, v => Assert.Equal(1, v));
             var firstPid = supervisor.ProcessId!.Value;
             Assert.Equal(1, supervisor.Starts);
             Assert.Equal("running", supervisor.Status);

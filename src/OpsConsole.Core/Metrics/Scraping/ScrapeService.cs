@@ -40,7 +40,8 @@ public sealed partial class ScrapeService(
     IHttpClientFactory httpClients,
     ILiveEvents live,
     TimeProvider time,
-    ILogger<ScrapeService> logger) : BackgroundService
+    ILogger<ScrapeService> logger,
+    IEnumerable<IFirstScrapeGate>? gates = null) : BackgroundService
 {
     public const string HttpClientName = "scraper";
     private const string Accept = "application/openmetrics-text;version=1.0.0;q=0.9,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
@@ -130,6 +131,7 @@ public sealed partial class ScrapeService(
             // Spread targets over the interval so they do not all fire in the same instant.
             var count = Math.Max(1, options.Value.Targets.Count + 1);
             await Task.Delay(interval * index / count, time, stoppingToken);
+            await WaitForGatesAsync(target, stoppingToken);
             using var timer = new PeriodicTimer(interval, time);
             do
             {
@@ -140,6 +142,19 @@ public sealed partial class ScrapeService(
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // Shutting down.
+        }
+    }
+
+    private async Task WaitForGatesAsync(ScrapeTarget target, CancellationToken stoppingToken)
+    {
+        foreach (var gate in gates ?? [])
+        {
+            if (gate.Holds(target.Name) is { } reason)
+            {
+                _health[target.Name] = new TargetHealth(target.Name, target.Url, false, null, null, 0, 0, reason, 0, 0);
+                live.Publish(MetricsTopics.TargetScraped, _health[target.Name]);
+                await gate.WaitAsync(target.Name, stoppingToken);
+            }
         }
     }
 

@@ -7,6 +7,12 @@ namespace OpsConsole.Core.Metrics.Services;
 /// <summary>The four golden signals of one service at each of a set of timestamps (NaN where not computable).</summary>
 public sealed record SignalSeries(long[] TimestampsMs, double[] RequestRate, double[] ErrorRatio, double[] LatencyP95, double[] CpuCores, double[] MemoryBytes, double[] InFlight)
 {
+    /// <summary>4xx share of requests (client errors, 429 included), beside the 5xx <see cref="ErrorRatio"/>.</summary>
+    public double[] ClientErrorRatio { get; init; } = [];
+
+    /// <summary>429 answers per second: the rate limiter turning requests away.</summary>
+    public double[] ThrottledRate { get; init; } = [];
+
     public bool HasRequests => RequestRate.Any(v => !double.IsNaN(v));
 
     public bool HasLatency => LatencyP95.Any(v => !double.IsNaN(v));
@@ -28,6 +34,8 @@ public sealed record SignalNames(string Requests, string StatusLabel, string Lat
             ("cpu_cores", $"sum(rate({GoldenSignals.CpuCounter}{{{j}}}[{w}]))"),
             ("memory_bytes", $"sum({Memory}{{{j}}})"),
             ("in_flight", $"sum({InFlight}{{{j}}})"),
+            ("client_error_ratio", $"sum(rate({Requests}{{{j}, {StatusLabel}=~\"4..\"}}[{w}])) / sum(rate({Requests}{{{j}}}[{w}]))"),
+            ("throttled_rate", $"sum(rate({Requests}{{{j}, {StatusLabel}=\"429\"}}[{w}]))"),
         ];
     }
 }
@@ -93,12 +101,14 @@ public static class GoldenSignals
         var cpuCores = new double[n];
         var memoryBytes = new double[n];
         var inFlightNow = new double[n];
+        var clientErrors = new double[n];
+        var throttled = new double[n];
         var bucketRates = new Dictionary<double, double>();
         var bucketList = new List<HistogramBucket>();
         for (var i = 0; i < n; i++)
         {
             var t = timestampsMs[i];
-            double total = double.NaN, failed = 0;
+            double total = double.NaN, failed = 0, rejected = 0, tooMany = 0;
             foreach (var series in requests)
             {
                 var r = RateOf(series, t, windowMs);
@@ -108,14 +118,22 @@ public static class GoldenSignals
                 }
 
                 total = double.IsNaN(total) ? r : total + r;
-                if (IsServerError(series.Series))
+                switch (StatusClass(series.Series))
                 {
-                    failed += r;
+                    case '5':
+                        failed += r;
+                        break;
+                    case '4':
+                        rejected += r;
+                        tooMany += IsTooManyRequests(series.Series) ? r : 0;
+                        break;
                 }
             }
 
             rate[i] = total;
             errors[i] = double.IsNaN(total) || total <= 0 ? double.NaN : failed / total;
+            clientErrors[i] = double.IsNaN(total) || total <= 0 ? double.NaN : rejected / total;
+            throttled[i] = double.IsNaN(total) ? double.NaN : tooMany;
 
             bucketRates.Clear();
             foreach (var series in buckets)
@@ -139,7 +157,11 @@ public static class GoldenSignals
             inFlightNow[i] = SumOf(inFlight, s => InstantOf(s, t, lookbackMs));
         }
 
-        return new SignalSeries(timestampsMs, rate, errors, p95, cpuCores, memoryBytes, inFlightNow);
+        return new SignalSeries(timestampsMs, rate, errors, p95, cpuCores, memoryBytes, inFlightNow)
+        {
+            ClientErrorRatio = clientErrors,
+            ThrottledRate = throttled,
+        };
     }
 
     private static IReadOnlyList<SeriesData> First(MetricStore store, string[] names, Func<StoredSeries, bool> filter, long fromMs, long toMs)
@@ -156,17 +178,22 @@ public static class GoldenSignals
         return [];
     }
 
-    private static bool IsServerError(StoredSeries series)
+    /// <summary>The first digit of the series' status code ('5' for 5xx), or '\0' without one.</summary>
+    private static char StatusClass(StoredSeries series) => StatusCode(series) is { } code ? code[0] : '\0';
+
+    private static bool IsTooManyRequests(StoredSeries series) => StatusCode(series) == "429";
+
+    private static string? StatusCode(StoredSeries series)
     {
         foreach (var label in StatusLabels)
         {
             if (series.Label(label) is { Length: 3 } code)
             {
-                return code[0] == '5';
+                return code;
             }
         }
 
-        return false;
+        return null;
     }
 
     private static bool TryParseLe(string? text, out double le)

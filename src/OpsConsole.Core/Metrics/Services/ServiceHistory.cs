@@ -40,7 +40,11 @@ public sealed class ServiceHistory(ServiceOverview overview, MetricQueryService 
         var timestamps = results[0].TimestampsMs;
         double[] Values(QueryResult r) => r.Series.Count > 0 ? r.Series[0].Values : [.. Enumerable.Repeat(double.NaN, timestamps.Length)];
         return new ServiceHistoryResult(
-            new SignalSeries(timestamps, Values(results[0]), Values(results[1]), Values(results[2]), Values(results[3]), Values(results[4]), Values(results[5])),
+            new SignalSeries(timestamps, Values(results[0]), Values(results[1]), Values(results[2]), Values(results[3]), Values(results[4]), Values(results[5]))
+            {
+                ClientErrorRatio = Values(results[6]),
+                ThrottledRate = Values(results[7]),
+            },
             QuerySource.Prometheus,
             results.Select(r => r.Notice).FirstOrDefault(n => n is not null));
     }

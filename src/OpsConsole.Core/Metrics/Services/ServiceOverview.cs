@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using OpsConsole.Core.Live;
@@ -33,7 +32,7 @@ public sealed class ServiceOverview(
     private readonly ConcurrentDictionary<string, ServiceSnapshot> _snapshots = new(StringComparer.Ordinal);
     private IDisposable? _subscription;
 
-    public ServiceSignalsOptions Thresholds => signals.Value;
+    public ServiceSignalsOptions Signals => signals.Value;
 
     /// <summary>How far back the in-memory store reaches (Metrics:Retention).</summary>
     public TimeSpan RetentionLimit => store.Options.Retention;
@@ -105,45 +104,14 @@ public sealed class ServiceOverview(
         }
 
         var history = GoldenSignals.Compute(store, health.Name, timestamps, RateWindow(TimeSpan.FromMilliseconds(stepMs)));
-        var (state, reason) = Classify(history);
-        var snapshot = new ServiceSnapshot(health.Name, health, history, lastData, state, reason, StaleAfter);
+        var snapshot = new ServiceSnapshot(health.Name, health, history, lastData, StaleAfter);
         _snapshots[health.Name] = snapshot;
         live.Publish(ServiceTopics.Updated, health.Name);
         return snapshot;
     }
 
     private ServiceSnapshot Empty(TargetHealth health) =>
-        new(health.Name, health, GoldenSignals.Compute(store, health.Name, [], TimeSpan.FromMinutes(1)), null, ServiceState.NoData, null, StaleAfter);
+        new(health.Name, health, GoldenSignals.Compute(store, health.Name, [], TimeSpan.FromMinutes(1)), null, StaleAfter);
 
     private TimeSpan RateWindow(TimeSpan step) => MetricQueryService.RateWindow(step, store.Options.ScrapeInterval);
-
-    private (ServiceState State, string? Reason) Classify(SignalSeries history)
-    {
-        var t = signals.Value;
-        var errors = history.ErrorRatio.Length == 0 ? double.NaN : history.ErrorRatio[^1];
-        var p95 = history.LatencyP95.Length == 0 ? double.NaN : history.LatencyP95[^1];
-        var errorText = string.Create(CultureInfo.InvariantCulture, $"error ratio {errors:P1}");
-        var latencyText = string.Create(CultureInfo.InvariantCulture, $"p95 {p95 * 1000:0} ms");
-        if (errors >= t.ErrorRatioCritical)
-        {
-            return (ServiceState.Critical, string.Create(CultureInfo.InvariantCulture, $"{errorText} ≥ {t.ErrorRatioCritical:P0}"));
-        }
-
-        if (p95 >= t.LatencyP95Critical.TotalSeconds)
-        {
-            return (ServiceState.Critical, string.Create(CultureInfo.InvariantCulture, $"{latencyText} ≥ {t.LatencyP95Critical.TotalMilliseconds:0} ms"));
-        }
-
-        if (errors >= t.ErrorRatioWarning)
-        {
-            return (ServiceState.Warning, string.Create(CultureInfo.InvariantCulture, $"{errorText} ≥ {t.ErrorRatioWarning:P0}"));
-        }
-
-        if (p95 >= t.LatencyP95Warning.TotalSeconds)
-        {
-            return (ServiceState.Warning, string.Create(CultureInfo.InvariantCulture, $"{latencyText} ≥ {t.LatencyP95Warning.TotalMilliseconds:0} ms"));
-        }
-
-        return (ServiceState.Healthy, null);
-    }
 }

@@ -16,16 +16,15 @@ public enum ServiceState
 
 /// <summary>
 /// One service (scrape target) as its tile shows it: the latest golden signals, their recent history, and how old
-/// the data is. <see cref="StateAt"/> turns the tile stale by time alone, so a page notices a silent target even
-/// when no scrape event arrives.
+/// the data is. Its state is not judged here from the numbers: the health model derives it from the service's alerts
+/// (Core/Board/ServiceHealth), so tiles and rules never disagree. <see cref="DataStateAt"/> says only whether the data
+/// is fresh, turning stale by time alone so a page notices a silent target even when no scrape event arrives.
 /// </summary>
 public sealed record ServiceSnapshot(
     string Name,
     TargetHealth Health,
     SignalSeries History,
     DateTimeOffset? LastData,
-    ServiceState MeasuredState,
-    string? StateReason,
     TimeSpan StaleAfter)
 {
     public double RequestRate => Last(History.RequestRate);
@@ -40,17 +39,18 @@ public sealed record ServiceSnapshot(
 
     public double InFlight => Last(History.InFlight);
 
-    public ServiceState StateAt(DateTimeOffset now) =>
+    /// <summary>NoData (never scraped), Stale (down, or no scrape for <see cref="StaleAfter"/>), else Healthy: fresh data.</summary>
+    public ServiceState DataStateAt(DateTimeOffset now) =>
         LastData is not { } last ? ServiceState.NoData
         : !Health.Up || now - last > StaleAfter ? ServiceState.Stale
-        : MeasuredState;
+        : ServiceState.Healthy;
 
-    /// <summary>Why the tile has its colour, in words ("error ratio 7.2 % ≥ 5 %", "connection refused").</summary>
-    public string? ReasonAt(DateTimeOffset now) => StateAt(now) switch
+    /// <summary>Why the data is not fresh, in words ("no scrape for 45 s", "connection refused"), or null when it is.</summary>
+    public string? DataReasonAt(DateTimeOffset now) => DataStateAt(now) switch
     {
         ServiceState.Stale => Health.Up ? $"no scrape for {Ages.Describe(now - LastData!.Value)}" : Health.LastError,
         ServiceState.NoData => Health.LastError,
-        _ => StateReason,
+        _ => null,
     };
 
     private static double Last(double[] values) => values.Length == 0 ? double.NaN : values[^1];

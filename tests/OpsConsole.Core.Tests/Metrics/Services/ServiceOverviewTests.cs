@@ -45,10 +45,10 @@ public sealed class ServiceOverviewTests : IDisposable
     }
 
     [Theory]
-    [InlineData(0, ServiceState.Healthy, null)]
-    [InlineData(2, ServiceState.Warning, "error ratio 2.0 % ≥ 1 %")]
-    [InlineData(7, ServiceState.Critical, "error ratio 7.0 % ≥ 5 %")]
-    public void The_state_follows_the_error_ratio_thresholds(int errors, ServiceState expected, string? reason)
+    [InlineData(0)]
+    [InlineData(2)]
+    [InlineData(7)]
+    public void The_numbers_are_measured_but_never_judged_here(int errors)
     {
         ServiceSnapshot snapshot = null!;
         for (var i = 0; i <= 5; i++)
@@ -56,10 +56,31 @@ public sealed class ServiceOverviewTests : IDisposable
             snapshot = Scrape(i, errors);
         }
 
-        Assert.Equal(expected, snapshot.StateAt(_time.GetUtcNow()));
-        Assert.Equal(reason, snapshot.ReasonAt(_time.GetUtcNow()));
+        // Fresh data is "healthy" data whatever the error ratio: only the alert rules judge (Core/Board/ServiceHealth).
+        Assert.Equal(ServiceState.Healthy, snapshot.DataStateAt(_time.GetUtcNow()));
+        Assert.Null(snapshot.DataReasonAt(_time.GetUtcNow()));
+        Assert.Equal(errors / 100.0, snapshot.ErrorRatio, 6);
         Assert.Equal(30, snapshot.History.RequestRate.Length);
         Assert.Equal(100.0 / 15, snapshot.RequestRate, 6);
+    }
+
+    [Fact]
+    public void Client_errors_and_rate_limited_requests_are_measured_beside_server_errors()
+    {
+        ServiceSnapshot snapshot = null!;
+        for (var i = 0; i <= 5; i++)
+        {
+            var at = Start.AddSeconds(15 * i);
+            _time.SetUtcNow(at);
+            var text = string.Create(CultureInfo.InvariantCulture,
+                $"http_requests_received_total{{code=\"200\"}} {70 * i}\nhttp_requests_received_total{{code=\"404\"}} {10 * i}\nhttp_requests_received_total{{code=\"429\"}} {15 * i}\nhttp_requests_received_total{{code=\"503\"}} {5 * i}\n");
+            _store.Ingest("shop", _shop.StoreLabels(), Encoding.UTF8.GetBytes(text), ExpositionFormat.PrometheusText, at.ToUnixTimeMilliseconds());
+            snapshot = _overview.Recompute(new TargetHealth("shop", _shop.Url, true, at, TimeSpan.FromMilliseconds(5), 4, 4, null, i + 1, 0));
+        }
+
+        Assert.Equal(0.05, snapshot.ErrorRatio, 6);
+        Assert.Equal(0.25, snapshot.History.ClientErrorRatio[^1], 6);
+        Assert.Equal(1.0, snapshot.History.ThrottledRate[^1], 6); // 15 per 15 s scrape
     }
 
     [Fact]
@@ -72,9 +93,9 @@ public sealed class ServiceOverviewTests : IDisposable
 
         var down = Scrape(4, 0, up: false);
 
-        Assert.Equal(ServiceState.Stale, down.StateAt(_time.GetUtcNow()));
+        Assert.Equal(ServiceState.Stale, down.DataStateAt(_time.GetUtcNow()));
         Assert.Equal(Start.AddSeconds(45), down.LastData);
-        Assert.Equal("connection refused", down.ReasonAt(_time.GetUtcNow()));
+        Assert.Equal("connection refused", down.DataReasonAt(_time.GetUtcNow()));
     }
 
     [Fact]
@@ -86,15 +107,15 @@ public sealed class ServiceOverviewTests : IDisposable
         }
 
         var snapshot = _overview.Find("shop")!;
-        Assert.Equal(ServiceState.Healthy, snapshot.StateAt(_time.GetUtcNow().AddSeconds(30)));
-        Assert.Equal(ServiceState.Stale, snapshot.StateAt(_time.GetUtcNow().AddSeconds(31)));
-        Assert.Equal("no scrape for 31 s", snapshot.ReasonAt(_time.GetUtcNow().AddSeconds(31)));
+        Assert.Equal(ServiceState.Healthy, snapshot.DataStateAt(_time.GetUtcNow().AddSeconds(30)));
+        Assert.Equal(ServiceState.Stale, snapshot.DataStateAt(_time.GetUtcNow().AddSeconds(31)));
+        Assert.Equal("no scrape for 31 s", snapshot.DataReasonAt(_time.GetUtcNow().AddSeconds(31)));
     }
 
     [Fact]
     public async Task Configured_targets_are_listed_before_their_first_scrape_and_subscribers_hear_recomputes()
     {
-        Assert.Equal(ServiceState.NoData, Assert.Single(_overview.Services).StateAt(Start));
+        Assert.Equal(ServiceState.NoData, Assert.Single(_overview.Services).DataStateAt(Start));
 
         var heard = new TaskCompletionSource();
         using var subscription = _overview.OnServicesChanged(() =>

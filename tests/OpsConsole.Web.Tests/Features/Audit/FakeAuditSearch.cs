@@ -19,6 +19,14 @@ public sealed class FakeAuditSearch : IAuditSearch
         }
     }
 
+    public void Add(params AuditRecordView[] records)
+    {
+        lock (_lock)
+        {
+            _records.AddRange(records);
+        }
+    }
+
     public Task<AuditSearchPage> SearchAsync(ClaimsPrincipal caller, AuditQuery query, long? cursor, int pageSize, CancellationToken cancellationToken = default)
     {
         lock (_lock)

@@ -1,3 +1,4 @@
+using OpsConsole.Core.Alerts;
 using OpsConsole.Core.Metrics.Scraping;
 using OpsConsole.Core.Metrics.Services;
 using OpsConsole.Web.Features.Wall;
@@ -16,12 +17,17 @@ public sealed class WallServicesTests : BunitContext
             .Add(x => x.Now, Now)
             .Add(x => x.Services,
             [
-                Service("checkout", ServiceState.Healthy, lastData: Now.AddSeconds(-3), rate: 4.5, errors: 0.001, p95: 0.120),
-                Service("payments", ServiceState.Warning, lastData: Now.AddSeconds(-3), rate: 3.2, errors: 0.02, p95: 0.300, reason: "error ratio 2.0 % ≥ 1 %"),
-                Service("search", ServiceState.Critical, lastData: Now.AddSeconds(-3), rate: 40, errors: 0.09, p95: 2.5, reason: "error ratio 9.0 % ≥ 5 %"),
-                Service("billing", ServiceState.Healthy, lastData: Now.AddMinutes(-2), rate: 1, errors: 0, p95: 0.05),
-                Service("legacy", ServiceState.NoData, lastData: null, up: false, error: "connection refused"),
-            ]));
+                Service("checkout", lastData: Now.AddSeconds(-3), rate: 4.5, errors: 0.001, p95: 0.120),
+                Service("payments", lastData: Now.AddSeconds(-3), rate: 3.2, errors: 0.02, p95: 0.300),
+                Service("search", lastData: Now.AddSeconds(-3), rate: 40, errors: 0.09, p95: 2.5),
+                Service("billing", lastData: Now.AddMinutes(-2), rate: 1, errors: 0, p95: 0.05),
+                Service("legacy", lastData: null, up: false, error: "connection refused"),
+            ])
+            .Add(x => x.Alerts, new Dictionary<string, IReadOnlyList<AlertView>>
+            {
+                ["payments"] = [Alert("SlowPayments", "warning", "payments", "p95 above 250 ms")],
+                ["search"] = [Alert("HighErrorRatio", "critical", "search", "9.0% of requests fail")],
+            }));
 
         var tiles = cut.FindAll("[data-testid=service-tile]").ToDictionary(t => t.GetAttribute("data-service")!);
         Assert.Equal(["checkout", "payments", "search", "billing", "legacy"], tiles.Keys);
@@ -42,7 +48,7 @@ public sealed class WallServicesTests : BunitContext
         Assert.Equal("4.5/s", tiles["checkout"].QuerySelector("[data-testid=tile-rate]")!.TextContent);
         Assert.Equal("9.0 %", tiles["search"].QuerySelector("[data-testid=tile-errors]")!.TextContent);
         Assert.Equal("2.5 s", tiles["search"].QuerySelector("[data-testid=tile-p95]")!.TextContent);
-        Assert.Equal("error ratio 9.0 % ≥ 5 %", tiles["search"].QuerySelector("[data-testid=tile-reason]")!.TextContent);
+        Assert.Equal("HighErrorRatio for 5 min: 9.0% of requests fail", tiles["search"].QuerySelector("[data-testid=tile-reason]")!.TextContent);
         Assert.Equal("stale — last data 2 min ago", tiles["billing"].QuerySelector("[data-testid=tile-stale]")!.TextContent);
         Assert.Equal("connection refused", tiles["legacy"].QuerySelector("[data-testid=tile-reason]")!.TextContent);
         Assert.Empty(tiles["checkout"].QuerySelectorAll("[data-testid=tile-stale]"));
@@ -53,7 +59,7 @@ public sealed class WallServicesTests : BunitContext
     {
         var cut = Render<WallServices>(p => p
             .Add(x => x.Now, Now)
-            .Add(x => x.Services, [.. Enumerable.Range(1, 5).Select(i => Service($"s{i}", ServiceState.Healthy, Now, 1, 0, 0.1))]));
+            .Add(x => x.Services, [.. Enumerable.Range(1, 5).Select(i => Service($"s{i}", Now, 1, 0, 0.1))]));
 
         var grid = cut.Find("[data-testid=wall-grid]");
         Assert.Equal("3", grid.GetAttribute("data-columns"));
@@ -72,13 +78,17 @@ public sealed class WallServicesTests : BunitContext
     }
 
     internal static ServiceSnapshot Service(
-        string name, ServiceState measured, DateTimeOffset? lastData, double rate = double.NaN, double errors = double.NaN, double p95 = double.NaN,
-        string? reason = null, bool up = true, string? error = null)
+        string name, DateTimeOffset? lastData, double rate = double.NaN, double errors = double.NaN, double p95 = double.NaN,
+        bool up = true, string? error = null)
     {
         var health = new TargetHealth(name, $"http://{name}:9100/metrics", up, lastData, TimeSpan.FromMilliseconds(10), 10, 10, error, 1, up ? 0 : 1);
         double[] Series(double value) => lastData is null ? [] : [value, value];
         long[] times = lastData is { } t ? [t.AddSeconds(-15).ToUnixTimeMilliseconds(), t.ToUnixTimeMilliseconds()] : [];
         var history = new SignalSeries(times, Series(rate), Series(errors), Series(p95), Series(0.2), Series(1e8), Series(double.NaN));
-        return new ServiceSnapshot(name, health, history, lastData, measured, reason, StaleAfter);
+        return new ServiceSnapshot(name, health, history, lastData, StaleAfter);
     }
+
+    private static AlertView Alert(string name, string severity, string job, string summary) => new(
+        1, AlertSource.Rule, LabelSet.Of(("alertname", name), ("severity", severity), ("job", job)), new Dictionary<string, string> { ["summary"] = summary },
+        AlertState.Firing, Now.AddMinutes(-6), Now.AddMinutes(-5), null, null, 1, null, "test", null, null, [], null, Now);
 }

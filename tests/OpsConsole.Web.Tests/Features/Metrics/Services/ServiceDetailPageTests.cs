@@ -63,4 +63,35 @@ public sealed class ServiceDetailPageTests : BunitContext
 
         Assert.Contains("no scrape target named “nope”", cut.Find("[data-testid=unknown-service]").TextContent, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void The_state_is_its_alerts_and_the_page_says_why_live()
+    {
+        _bed.Scrapes("shop", 6, errorsPer15s: 9);
+        var cut = Page();
+        Assert.Equal("healthy", cut.Find("[data-testid=detail-state]").TextContent); // 9 % errors alone judge nothing
+        Assert.Equal("No alert about this service is pending or firing.", cut.Find("[data-testid=why-reason]").TextContent.Trim());
+
+        _bed.Alerts.Firing("HighErrorRatio", "critical", TimeSpan.FromMinutes(6), summary: "shop: 9% of requests fail", labels: ("job", "shop"));
+        _bed.Alerts.Firing("HighLatencyP95", "warning", TimeSpan.FromMinutes(1), pending: true, labels: ("job", "shop"));
+        _bed.Alerts.Publish();
+
+        cut.WaitForAssertion(() => Assert.Equal("critical", cut.Find("[data-testid=detail-state]").TextContent), Timeout);
+        Assert.Equal("HighErrorRatio for 6 min: shop: 9% of requests fail", cut.Find("[data-testid=why-reason]").TextContent.Trim());
+        var rows = cut.FindAll("[data-testid=why-alert]");
+        Assert.Equal(["HighErrorRatio", "HighLatencyP95"], rows.Select(r => r.GetAttribute("data-alert")));
+        Assert.Equal(["firing", "pending"], rows.Select(r => r.GetAttribute("data-state")));
+        Assert.Contains("0.42", rows[0].TextContent, StringComparison.Ordinal); // the value the rule saw
+    }
+
+    [Fact]
+    public void Client_errors_and_rate_limited_requests_have_their_own_charts()
+    {
+        _bed.Scrapes("shop", 6);
+
+        var cut = Page();
+
+        Assert.Single(cut.FindAll("[data-testid=chart-client-errors]"));
+        Assert.Single(cut.FindAll("[data-testid=chart-throttled]"));
+    }
 }

@@ -18,8 +18,9 @@ public sealed class ServiceGridTests : BunitContext
 
         _bed.Scrapes("shop", 4, errorsPer15s: 10);
 
-        cut.WaitForAssertion(() => Assert.Equal("critical", cut.Find("[data-service=shop]").GetAttribute("data-state")), Timeout);
+        cut.WaitForAssertion(() => Assert.Equal("healthy", cut.Find("[data-service=shop]").GetAttribute("data-state")), Timeout);
         Assert.Equal("nodata", cut.Find("[data-service=billing]").GetAttribute("data-state"));
+        Assert.Equal("10.0 %", cut.Find("[data-service=shop] [data-testid=tile-errors]").TextContent); // measured, not judged
         Assert.Single(cut.FindAll("[data-service=shop] [data-testid=sparkline] polyline"));
 
         await DisposeComponentsAsync();
@@ -49,12 +50,15 @@ public sealed class ServiceGridTests : BunitContext
         var billing = cut.Find("[data-service=billing] [data-testid=tile-alert]");
         Assert.Equal("1", billing.GetAttribute("data-count")); // the pending one does not count
         Assert.Equal("CheckoutSlow", billing.QuerySelector("[data-testid=tile-alert-name]")!.TextContent);
+        Assert.Equal("critical", cut.Find("[data-service=shop]").GetAttribute("data-state"));
+        Assert.Equal("warning", cut.Find("[data-service=billing]").GetAttribute("data-state"));
 
         _bed.Alerts.Silence(("service", "billing"));
         _bed.Alerts.Publish();
 
         cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("[data-service=billing] [data-testid=tile-alert]")), Timeout);
         Assert.Equal("0", cut.Find("[data-service=billing]").GetAttribute("data-alerts"));
+        Assert.Equal("nodata", cut.Find("[data-service=billing]").GetAttribute("data-state")); // silenced: back to what its data says
         Assert.Equal("2", cut.Find("[data-service=shop]").GetAttribute("data-alerts"));
 
         await DisposeComponentsAsync();

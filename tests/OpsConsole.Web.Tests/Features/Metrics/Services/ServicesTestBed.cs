@@ -1,10 +1,13 @@
 using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting.Internal;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using MudBlazor.Services;
+using OpsConsole.Core.Alerts;
+using OpsConsole.Core.Alerts.Rules;
 using OpsConsole.Core.Live;
 using OpsConsole.Core.Metrics.Exposition;
 using OpsConsole.Core.Metrics.Query;
@@ -23,8 +26,8 @@ public sealed class ServicesTestBed
     {
         Targets = [.. targets.Select(t => new ScrapeTarget { Name = t, Url = $"http://127.0.0.1:5081/{t}/metrics" })];
         Store = new MetricStore(new MetricStoreOptions { ScrapeInterval = TimeSpan.FromSeconds(15), Retention = TimeSpan.FromHours(6) });
-        var scraper = new ScrapeService(Options.Create(new MetricsOptions { Targets = [.. Targets] }), Store, null!, Bus, Time, NullLogger<ScrapeService>.Instance);
-        Overview = new ServiceOverview(Store, scraper, Bus, Options.Create(new ServiceSignalsOptions()), Time);
+        Scraper = new ScrapeService(Options.Create(new MetricsOptions { Targets = [.. Targets] }), Store, null!, Bus, Time, NullLogger<ScrapeService>.Instance);
+        Overview = new ServiceOverview(Store, Scraper, Bus, Options.Create(new ServiceSignalsOptions()), Time);
         Alerts = new AlertStoreTestBed(Bus, Time);
     }
 
@@ -36,7 +39,17 @@ public sealed class ServicesTestBed
 
     public ServiceOverview Overview { get; }
 
+    /// <summary>The target registry (never started: tests feed scrapes through <see cref="Scrape"/>).</summary>
+    public ScrapeService Scraper { get; }
+
     public IReadOnlyList<ScrapeTarget> Targets { get; }
+
+    /// <summary>The rule manager the service page lists its rules from (no rule files unless a test writes some).</summary>
+    public AlertRuleManager Rules => _rules ??= new AlertRuleManager(
+        Options.Create(new AlertRulesOptions { RuleFiles = [] }), new RuleEngineSelection(new ConsoleRuleQueryEngine(Store)), [], Bus,
+        new ConsoleAlertBoard(Bus, Time), Time, new HostingEnvironment { ContentRootPath = Path.GetTempPath() }, NullLogger<AlertRuleManager>.Instance);
+
+    private AlertRuleManager? _rules;
 
     /// <summary>The alert store the tiles read their alert marks from.</summary>
     public AlertStoreTestBed Alerts { get; }
@@ -48,6 +61,7 @@ public sealed class ServicesTestBed
         services.AddSingleton<ILiveEvents>(Bus);
         services.AddSingleton(Overview);
         services.AddSingleton(Alerts.Store);
+        services.AddSingleton(Rules);
         services.AddSingleton(new MetricQueryService(Store, Time));
         services.AddSingleton(sp => new ServiceHistory(Overview, sp.GetRequiredService<MetricQueryService>(), Store, Time));
         services.AddSingleton(Store);
