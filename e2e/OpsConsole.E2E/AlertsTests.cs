@@ -92,6 +92,23 @@ public sealed class AlertsTests(ITestOutputHelper output) : IAsyncLifetime
         await Expect(tile).ToHaveAttributeAsync("data-state", "healthy", new() { Timeout = 60_000 });
         await Expect(wallCount).ToHaveAttributeAsync("data-count", "0");
         await Expect(tv.Page.GetByTestId("wall-alert-list")).ToContainTextAsync("No alerts firing");
+        await tv.Page.GotoAsync("/wall/status"); // the board on the wall says the same
+        await Expect(tv.Page.GetByTestId("wall-status")).ToHaveAttributeAsync("data-state", "ok", new() { Timeout = 30_000 });
+        await Screenshots.SaveAsync(tv.Page, "wall-status-clear-1920x1080.png", output);
+        await tv.Page.GotoAsync("/wall/alerts");
+        await Expect(tv.Page.Locator("[data-testid=wall][data-interactive=true]")).ToHaveCountAsync(1, new() { Timeout = 30_000 });
+
+        // The Overview says so plainly, on a laptop screen.
+        var board = await admin.Page.Context.NewPageAsync();
+        await board.SetViewportSizeAsync(1366, 768);
+        await Flows.OpenInteractiveAsync(board, "/");
+        await Flows.MarkPageAsync(board);
+        var summary = board.GetByTestId("board-summary");
+        var boardShop = board.Locator("[data-testid=board-service][data-service=sampleshop]");
+        await Expect(summary).ToHaveAttributeAsync("data-state", "ok", new() { Timeout = 30_000 });
+        await Expect(board.GetByTestId("all-clear")).ToHaveTextAsync("All clear");
+        await Expect(boardShop).ToHaveAttributeAsync("data-state", "healthy");
+        await Screenshots.SaveAsync(board, "board-clear-1366x768.png", output);
 
         await Flows.OpenInteractiveAsync(oncall.Page, "/alerts");
         await Flows.MarkPageAsync(oncall.Page);
@@ -110,7 +127,16 @@ public sealed class AlertsTests(ITestOutputHelper output) : IAsyncLifetime
         output.WriteLine($"tile marked {burst.Elapsed.TotalSeconds:0.0} s after the burst started");
         await Expect(mark).ToHaveAttributeAsync("data-severity", "critical");
         await Expect(tile.GetByTestId("tile-alert-name")).ToHaveTextAsync(Alert);
+        await Expect(tile).ToHaveAttributeAsync("data-state", "critical"); // the alert's severity is the service's state
         await Screenshots.SaveAsync(admin.Page, "alerts-services-1920x1080.png", output);
+
+        // … on the Overview, live: the summary, the alert with its age, and the service critical with the reason.
+        await Expect(summary).ToHaveAttributeAsync("data-state", "critical", new() { Timeout = 10_000 });
+        await Expect(boardShop).ToHaveAttributeAsync("data-state", "critical");
+        await Expect(boardShop.GetByTestId("board-service-reason")).ToContainTextAsync(Alert);
+        await Expect(board.Locator($"[data-testid=board-alert][data-alert={Alert}]")).ToContainTextAsync("not acknowledged");
+        Assert.True(await Flows.IsSamePageAsync(board), "the board reloaded instead of following live");
+        await Screenshots.SaveAsync(board, "board-trouble-1366x768.png", output);
 
         // … on the wall, with its count in the header and a chime the kiosk may play …
         await Expect(wallCount).ToHaveAttributeAsync("data-count", "1", new() { Timeout = 10_000 });
@@ -163,11 +189,37 @@ public sealed class AlertsTests(ITestOutputHelper output) : IAsyncLifetime
         await tv.Page.SetViewportSizeAsync(1920, 1080);
         await AssertFitsAsync(tv.Page, "wall services at 1920x1080");
         await Screenshots.SaveAsync(tv.Page, "wall-services-alert-1920x1080.png", output);
+        await tv.Page.GotoAsync("/wall/status");
+        await Expect(tv.Page.GetByTestId("wall-status")).ToHaveAttributeAsync("data-state", "critical", new() { Timeout = 30_000 });
+        await Expect(tv.Page.Locator($"[data-testid=wall-status-service][data-service=sampleshop]")).ToHaveAttributeAsync("data-state", "critical");
+        await AssertFitsAsync(tv.Page, "wall status at 1920x1080");
+        await Screenshots.SaveAsync(tv.Page, "wall-status-trouble-1920x1080.png", output);
         await tv.Page.GotoAsync("/wall/alerts");
         await Expect(row).ToBeVisibleAsync(new() { Timeout = 30_000 });
 
         // The operator screens while it fires, for a person to look at.
         await ScreensAtOperatorSizesAsync(admin.Page);
+
+        // The burst ends. The tile and the Overview stay critical while the alert fires, and turn healthy with its
+        // resolution, never before (the service's state is its alert's, not a threshold of the tile's own).
+        using (var ended = await http.DeleteAsync(new Uri(shop, "admin/faults/error-burst")))
+        {
+            Assert.True(ended.IsSuccessStatusCode);
+        }
+
+        await Expect(boardShop).ToHaveAttributeAsync("data-state", "healthy", new() { Timeout = 60_000 });
+        await Expect(summary).ToHaveAttributeAsync("data-state", "ok");
+        await Expect(oncallRow).ToBeHiddenAsync(new() { Timeout = 10_000 }); // resolved: off the list of what fires
+        Assert.True(await Flows.IsSamePageAsync(board), "the board reloaded instead of following live");
+
+        // Burst again for the silence below: it fires anew.
+        using (var again = await http.PostAsJsonAsync(new Uri(shop, "admin/faults/error-burst"), new { rate = 1.0, duration = "00:10:00" }))
+        {
+            Assert.True(again.IsSuccessStatusCode, await again.Content.ReadAsStringAsync());
+        }
+
+        await Expect(summary).ToHaveAttributeAsync("data-state", "critical", new() { Timeout = 90_000 });
+        await Expect(oncallRow).ToBeVisibleAsync(new() { Timeout = 10_000 });
 
         // Silenced from the alert (matchers pre-filled): it leaves the wall and its count.
         await admin.Page.SetViewportSizeAsync(1920, 1080);
@@ -183,6 +235,7 @@ public sealed class AlertsTests(ITestOutputHelper output) : IAsyncLifetime
         await Expect(oncallRow).ToBeHiddenAsync(new() { Timeout = 10_000 }); // silenced alerts are listed under a filter only
         await admin.Page.GotoAsync("/services");
         await Expect(tile.GetByTestId("tile-alert")).ToHaveCountAsync(0);
+        await Expect(tile).ToHaveAttributeAsync("data-state", "healthy"); // silenced: it no longer colours the service
 
         using (var ended = await http.DeleteAsync(new Uri(shop, "admin/faults/error-burst")))
         {

@@ -15,6 +15,9 @@ public enum WallPageKind
 
     /// <summary>A large clock with a one-line summary of the services and alerts.</summary>
     Clock,
+
+    /// <summary>The Overview's status board, large: "All clear" or what fires, the services not healthy, what needs attention.</summary>
+    Status,
 }
 
 /// <summary>
@@ -44,7 +47,7 @@ public sealed class WallOptions : IValidatableObject
     /// </summary>
     public bool AlertSound { get; set; }
 
-    /// <summary>The playlist, in order. Empty: Services, Alerts, Clock.</summary>
+    /// <summary>The playlist, in order. Empty: Services, Alerts, Clock, Status.</summary>
     public List<WallPageOptions> Pages { get; set; } = [];
 
     /// <summary>The playlist actually played: <see cref="Pages"/>, or the default one when none is configured (valid options only).</summary>
@@ -92,7 +95,7 @@ public sealed class WallOptions : IValidatableObject
 /// <summary>One entry of <c>Wall:Pages</c>.</summary>
 public sealed class WallPageOptions
 {
-    /// <summary><see cref="WallPageKind"/> by name: Services, Alerts or Clock.</summary>
+    /// <summary><see cref="WallPageKind"/> by name: Services, Alerts, Clock or Status.</summary>
     public string Kind { get; set; } = "";
 
     /// <summary>The heading shown on the wall; defaults to the kind ("Services", "Alerts", "Clock").</summary>
@@ -121,6 +124,7 @@ public sealed record WallPlaylistPage(WallPageKind Kind, string Title, IReadOnly
     {
         WallPageKind.Services => "Services",
         WallPageKind.Alerts => "Alerts",
+        WallPageKind.Status => "Status",
         _ => "Clock",
     };
 }

@@ -16,7 +16,7 @@ public sealed class WallOptionsTests
         Assert.Equal(TimeSpan.FromSeconds(30), options.RotateEvery);
         Assert.Equal(12, options.MaxTilesPerPage);
         Assert.Equal(
-            [(WallPageKind.Services, "Services"), (WallPageKind.Alerts, "Alerts"), (WallPageKind.Clock, "Clock")],
+            [(WallPageKind.Services, "Services"), (WallPageKind.Alerts, "Alerts"), (WallPageKind.Clock, "Clock"), (WallPageKind.Status, "Status")],
             options.Playlist().Select(p => (p.Kind, p.Title)));
     }
 
@@ -52,8 +52,8 @@ public sealed class WallOptionsTests
     [InlineData("Wall:RotateEvery", "00:00:02", "Wall:RotateEvery must be between 00:00:05 and 01:00:00 (got 00:00:02).")]
     [InlineData("Wall:RotateEvery", "02:00:00", "Wall:RotateEvery must be between 00:00:05 and 01:00:00 (got 02:00:00).")]
     [InlineData("Wall:MaxTilesPerPage", "0", "Wall:MaxTilesPerPage must be between 1 and 64 (got 0).")]
-    [InlineData("Wall:Pages:1:Kind", "Weather", "Wall:Pages:1:Kind must be one of Services, Alerts, Clock (got \"Weather\").")]
-    [InlineData("Wall:Pages:1:Kind", "1", "Wall:Pages:1:Kind must be one of Services, Alerts, Clock (got \"1\").")]
+    [InlineData("Wall:Pages:1:Kind", "Weather", "Wall:Pages:1:Kind must be one of Services, Alerts, Clock, Status (got \"Weather\").")]
+    [InlineData("Wall:Pages:1:Kind", "1", "Wall:Pages:1:Kind must be one of Services, Alerts, Clock, Status (got \"1\").")]
     [InlineData("Wall:Pages:1:Services:0", "checkout", "Wall:Pages:1:Services applies only to pages of Kind Services.")]
     public async Task A_bad_setting_stops_the_host_at_start_naming_the_key(string key, string value, string message)
     {

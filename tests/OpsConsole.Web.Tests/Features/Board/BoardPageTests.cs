@@ -51,7 +51,7 @@ public sealed class BoardPageTests : BunitContext
 
         Assert.Equal("ok", cut.Find("[data-testid=board-summary]").GetAttribute("data-state"));
         Assert.Equal("All clear", cut.Find("[data-testid=all-clear]").TextContent);
-        Assert.Contains("no alert is firing, 2 services healthy, every target answers", cut.Find("[data-testid=board-summary]").TextContent, StringComparison.Ordinal);
+        Assert.Contains("No alert is firing, 2 services healthy, every target answers.", cut.Find("[data-testid=board-summary]").TextContent, StringComparison.Ordinal);
         Assert.Equal(["billing", "shop"], cut.FindAll("[data-testid=board-service]").Select(s => s.GetAttribute("data-service")));
         Assert.All(cut.FindAll("[data-testid=board-service]"), s => Assert.Equal("healthy", s.GetAttribute("data-state")));
         foreach (var empty in new[] { "board-alerts", "board-targets", "board-silences", "board-attention", "board-quiet-alerts", "board-changes" })

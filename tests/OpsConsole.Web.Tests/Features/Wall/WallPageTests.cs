@@ -38,6 +38,8 @@ public sealed class WallPageTests : BunitContext
         Services.AddSingleton(new ConsoleAlertBoard(_bus, _time));
         Services.AddSingleton<IOptions<WallOptions>>(Options.Create(_options));
         Services.AddSingleton<ServiceOverview>(_ => _overview!.Overview);
+        Services.AddSingleton(sp => new OpsConsole.Core.Board.StatusBoard(
+            _alerts.Store, sp.GetRequiredService<ConsoleAlertBoard>(), _overview!.Overview, [], _time));
         _auth = AddAuthorization();
         _auth.SetAuthorized("Lobby TV");
         _auth.SetRoles(ConsoleRoles.Display);
@@ -74,6 +76,9 @@ public sealed class WallPageTests : BunitContext
         cut.WaitForAssertion(() => Assert.Equal("clock", Page(cut)), Timeout);
         Assert.Equal("10:00:20", cut.Find("[data-testid=wall-clock]").TextContent.Replace(" ", "", StringComparison.Ordinal));
         Assert.Contains("1 service", cut.Find("[data-testid=wall-summary]").TextContent, StringComparison.Ordinal);
+
+        Advance(TimeSpan.FromSeconds(10));
+        cut.WaitForAssertion(() => Assert.Equal("status", Page(cut)), Timeout);
 
         Advance(TimeSpan.FromSeconds(10));
         cut.WaitForAssertion(() => Assert.Equal("services", Page(cut)), Timeout);
@@ -315,6 +320,26 @@ public sealed class WallPageTests : BunitContext
 
         cut.WaitForAssertion(() => Assert.Equal("blocked", Wall(cut).GetAttribute("data-alert-sound")), Timeout);
         Assert.Equal("sound blocked", cut.Find("[data-testid=wall-alert-sound-blocked]").TextContent);
+    }
+
+    [Fact]
+    public void The_status_page_says_all_clear_and_then_what_fires_live()
+    {
+        UseServices("checkout", "payments");
+        _alerts.Load();
+        var cut = Render<WallPage>(p => p.Add(x => x.Pin, "status"));
+
+        Assert.Equal("Status", cut.Find("[data-testid=wall-page-title]").TextContent);
+        Assert.Equal("All clear", cut.Find(".wall-all-clear-word").TextContent);
+        Assert.Equal("ok", cut.Find("[data-testid=wall-status]").GetAttribute("data-state"));
+
+        _alerts.Firing("HighErrorRatio", "critical", TimeSpan.FromMinutes(4), ackBy: "alice", labels: ("job", "checkout"));
+        _alerts.Publish();
+
+        cut.WaitForAssertion(() => Assert.Equal("critical", cut.Find("[data-testid=wall-status]").GetAttribute("data-state")), Timeout);
+        Assert.Equal("HighErrorRatio", cut.Find("[data-testid=wall-status-alert]").GetAttribute("data-alert"));
+        Assert.Contains("checkout · for 4 min · ack alice", cut.Find("[data-testid=wall-status-alert]").TextContent, StringComparison.Ordinal);
+        Assert.Equal(("checkout", "critical"), (cut.Find("[data-testid=wall-status-service]").GetAttribute("data-service"), cut.Find("[data-testid=wall-status-service]").GetAttribute("data-state")));
     }
 
     [Fact]

@@ -8,15 +8,17 @@ public sealed class WallPlaylistTests
     private static readonly IReadOnlyList<WallPlaylistPage> Pages = new WallOptions().Playlist();
 
     [Fact]
-    public void The_default_playlist_is_services_alerts_clock() =>
-        Assert.Equal([WallPageKind.Services, WallPageKind.Alerts, WallPageKind.Clock], Pages.Select(p => p.Kind));
+    public void The_default_playlist_is_services_alerts_clock_status() =>
+        Assert.Equal([WallPageKind.Services, WallPageKind.Alerts, WallPageKind.Clock, WallPageKind.Status], Pages.Select(p => p.Kind));
 
     [Theory]
-    [InlineData(null, new[] { 0, 1, 2 })]
+    [InlineData(null, new[] { 0, 1, 2, 3 })]
     [InlineData("2", new[] { 1 })]
     [InlineData("Clock", new[] { 2 })]
     [InlineData("services", new[] { 0 })]
-    [InlineData("4", new int[0])]
+    [InlineData("4", new[] { 3 })]
+    [InlineData("status", new[] { 3 })]
+    [InlineData("5", new int[0])]
     [InlineData("0", new int[0])]
     [InlineData("weather", new int[0])]
     public void A_pin_is_a_position_or_a_kind(string? pin, int[] expected) =>
