@@ -26,6 +26,16 @@ public static class ExploreQuery
             : RangeQuery.OfExpression(text.Trim(), from, to, step, rate && ParsesAsSelector(text));
     }
 
+    /// <summary>About this many steps per range (Prometheus's graph aims at ~250).</summary>
+    public const int Steps = 240;
+
+    /// <summary>The step for a range: about <see cref="Steps"/> per range in whole seconds, never finer than the scrape interval.</summary>
+    public static TimeSpan StepFor(TimeSpan span, TimeSpan scrapeInterval)
+    {
+        var seconds = Math.Max(1, (long)Math.Ceiling(span.TotalSeconds / Steps));
+        return TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(seconds).Ticks, scrapeInterval.Ticks));
+    }
+
     /// <summary>The chart's title: what was evaluated, in PromQL.</summary>
     public static string Title(RangeQuery query)
     {

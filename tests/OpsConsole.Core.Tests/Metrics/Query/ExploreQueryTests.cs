@@ -48,4 +48,14 @@ public sealed class ExploreQueryTests
         Assert.True(refused.IsInvalidQuery);
         Assert.False(ExploreQuery.IsSelector(" "));
     }
+
+    [Theory]
+    [InlineData(15, 2, 4)]
+    [InlineData(5, 2, 2)]
+    [InlineData(15, 15, 15)]
+    [InlineData(60 * 24 * 7, 15, 2520)]
+    public void The_step_is_about_240_per_range_in_whole_seconds_and_never_finer_than_the_scrapes(int rangeMinutes, int scrapeSeconds, int stepSeconds)
+    {
+        Assert.Equal(TimeSpan.FromSeconds(stepSeconds), ExploreQuery.StepFor(TimeSpan.FromMinutes(rangeMinutes), TimeSpan.FromSeconds(scrapeSeconds)));
+    }
 }

@@ -69,7 +69,7 @@ public sealed class ExplorePageTests : BunitContext, IAsyncLifetime
         await cut.InvokeAsync(() => cut.Find(".explore-query input").Input("sum(rate(http_requests_received_total[1m])"));
         await cut.InvokeAsync(() => cut.Find("[data-testid=run]").Click());
 
-        cut.WaitForAssertion(() => Assert.Contains("(line 1, column 43)", cut.Find(".explore-query").TextContent, StringComparison.Ordinal), Timeout);
+        cut.WaitForAssertion(() => Assert.Equal("expected , or ) in the argument list opened at column 4, got end of input (line 1, column 43)", cut.Find(".explore-query .mud-input-helper-text").TextContent.Trim()), Timeout);
         Assert.Empty(cut.FindAll("[data-testid=chart-explore]"));
         Assert.Empty(cut.FindAll("[data-testid=query-error]"));
         Assert.DoesNotContain("sum(rate", Services.GetRequiredService<NavigationManager>().Uri, StringComparison.Ordinal); // not shared
