@@ -94,6 +94,26 @@ public sealed partial class PrometheusBackendTests(PostgresFixture postgres, Pro
     }
 
     [Fact]
+    public async Task Explore_sends_an_expression_to_Prometheus_as_written_and_a_mistyped_one_is_the_querys_fault()
+    {
+        var now = DateTimeOffset.UtcNow;
+        Task<QueryResult> Explore(string text) =>
+            Queries.QueryRangeAsync(ExploreQuery.Build(text, false, now.AddMinutes(-1), now, TimeSpan.FromSeconds(5)), QueryRouting.PreferRemote);
+
+        // Prometheus's own job name in the expression; the result's job label comes back under the console's name.
+        var result = await Explore($"count by (job) (up{{job=\"{PrometheusFixture.Job}\"}})");
+        var mistyped = await Assert.ThrowsAsync<MetricQueryException>(() => Explore("sum(rate(up[1m])"));
+
+        Assert.Equal(QuerySource.Prometheus, result.Source);
+        var series = Assert.Single(result.Series);
+        Assert.Equal("", series.Name);
+        Assert.Equal([new KeyValuePair<string, string>("job", Target)], series.Labels);
+        Assert.Equal(1, series.Values[^1]);
+        Assert.True(mistyped.IsInvalidQuery);
+        Assert.StartsWith("Prometheus rejected the query: ", mistyped.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_service_page_range_beyond_retention_is_computed_by_Prometheus_from_the_same_signals()
     {
         var histories = Console.Services.GetRequiredService<OpsConsole.Core.Metrics.Services.ServiceHistory>();

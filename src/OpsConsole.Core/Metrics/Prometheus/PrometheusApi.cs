@@ -114,7 +114,7 @@ internal static class PrometheusApi
             .ThenBy(s => string.Join(',', s.Labels.Select(l => l.Value)), StringComparer.Ordinal)
             .ThenBy(s => string.Join(',', s.Labels.Select(l => l.Key)), StringComparer.Ordinal)
             .Take(Math.Max(0, maxSeries))
-            .Select(s => new ResultSeries(query.Selector.MetricName, s.Labels, Align(all[s.Index].Values, timestampsMs, query.StepMs)))
+            .Select(s => new ResultSeries(NameOf(all[s.Index].Metric, query), s.Labels, Align(all[s.Index].Values, timestampsMs, query.StepMs)))
             .ToList();
         return new QueryResult(timestampsMs, series, QuerySource.Prometheus, all.Count, notice);
     }
@@ -130,6 +130,10 @@ internal static class PrometheusApi
         "scalar" => [new InstantSample(new Dictionary<string, string>(), ParseValue(data.Result.Deserialize<ApiSample>(Json).Value))],
         _ => throw new JsonException($"the expression gives a {(data.ResultType == "matrix" ? "range vector" : data.ResultType)}; an alert expression must give an instant vector or a scalar"),
     };
+
+    /// <summary>A selector's series carry its name; an expression's carry the <c>__name__</c> Prometheus kept (none after most functions).</summary>
+    private static string NameOf(Dictionary<string, string>? metric, RangeQuery query) =>
+        query.Expression is null ? query.Selector.MetricName : metric?.GetValueOrDefault("__name__") ?? "";
 
     private static KeyValuePair<string, string>[] Labels(Dictionary<string, string>? metric, Func<string, string> jobFromPrometheus) =>
         [.. (metric ?? []).Where(l => l.Key != "__name__")

@@ -259,7 +259,7 @@ public sealed partial class PrometheusBackend : IRemoteMetricBackend
         Queries.WithLabels(outcome).Inc();
         // A mistyped query is the user's to fix, not an operational problem.
         LogFailed(outcome == "bad_query" ? LogLevel.Information : LogLevel.Warning, outcome, message);
-        return new MetricQueryException(message, inner);
+        return new MetricQueryException(message, inner) { IsInvalidQuery = outcome == "bad_query" };
     }
 
     [LoggerMessage(Message = "Prometheus query failed ({Outcome}): {Error}")]

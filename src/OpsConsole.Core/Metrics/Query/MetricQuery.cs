@@ -7,14 +7,27 @@ namespace OpsConsole.Core.Metrics.Query;
 public sealed record RangeQuery(SeriesSelector Selector, bool Rate, DateTimeOffset From, DateTimeOffset To, TimeSpan Step)
 {
     /// <summary>
-    /// Full PromQL for a remote Prometheus only (e.g. a service's golden signals beyond the in-memory retention); the
-    /// <see cref="Selector"/> then just names the result. The in-memory store evaluates selectors, not expressions.
+    /// Full PromQL instead of the selector (a service's golden signals beyond the in-memory retention, what a person
+    /// types into Explore): Prometheus evaluates it when one is configured, else the console's engine over the store.
+    /// The <see cref="Selector"/> is then only a placeholder. With <see cref="Rate"/> it must be a selector.
     /// </summary>
     public string? Expression { get; init; }
 
-    /// <summary>The PromQL text sent to a Prometheus server for the same query.</summary>
-    public string ToPromQl(TimeSpan rateWindow) =>
-        Expression ?? (Rate ? $"rate({Selector}[{(long)Math.Ceiling(rateWindow.TotalSeconds)}s])" : Selector.ToString());
+    /// <summary>The PromQL text sent to a Prometheus server (or the console's engine) for the same query.</summary>
+    public string ToPromQl(TimeSpan rateWindow)
+    {
+        var text = Expression ?? Selector.ToString();
+        return Rate ? $"rate({text}[{(long)Math.Ceiling(rateWindow.TotalSeconds)}s])" : text;
+    }
+
+    /// <summary>A query for full PromQL (see <see cref="Expression"/>).</summary>
+    public static RangeQuery OfExpression(string expression, DateTimeOffset from, DateTimeOffset to, TimeSpan step, bool rate = false)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(expression);
+        return new RangeQuery(ExpressionPlaceholder, rate, from, to, step) { Expression = expression };
+    }
+
+    private static readonly SeriesSelector ExpressionPlaceholder = new("expression", []);
 
     /// <summary>Whole milliseconds per step (at least 1).</summary>
     public long StepMs => Math.Max(1, (long)Step.TotalMilliseconds);
@@ -85,7 +98,11 @@ public enum QueryRouting
 }
 
 /// <summary>A query failed in a way the user should read (bad query, remote unreachable, remote error).</summary>
-public sealed class MetricQueryException(string message, Exception? inner = null) : Exception(message, inner);
+public sealed class MetricQueryException(string message, Exception? inner = null) : Exception(message, inner)
+{
+    /// <summary>The query itself is at fault (syntax, types, too broad), not the data source: the text is the person's to fix.</summary>
+    public bool IsInvalidQuery { get; init; }
+}
 
 /// <summary>A remote long-term store that answers range queries (a Prometheus server's /api/v1/query_range).</summary>
 public interface IRemoteMetricBackend

@@ -1,13 +1,20 @@
+using OpsConsole.Core.Metrics.PromQl;
 using OpsConsole.Core.Metrics.Store;
 
 namespace OpsConsole.Core.Metrics.Query;
 
 /// <summary>
 /// Runs range queries for charts and the explore page: from the in-memory store when it covers the range, through the
-/// configured Prometheus server (if any) when it does not or when the caller prefers it.
+/// configured Prometheus server (if any) when it does not or when the caller prefers it. A query with full PromQL
+/// (<see cref="RangeQuery.Expression"/>) goes to Prometheus when one is configured, else to the console's engine.
 /// </summary>
 public sealed class MetricQueryService(MetricStore store, TimeProvider time, IRemoteMetricBackend? remote = null)
 {
+    /// <summary>The console's engine gives up on one range evaluation after this long (it holds a CPU meanwhile).</summary>
+    public static readonly TimeSpan LocalEvaluationTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly PromQlRangeEvaluator _expressions = new(store);
+
     /// <summary>Prometheus's default lookback: an instant value is the newest sample at most this old.</summary>
     public static readonly TimeSpan LookbackDelta = TimeSpan.FromMinutes(5);
 
@@ -43,18 +50,16 @@ public sealed class MetricQueryService(MetricStore store, TimeProvider time, IRe
 
         var window = RateWindow(query.Step);
         var oldestLocal = time.GetUtcNow() - store.Options.Retention;
-        if (query.Expression is not null && remote is null)
-        {
-            throw new MetricQueryException("This chart needs a Prometheus server for ranges beyond the console's memory (Metrics:Prometheus:Url).");
-        }
-
         var needsRemote = query.Expression is not null || routing == QueryRouting.PreferRemote || query.From - (query.Rate ? window : LookbackDelta) < oldestLocal;
         if (remote is not null && needsRemote)
         {
             return await remote.QueryRangeAsync(query, window, maxSeries, cancellationToken);
         }
 
-        var result = Local(query, window, maxSeries);
+        // The engine is CPU-bound and synchronous: off the caller's thread (a page's circuit), within a deadline.
+        var result = query.Expression is null
+            ? Local(query, window, maxSeries)
+            : await Task.Run(() => LocalExpression(query, window, maxSeries, cancellationToken), cancellationToken);
         return query.From < oldestLocal && remote is null
             ? result with { Notice = $"The console keeps {Format(store.Options.Retention)} of samples (Metrics:Retention); set Metrics:Prometheus:Url for longer ranges." }
             : result;
@@ -84,6 +89,55 @@ public sealed class MetricQueryService(MetricStore store, TimeProvider time, IRe
         }
 
         return new QueryResult(timestamps, series, QuerySource.Console, data.Count, null);
+    }
+
+    /// <summary>
+    /// Full PromQL over the in-memory store with the console's engine, evaluated at every step as Prometheus's
+    /// query_range does; series ordered and capped as <see cref="Local"/> does.
+    /// </summary>
+    public QueryResult LocalExpression(RangeQuery query, TimeSpan rateWindow, int maxSeries, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var text = query.ToPromQl(rateWindow);
+        PromQlExpr expr;
+        try
+        {
+            expr = PromQlParser.Parse(text);
+        }
+        catch (PromQlParseException ex)
+        {
+            throw new MetricQueryException(ex.Message, ex) { IsInvalidQuery = true };
+        }
+
+        var timestamps = query.StepTimestampsMs();
+        using var deadline = new CancellationTokenSource(LocalEvaluationTimeout, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        IReadOnlyList<PromQlRangeSeries> all;
+        try
+        {
+            all = _expressions.Evaluate(expr, timestamps, PromQlRangeEvaluator.DefaultMaxValues, linked.Token);
+        }
+        catch (PromQlEvaluationException ex)
+        {
+            var (line, column) = PromQlParser.LineColumn(text, ex.Position);
+            throw new MetricQueryException($"{ex.Message} (line {line}, column {column})", ex) { IsInvalidQuery = true };
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new MetricQueryException(
+                $"The expression took more than {LocalEvaluationTimeout.TotalSeconds:0} s to evaluate over this range; narrow it with label matchers or use a shorter range.")
+            { IsInvalidQuery = true };
+        }
+
+        var series = all
+            .OrderBy(s => s.Labels.Count)
+            .ThenBy(s => string.Join(',', s.Labels.Select(l => l.Value)), StringComparer.Ordinal)
+            .ThenBy(s => string.Join(',', s.Labels.Select(l => l.Key)), StringComparer.Ordinal)
+            .ThenBy(s => s.MetricName, StringComparer.Ordinal)
+            .Take(Math.Max(0, maxSeries))
+            .Select(s => new ResultSeries(s.MetricName ?? "", s.Labels, s.Values))
+            .ToList();
+        return new QueryResult(timestamps, series, QuerySource.Console, all.Count, null);
     }
 
     private static double[] InstantAt(SeriesData data, long[] timestamps, long lookbackMs)

@@ -18,6 +18,14 @@ public sealed class ServiceHistory(ServiceOverview overview, MetricQueryService 
     /// </summary>
     public bool IsBeyondRetention(DateTimeOffset from) => from < time.GetUtcNow() - store.Options.Retention - store.Options.ScrapeInterval;
 
+    /// <summary>
+    /// The PromQL behind each chart over a range of <paramref name="span"/> (for "Open in Explore"), in the order of
+    /// <see cref="SignalSeries"/>'s arrays: the job as Prometheus names it when one is configured (Explore sends its
+    /// queries there), else as the console does.
+    /// </summary>
+    public IReadOnlyList<(string Signal, string PromQl)> PromQl(string service, TimeSpan span) =>
+        GoldenSignals.NamesOf(store, service).PromQl(remote?.JobOf(service) ?? service, queries.RateWindow(overview.ChartStep(span)));
+
     public async Task<ServiceHistoryResult> LoadAsync(string service, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default)
     {
         var step = overview.ChartStep(to - from);

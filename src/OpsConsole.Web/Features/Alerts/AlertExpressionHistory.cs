@@ -62,6 +62,13 @@ public sealed class AlertExpressionHistory(AlertRuleManager rules, RuleEngineSel
         return new AlertValueSeries(from, step, values, Evaluated: true);
     }
 
+    /// <summary>The expression of the rule that raised the alert (for "Open in Explore"); null when it is not a rule's or the rule is gone.</summary>
+    public string? ExpressionOf(AlertView alert)
+    {
+        ArgumentNullException.ThrowIfNull(alert);
+        return alert.Source == AlertSource.Rule ? FindRule(alert)?.Expression : null;
+    }
+
     /// <summary>The rule behind the alert; when two rules of a group share a name, the one holding the alert now.</summary>
     private AlertRuleStatus? FindRule(AlertView alert) => rules.Status.Groups
         .SelectMany(g => g.Rules)

@@ -214,6 +214,23 @@ public sealed class PrometheusBackendTests
 
         Assert.Equal(message, error.Message);
         Assert.Equal(attempts, stub.Requests.Count);
+        // Only what Prometheus refused in the query itself is the person's to fix in the query box.
+        Assert.Equal(message.StartsWith("Prometheus rejected", StringComparison.Ordinal) || message.StartsWith("Prometheus could not run", StringComparison.Ordinal), error.IsInvalidQuery);
+    }
+
+    [Fact]
+    public async Task An_expression_is_sent_as_written_and_its_series_keep_the_name_Prometheus_returns()
+    {
+        var stub = new StubPrometheus(HttpStatusCode.OK, Matrix(
+            Series("\"code\":\"500\"", (0, "0.5")),
+            Series("\"__name__\":\"up\",\"job\":\"shop\"", (0, "1"))));
+        var query = RangeQuery.OfExpression("sum by (code) (rate(req[5m])) or up", Start, Start.AddSeconds(60), TimeSpan.FromSeconds(15));
+
+        var result = await stub.Backend().QueryRangeAsync(query, TimeSpan.FromMinutes(1), 10, CancellationToken.None);
+
+        Assert.Equal("sum by (code) (rate(req[5m])) or up", stub.Requests.Single().Parameters["query"]);
+        Assert.Equal(["", "up"], result.Series.Select(s => s.Name));
+        Assert.Equal(0.5, result.Series[0].Values[0]);
     }
 
     [Fact]

@@ -65,6 +65,28 @@ public sealed class ServiceHistoryTests
         Assert.Contains("Metrics:Prometheus:Url", result.Notice, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void The_charts_PromQL_names_the_job_as_whoever_evaluates_it_does_and_the_console_engine_computes_the_charts_values()
+    {
+        var local = Create(null);
+        var withPrometheus = Create(_remote);
+        for (var i = 1; i <= 8; i++)
+        {
+            _store.Ingest("shop", new Dictionary<string, string> { ["job"] = "shop", ["instance"] = "127.0.0.1:5081" },
+                Encoding.UTF8.GetBytes($"http_server_requests_seconds_count{{status=\"200\"}} {1 + (30 * i)}\n"), ExpositionFormat.PrometheusText, Now.AddSeconds(15 * i).ToUnixTimeMilliseconds());
+        }
+
+        var console = local.PromQl("shop", TimeSpan.FromMinutes(15));
+        var remote = withPrometheus.PromQl("shop", TimeSpan.FromMinutes(15));
+
+        Assert.Equal("sum(rate(http_server_requests_seconds_count{job=\"shop\"}[60s]))", console[0].PromQl);
+        Assert.Equal("sum(rate(http_server_requests_seconds_count{job=\"shop-prod\"}[60s]))", remote[0].PromQl);
+        Assert.Equal(["request_rate", "error_ratio", "latency_p95", "cpu_cores", "memory_bytes", "in_flight"], console.Select(s => s.Signal));
+        var evaluated = new MetricQueryService(_store, _time).LocalExpression(
+            RangeQuery.OfExpression(console[0].PromQl, Now.AddMinutes(2), Now.AddMinutes(2), TimeSpan.FromSeconds(15)), TimeSpan.FromMinutes(1), 1);
+        Assert.Equal(2.0, Assert.Single(evaluated.Series).Values.Single(), 9);
+    }
+
     /// <summary>Prometheus is outside the console: at the unit level a recorder stands in (the integration tests use a real one).</summary>
     private sealed class RecordingRemote : IRemoteMetricBackend
     {

@@ -79,6 +79,20 @@ public sealed class AlertExpressionHistoryTests : IDisposable
         Assert.Equal(0.05, series.Values[^1], 6);
     }
 
+    [Fact]
+    public async Task The_expression_to_open_in_Explore_is_the_rules_for_a_rule_alert_only()
+    {
+        _bed.Write("shop.rules.yml", Rule);
+        Assert.True((await _bed.ReloadAsync()).Succeeded);
+        var alert = Alert();
+
+        Assert.Equal(
+            "sum by (job) (rate(http_requests_received_total{code=\"500\"}[1m])) / sum by (job) (rate(http_requests_received_total[1m]))",
+            History().ExpressionOf(alert));
+        Assert.Null(History().ExpressionOf(alert with { Source = AlertSource.Alertmanager }));
+        Assert.Null(History().ExpressionOf(alert with { Origin = "gone.yml / shop / HighErrorRatio" }));
+    }
+
     private const string Rule = """
         groups:
           - name: shop

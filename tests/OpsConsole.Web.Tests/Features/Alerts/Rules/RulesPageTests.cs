@@ -68,6 +68,9 @@ public sealed class RulesPageTests : BunitContext, IAsyncLifetime
         Assert.Equal("severity=critical", Squash(high.QuerySelector("[data-testid=rule-labels]")!.TextContent));
         Assert.Equal("summary {{ $labels.job }} fails", Squash(high.QuerySelector("[data-testid=rule-annotations]")!.TextContent));
         Assert.StartsWith("rule-", high.Id, StringComparison.Ordinal); // the alerts' generator URL points here
+        var explore = new Uri(new Uri("http://console.test/"), high.QuerySelector("[data-testid=rule-explore]")!.GetAttribute("href"));
+        Assert.Equal("/explore", explore.AbsolutePath);
+        Assert.Equal(high.QuerySelector("[data-testid=rule-expr]")!.TextContent, System.Web.HttpUtility.ParseQueryString(explore.Query)["q"]);
 
         // A minute of scrapes with one request in ten failing, then the group's evaluation: the page follows it live.
         ScrapeFor(TimeSpan.FromMinutes(1), errorShare: 0.1);

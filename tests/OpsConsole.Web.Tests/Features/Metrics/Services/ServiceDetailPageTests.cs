@@ -57,6 +57,27 @@ public sealed class ServiceDetailPageTests : BunitContext
     }
 
     [Fact]
+    public async Task Each_chart_opens_its_PromQL_in_Explore_over_the_pages_range()
+    {
+        _bed.Scrapes("shop", 10);
+        var cut = Page();
+
+        Assert.Equal(("sum(rate(http_requests_received_total{job=\"shop\"}[60s]))", "15m"), Explore(cut, "rate"));
+        Assert.Equal(("histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{job=\"shop\"}[60s])))", "15m"), Explore(cut, "p95"));
+
+        await cut.InvokeAsync(() => cut.FindAll("[data-testid=range] button").Single(b => b.TextContent.Trim() == "6h").Click());
+        cut.WaitForAssertion(() => Assert.Equal(("sum(rate(http_requests_received_total{job=\"shop\", code=~\"5..\"}[195s])) / sum(rate(http_requests_received_total{job=\"shop\"}[195s]))", "6h"), Explore(cut, "errors")), Timeout);
+    }
+
+    private static (string Query, string Range) Explore(IRenderedComponent<ServiceDetailPage> cut, string chart)
+    {
+        var href = new Uri(new Uri("http://console.test/"), cut.Find($"[data-testid=chart-{chart}] [data-testid=chart-explore]").GetAttribute("href"));
+        var query = System.Web.HttpUtility.ParseQueryString(href.Query);
+        Assert.Equal("/explore", href.AbsolutePath);
+        return (query["q"]!, query["range"]!);
+    }
+
+    [Fact]
     public void An_unknown_service_says_so()
     {
         var cut = Render<ServiceDetailPage>(p => p.Add(x => x.Name, "nope"));
