@@ -62,6 +62,18 @@ public sealed class ServiceAlertsTests
         Assert.Equal("critical", mark.WorstSeverity);
     }
 
+    [Fact]
+    public void An_alert_links_to_the_scrape_target_its_job_or_else_its_service_label_names()
+    {
+        IReadOnlySet<string> targets = new HashSet<string>(["sampleshop", "checkout"], StringComparer.Ordinal);
+
+        Assert.Equal("sampleshop", ServiceAlerts.ServiceOf(Alert("A", "critical", ("job", "sampleshop"), ("service", "checkout")), targets));
+        Assert.Equal("checkout", ServiceAlerts.ServiceOf(Alert("B", "critical", ("job", "node"), ("service", "checkout")), targets));
+        Assert.Null(ServiceAlerts.ServiceOf(Alert("C", "critical", ("job", "node"), ("service", "payments")), targets)); // not scraped: no page
+        Assert.Null(ServiceAlerts.ServiceOf(Alert("D", "critical", ("job", "SampleShop")), targets)); // target names are case-sensitive
+        Assert.Null(ServiceAlerts.ServiceOf(Alert("E", "critical", ("job", "sampleshop")), null));
+    }
+
     [Theory]
     [InlineData("critical", "critical")]
     [InlineData("CRITICAL", "critical")]
