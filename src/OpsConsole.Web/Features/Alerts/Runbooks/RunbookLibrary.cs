@@ -23,7 +23,11 @@ public sealed partial class RunbookLibrary(IOptions<RunbookOptions> options, IHo
     /// <summary>The directory's full path.</summary>
     public string Directory => Path.GetFullPath(Path.Combine(_contentRoot, options.Value.RunbookDirectory));
 
-    public async Task<RunbookDocument?> FindAsync(string? path, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// The runbook, or null. Synchronous on purpose: the page reads it while rendering, so the circuit's first render
+    /// already has the text the prerendered page showed (no blank flash, and the browser stays at the #section).
+    /// </summary>
+    public RunbookDocument? Find(string? path)
     {
         if (RunbookPaths.Normalize(path) is not { } normalized)
         {
@@ -45,7 +49,7 @@ public sealed partial class RunbookLibrary(IOptions<RunbookOptions> options, IHo
                 return null;
             }
 
-            var text = await File.ReadAllTextAsync(file, cancellationToken);
+            var text = File.ReadAllText(file);
             var rendered = RunbookMarkdown.Render(text, normalized, Path.GetFileNameWithoutExtension(file));
             return new RunbookDocument(normalized, Source(file), rendered.Title, rendered.Html);
         }

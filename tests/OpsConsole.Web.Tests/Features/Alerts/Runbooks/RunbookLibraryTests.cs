@@ -24,14 +24,14 @@ public sealed class RunbookLibraryTests : IDisposable
     public void Dispose() => _root.Delete(recursive: true);
 
     [Fact]
-    public async Task A_runbook_under_the_directory_is_read_and_rendered()
+    public void A_runbook_under_the_directory_is_read_and_rendered()
     {
-        var runbook = await _library.FindAsync("sampleshop.md");
+        var runbook = _library.Find("sampleshop.md");
 
         Assert.NotNull(runbook);
         Assert.Equal(("sampleshop.md", "docs/runbooks/sampleshop.md", "SampleShop runbooks"), (runbook.Path, runbook.Source, runbook.Title));
         Assert.Contains("<h2 id=\"targetdown\">TargetDown</h2>", runbook.Html, StringComparison.Ordinal);
-        Assert.Equal("Database", (await _library.FindAsync("team/db.md"))?.Title);
+        Assert.Equal("Database", _library.Find("team/db.md")?.Title);
     }
 
     [Theory]
@@ -45,19 +45,19 @@ public sealed class RunbookLibraryTests : IDisposable
     [InlineData(".md")]
     [InlineData("")]
     [InlineData(null)]
-    public async Task Anything_outside_the_directory_or_not_a_markdown_file_there_is_not_found(string? path) =>
-        Assert.Null(await _library.FindAsync(path));
+    public void Anything_outside_the_directory_or_not_a_markdown_file_there_is_not_found(string? path) =>
+        Assert.Null(_library.Find(path));
 
     [Fact]
-    public async Task A_symbolic_link_out_of_the_directory_is_not_followed()
+    public void A_symbolic_link_out_of_the_directory_is_not_followed()
     {
         File.CreateSymbolicLink(Path.Combine(_root.FullName, "docs/runbooks/escape.md"), Path.Combine(_root.FullName, "docs/secret.md"));
         Directory.CreateSymbolicLink(Path.Combine(_root.FullName, "docs/runbooks/up"), Path.Combine(_root.FullName, "docs"));
         File.CreateSymbolicLink(Path.Combine(_root.FullName, "docs/runbooks/alias.md"), Path.Combine(_root.FullName, "docs/runbooks/sampleshop.md"));
 
-        Assert.Null(await _library.FindAsync("escape.md"));
-        Assert.Null(await _library.FindAsync("up/secret.md"));
-        Assert.Equal("SampleShop runbooks", (await _library.FindAsync("alias.md"))?.Title); // a link that stays inside is fine
+        Assert.Null(_library.Find("escape.md"));
+        Assert.Null(_library.Find("up/secret.md"));
+        Assert.Equal("SampleShop runbooks", _library.Find("alias.md")?.Title); // a link that stays inside is fine
     }
 
     private void Write(string path, string text)
