@@ -152,11 +152,26 @@ public sealed class AlertsTests(ITestOutputHelper output) : IAsyncLifetime
         await Expect(oncallRow).ToBeVisibleAsync(new() { Timeout = 10_000 });
         await Expect(oncallRow.GetByTestId("alert-state")).ToHaveTextAsync("firing");
 
+        // Its row links its service and its runbook: the SampleShop runbook from the repository's docs opens in a new
+        // tab as a rendered page, at the rule's section, and the alert list stays where it was.
+        await Expect(oncallRow.GetByTestId("alert-service")).ToHaveAttributeAsync("href", "/services/sampleshop");
+        var runbook = await oncall.Context.RunAndWaitForPageAsync(() => oncallRow.GetByTestId("alert-runbook").ClickAsync());
+        await Expect(runbook.Locator("[data-testid=runbook] h1")).ToHaveTextAsync("SampleShop runbooks");
+        await Expect(runbook.Locator("[data-testid=runbook] h2#higherrorratio")).ToBeInViewportAsync();
+        Assert.EndsWith("/runbooks/sampleshop.md#higherrorratio", runbook.Url, StringComparison.Ordinal);
+        await runbook.EvaluateAsync("() => window.scrollTo(0, 0)"); // a full-page picture from the top: the app bar stays at the top
+        await Screenshots.SaveAsync(runbook, "alerts-runbook-1366x768.png", output);
+        await runbook.CloseAsync();
+        Assert.True(await Flows.IsSamePageAsync(oncall.Page), "following the runbook link reloaded the alerts page");
+
         // … and on the rules page, with its rule healthy and the firing match.
         await admin.Page.GotoAsync("/rules");
         var rule = admin.Page.Locator($"[data-testid=rule][data-rule={Alert}]");
         await Expect(rule).ToHaveAttributeAsync("data-health", "ok");
         await Expect(rule.Locator("[data-testid=rule-match][data-state=firing]")).ToContainTextAsync("job=sampleshop");
+        // The demo's rule file is the repository's, where an edit survives a rebuild (not a copy under bin/).
+        await Expect(admin.Page.Locator("[data-testid=rule-group][data-group=sampleshop] [data-testid=rule-group-meta]"))
+            .ToContainTextAsync("src/OpsConsole.Web/rules/sampleshop.rules.yml");
         await Expect(admin.Page.GetByTestId("rules-engine")).ToHaveTextAsync("console");
         await Flows.WaitForInteractiveAsync(admin.Page); // typing into a prerendered page would be lost
         await admin.Page.GetByTestId("rule-test-expr").FillAsync("sum by (code) (rate(http_requests_received_total{job=\"sampleshop\"}[20s]))");
@@ -164,18 +179,21 @@ public sealed class AlertsTests(ITestOutputHelper output) : IAsyncLifetime
         await Expect(admin.Page.Locator("[data-testid=rule-test-sample]").Filter(new() { HasText = "code=\"500\"" })).ToBeVisibleAsync();
         await Screenshots.SaveAsync(admin.Page, "rules-1920x1080.png", output);
 
-        // One person acknowledges it …
+        // One person acknowledges it from its row (the row's button, not the row: the detail stays closed) …
         await Flows.OpenInteractiveAsync(admin.Page, "/alerts");
         var adminRow = admin.Page.Locator($"[data-testid=alert-row][data-alert-name={Alert}]");
-        await adminRow.ClickAsync();
-        await admin.Page.GetByTestId("action-ack").ClickAsync();
-        await Expect(admin.Page.GetByTestId("drawer-ack")).ToContainTextAsync("acknowledged by admin");
+        await adminRow.GetByTestId("row-ack").ClickAsync();
+        await Expect(adminRow.GetByTestId("alert-ack")).ToContainTextAsync("acknowledged by admin");
         var acked = Stopwatch.StartNew();
+        await Expect(adminRow.GetByTestId("row-ack")).ToHaveCountAsync(0);
+        await Expect(admin.Page.GetByTestId("alert-drawer")).ToHaveCountAsync(0);
+        Assert.EndsWith("/alerts", admin.Page.Url, StringComparison.Ordinal);
 
         // … the other sees it without a reload, and so does the wall.
         await Expect(oncallRow.GetByTestId("alert-ack")).ToContainTextAsync("acknowledged by admin", new() { Timeout = 10_000 });
         output.WriteLine($"the ack reached the second browser after {acked.Elapsed.TotalSeconds:0.0} s");
         Assert.True(await Flows.IsSamePageAsync(oncall.Page), "the second browser reloaded");
+        await Screenshots.SaveAsync(oncall.Page, "alerts-firing-1366x768.png", output);
         await Expect(row.GetByTestId("wall-firing-ack")).ToHaveTextAsync("acknowledged by admin", new() { Timeout = 10_000 });
         await Screenshots.SaveAsync(tv.Page, "wall-alerts-firing-1920x1080.png", output);
         await AssertFitsAsync(tv.Page, "wall alerts at 1920x1080");
@@ -221,18 +239,21 @@ public sealed class AlertsTests(ITestOutputHelper output) : IAsyncLifetime
         await Expect(summary).ToHaveAttributeAsync("data-state", "critical", new() { Timeout = 90_000 });
         await Expect(oncallRow).ToBeVisibleAsync(new() { Timeout = 10_000 });
 
-        // Silenced from the alert (matchers pre-filled): it leaves the wall and its count.
+        // Silenced from its row (matchers pre-filled): it leaves the wall and its count.
         await admin.Page.SetViewportSizeAsync(1920, 1080);
         await Flows.OpenInteractiveAsync(admin.Page, "/alerts");
-        await adminRow.ClickAsync();
-        await admin.Page.GetByTestId("action-silence").ClickAsync();
+        await adminRow.GetByTestId("row-silence").ClickAsync();
         await admin.Page.GetByTestId("silence-comment").FillAsync("e2e: the burst is on purpose");
+        await Expect(admin.Page.GetByTestId("alert-drawer")).ToHaveCountAsync(0);
         await admin.Page.GetByTestId("silence-create").ClickAsync();
         await Expect(wallCount).ToHaveAttributeAsync("data-count", "0", new() { Timeout = 10_000 });
         await Expect(tv.Page.GetByTestId("wall-alert-not-shown")).ToHaveTextAsync("1 silenced");
         await Expect(tv.Page.Locator("[data-testid=wall-firing]")).ToHaveCountAsync(0);
         await Screenshots.SaveAsync(tv.Page, "wall-alerts-silenced-1920x1080.png", output);
         await Expect(oncallRow).ToBeHiddenAsync(new() { Timeout = 10_000 }); // silenced alerts are listed under a filter only
+        // The app bar and the page's header count it the same way, and say why it no longer counts as firing.
+        await Expect(oncall.Page.GetByTestId("alert-badge-text")).ToContainTextAsync("1 silenced");
+        await Expect(oncall.Page.GetByTestId("alerts-counts")).ToContainTextAsync("firing, 1 silenced");
         await admin.Page.GotoAsync("/services");
         await Expect(tile.GetByTestId("tile-alert")).ToHaveCountAsync(0);
         await Expect(tile).ToHaveAttributeAsync("data-state", "healthy"); // silenced: it no longer colours the service

@@ -169,7 +169,10 @@ public interface IRuleAlertState
 /// <summary>One element of an instant vector: a series' labels (without <c>__name__</c> once a function applied) and its value.</summary>
 public sealed record RuleSample(LabelSet Labels, double Value);
 
-/// <summary>An expression a rule engine cannot evaluate, with where (1-based line and column within the expression).</summary>
+/// <summary>
+/// An expression a rule engine cannot evaluate, with where (1-based line and column within the expression). The message
+/// is the reason without the position, so each place that shows both (rule health, load errors, the test box) says it once.
+/// </summary>
 public sealed class RuleExpressionException(string message, int line, int column) : Exception(message)
 {
     public int Line { get; } = line;

@@ -27,7 +27,7 @@ public static class DemoHostingExtensions
         if (plan.Runs && !demo.Validate(new(demo)).Any()) // an invalid Demo:Urls fails the start through ValidateOnStart instead
         {
             builder.Configuration.AddInMemoryCollection(DemoTargets.Entries(builder.Configuration, demo.MetricsUrl()));
-            builder.Configuration.AddInMemoryCollection(DemoRules.Entries(builder.Configuration, DemoRules.DefaultFile));
+            builder.Configuration.AddInMemoryCollection(DemoRules.Entries(builder.Configuration, DemoRules.DefaultFile(builder.Environment.ContentRootPath)));
         }
 
         builder.Services.AddSingleton(plan);

@@ -31,7 +31,7 @@ public sealed partial class AccountService(
         {
             if (!await roles.RoleExistsAsync(role))
             {
-                Check(await roles.CreateAsync(new IdentityRole(role)), $"create role {role}");
+                Check(await roles.CreateAsync(new IdentityRole(role)), $"Could not create role {role}");
             }
         }
     }
@@ -54,7 +54,7 @@ public sealed partial class AccountService(
     public async Task<OneTimePassword> CreateUserAsync(string userName, string role)
     {
         var canonicalRole = ConsoleRoles.Normalize(role)
-            ?? throw new ArgumentException($"Unknown role '{role}'. Roles: {string.Join(", ", ConsoleRoles.All)}.", nameof(role));
+            ?? throw new ArgumentException($"Unknown role '{role}'. Roles: {string.Join(", ", ConsoleRoles.All)}."); // no parameter name: it would be appended to the message people read
         await EnsureRolesAsync();
         if (await users.FindByNameAsync(userName) is not null)
         {
@@ -63,8 +63,9 @@ public sealed partial class AccountService(
 
         var password = GenerateOneTimePassword();
         var user = new ConsoleUser(userName) { MustChangePassword = true, CreatedAt = time.GetUtcNow(), LockoutEnabled = true };
-        Check(await users.CreateAsync(user, password), $"create user {userName}");
-        Check(await users.AddToRoleAsync(user, canonicalRole), $"add {userName} to {canonicalRole}");
+        // Identity's errors about the name are the person's to fix: their words alone, without the name repeated around them.
+        Check(await users.CreateAsync(user, password));
+        Check(await users.AddToRoleAsync(user, canonicalRole), $"Could not add {userName} to {canonicalRole}");
         LogUserCreated(userName, canonicalRole);
         return new OneTimePassword(userName, password);
     }
@@ -79,11 +80,11 @@ public sealed partial class AccountService(
             ?? throw new InvalidOperationException($"No user named '{userName}'.");
         var password = GenerateOneTimePassword();
         var token = await users.GeneratePasswordResetTokenAsync(user);
-        Check(await users.ResetPasswordAsync(user, token, password), $"reset password of {userName}");
+        Check(await users.ResetPasswordAsync(user, token, password));
         user.MustChangePassword = true;
-        Check(await users.UpdateAsync(user), $"flag {userName}");
-        Check(await users.SetLockoutEndDateAsync(user, null), $"unlock {userName}");
-        Check(await users.ResetAccessFailedCountAsync(user), $"reset failures of {userName}");
+        Check(await users.UpdateAsync(user));
+        Check(await users.SetLockoutEndDateAsync(user, null));
+        Check(await users.ResetAccessFailedCountAsync(user));
         var revoked = await ApiTokens.ApiTokenService.RevokeAllAsync(db, user.Id, revokedBy, time.GetUtcNow());
         LogPasswordReset(userName);
         return new OneTimePassword(userName, password, revoked);
@@ -135,11 +136,12 @@ public sealed partial class AccountService(
             return otp;
         });
 
-    private static void Check(IdentityResult result, string what)
+    /// <param name="context">Only for steps a person cannot fix (a role the console creates itself), to find them in the log.</param>
+    private static void Check(IdentityResult result, string? context = null)
     {
         if (!result.Succeeded)
         {
-            throw new InvalidOperationException($"Could not {what}: {string.Join("; ", result.Errors.Select(e => e.Description))}");
+            throw new InvalidOperationException(context is null ? IdentityErrorText.Of(result) : $"{context}: {IdentityErrorText.Of(result)}");
         }
     }
 

@@ -56,6 +56,7 @@ public static class IdentityHostingExtensions
             .AddEntityFrameworkStores<ConsoleDbContext>()
             .AddSignInManager<Sessions.ConsoleSignInManager>()
             .AddDefaultTokenProviders()
+            .AddErrorDescriber<ConsoleIdentityErrorDescriber>()
             .AddPasswordValidator<NewPasswordDiffersValidator>()
             .AddClaimsPrincipalFactory<ConsoleUserClaimsPrincipalFactory>();
     }

@@ -8,6 +8,22 @@ namespace OpsConsole.Web.Shared;
 /// </summary>
 public static class ServiceAlerts
 {
+    /// <summary>
+    /// The service an alert belongs to, for a link to <c>/services/{name}</c>: its <c>job</c> label, else its
+    /// <c>service</c> label, when that names a known scrape target; null otherwise (a service the console does not scrape
+    /// has no page).
+    /// </summary>
+    public static string? ServiceOf(AlertView alert, IReadOnlySet<string>? knownServices)
+    {
+        ArgumentNullException.ThrowIfNull(alert);
+        if (knownServices is null || knownServices.Count == 0)
+        {
+            return null;
+        }
+
+        return new[] { alert.Labels["job"], alert.Labels["service"] }.FirstOrDefault(name => name is not null && knownServices.Contains(name));
+    }
+
     /// <summary>Worst severity first (as the alerts page ranks them), then the longest firing, then by name.</summary>
     public static IEnumerable<AlertView> Ordered(IEnumerable<AlertView> alerts) => SeverityRank.Ordered(alerts);
 

@@ -27,6 +27,23 @@ public sealed class DemoRulesTests
         Assert.Equal(["/opt/console/rules/sampleshop.rules.yml"], Bind(new() { ["Alerts:RuleFiles:0"] = "/opt/console/rules/sampleshop.rules.yml" }));
 
     [Fact]
-    public void The_default_file_lies_beside_the_binary() =>
-        Assert.Equal(Path.Combine(AppContext.BaseDirectory, "rules", "sampleshop.rules.yml"), DemoRules.DefaultFile);
+    public void In_a_checkout_the_default_is_the_repository_file_relative_to_the_content_root_else_the_copy_beside_the_binary()
+    {
+        var checkout = Directory.CreateTempSubdirectory("opsconsole-demo-rules-");
+        var published = Directory.CreateTempSubdirectory("opsconsole-demo-rules-");
+        try
+        {
+            var file = Path.Combine(checkout.FullName, DemoRules.RepositoryFile);
+            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+            File.WriteAllText(file, "groups: []\n");
+
+            Assert.Equal("src/OpsConsole.Web/rules/sampleshop.rules.yml", DemoRules.DefaultFile(checkout.FullName));
+            Assert.Equal(Path.Combine(AppContext.BaseDirectory, "rules", "sampleshop.rules.yml"), DemoRules.DefaultFile(published.FullName));
+        }
+        finally
+        {
+            checkout.Delete(recursive: true);
+            published.Delete(recursive: true);
+        }
+    }
 }

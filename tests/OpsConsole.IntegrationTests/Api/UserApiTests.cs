@@ -40,6 +40,21 @@ public sealed class UserApiTests(PostgresFixture postgres) : ConsoleTest(postgre
     }
 
     [Fact]
+    public async Task A_user_name_Identity_refuses_is_told_once_in_words_naming_the_field()
+    {
+        using var api = await AdminTokenClientAsync();
+
+        using var badName = await api.PostAsJsonAsync("/api/v1/users", new { userName = "bad name", role = "Viewer" });
+        await AssertProblemAsync(badName, HttpStatusCode.UnprocessableEntity, "userName");
+        Assert.Equal("User name may contain only letters, digits and - . _ @ +", await DetailAsync(badName));
+
+        using var created = await api.PostAsJsonAsync("/api/v1/users", new { userName = "grace", role = "Viewer" });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        using var duplicate = await api.PostAsJsonAsync("/api/v1/users", new { userName = "grace", role = "Viewer" });
+        Assert.Equal("A user named 'grace' already exists.", await DetailAsync(duplicate));
+    }
+
+    [Fact]
     public async Task Cookie_callers_need_an_antiforgery_token_for_changes_but_not_for_reads()
     {
         var (client, _) = await Console.SignInNewUserAsync("cookie-admin", ConsoleRoles.Admin);
@@ -62,6 +77,12 @@ public sealed class UserApiTests(PostgresFixture postgres) : ConsoleTest(postgre
         var client = Console.CreateClient();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await Console.CreateTokenAsync("admin"));
         return client;
+    }
+
+    private static async Task<string?> DetailAsync(HttpResponseMessage response)
+    {
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return body.RootElement.GetProperty("detail").GetString();
     }
 
     private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string field)

@@ -37,7 +37,8 @@ public sealed class DemoPlatformTests(PostgresFixture postgres)
             var scraper = console.Services.GetRequiredService<ScrapeService>();
             var target = Assert.Single(console.Services.GetRequiredService<IOptions<MetricsOptions>>().Value.Targets);
             Assert.Equal(("sampleshop", $"{shopUrl}/metrics", "demo"), (target.Name, target.Url, target.Labels["env"]));
-            Assert.Equal([DemoRules.DefaultFile], console.Services.GetRequiredService<IOptions<AlertRulesOptions>>().Value.RuleFiles);
+            // The repository's file, relative to the content root (the checkout), so edits survive a rebuild.
+            Assert.Equal([DemoRules.RepositoryFile], console.Services.GetRequiredService<IOptions<AlertRulesOptions>>().Value.RuleFiles);
 
             await UntilAsync(() => scraper.Targets.Any(t => t.Name == "sampleshop" && t.Up), "sampleshop is scraped and up");
 

@@ -1,9 +1,25 @@
+using OpsConsole.Core.Alerts;
 using OpsConsole.Web.Shared;
 
 namespace OpsConsole.Web.Tests.Shared;
 
 public sealed class ServiceAlertsTests
 {
+    private static readonly DateTimeOffset Now = new(2026, 11, 23, 12, 0, 0, TimeSpan.Zero);
+    private static long _ids;
+
+    [Fact]
+    public void An_alert_links_to_the_scrape_target_its_job_or_else_its_service_label_names()
+    {
+        IReadOnlySet<string> targets = new HashSet<string>(["sampleshop", "checkout"], StringComparer.Ordinal);
+
+        Assert.Equal("sampleshop", ServiceAlerts.ServiceOf(Alert("A", "critical", ("job", "sampleshop"), ("service", "checkout")), targets));
+        Assert.Equal("checkout", ServiceAlerts.ServiceOf(Alert("B", "critical", ("job", "node"), ("service", "checkout")), targets));
+        Assert.Null(ServiceAlerts.ServiceOf(Alert("C", "critical", ("job", "node"), ("service", "payments")), targets)); // not scraped: no page
+        Assert.Null(ServiceAlerts.ServiceOf(Alert("D", "critical", ("job", "SampleShop")), targets)); // target names are case-sensitive
+        Assert.Null(ServiceAlerts.ServiceOf(Alert("E", "critical", ("job", "sampleshop")), null));
+    }
+
     [Theory]
     [InlineData("critical", "critical")]
     [InlineData("CRITICAL", "critical")]
@@ -16,4 +32,23 @@ public sealed class ServiceAlertsTests
     [InlineData(null, "none")]
     public void Severity_words_get_the_colour_of_their_rank(string? severity, string css) =>
         Assert.Equal(css, ServiceAlerts.SeverityClass(severity));
+
+    private static AlertView Alert(string name, string severity, params (string Name, string Value)[] labels) => new(
+        Interlocked.Increment(ref _ids),
+        AlertSource.Rule,
+        LabelSet.Of([("alertname", name), ("severity", severity), .. labels]),
+        new Dictionary<string, string>(),
+        AlertState.Firing,
+        Now.AddMinutes(-10),
+        Now.AddMinutes(-5),
+        null,
+        null,
+        1,
+        null,
+        "test",
+        null,
+        null,
+        [],
+        null,
+        Now);
 }

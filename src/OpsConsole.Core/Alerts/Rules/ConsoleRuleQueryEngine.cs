@@ -41,7 +41,7 @@ public sealed class ConsoleRuleQueryEngine : IRuleQueryEngine
         catch (PromQlEvaluationException ex)
         {
             var (line, column) = PromQlParser.LineColumn(expression, ex.Position);
-            throw new RuleExpressionException($"{ex.Message} (line {line}, column {column})", line, column);
+            throw new RuleExpressionException(ex.Message, line, column);
         }
 
         if (result.IsScalar)
@@ -80,7 +80,7 @@ public sealed class ConsoleRuleQueryEngine : IRuleQueryEngine
         }
         catch (PromQlParseException ex)
         {
-            throw new RuleExpressionException(ex.Message, ex.Line, ex.Column);
+            throw new RuleExpressionException(ex.Reason, ex.Line, ex.Column); // the reason alone: whoever shows it adds the position once
         }
 
         if (_parsed.Count >= MaxCached)

@@ -168,7 +168,7 @@ public sealed class ExternalSignInService(
     {
         if (!result.Succeeded)
         {
-            throw new InvalidOperationException(string.Join(" ", result.Errors.Select(e => e.Description)));
+            throw new InvalidOperationException(IdentityErrorText.Of(result));
         }
     }
 }

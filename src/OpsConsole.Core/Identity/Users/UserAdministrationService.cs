@@ -211,7 +211,7 @@ public sealed class UserAdministrationService(
     {
         if (!result.Succeeded)
         {
-            throw new ArgumentException(string.Join("; ", result.Errors.Select(e => e.Description)));
+            throw new ArgumentException(IdentityErrorText.Of(result));
         }
     }
 }

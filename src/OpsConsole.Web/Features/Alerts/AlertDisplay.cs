@@ -71,7 +71,7 @@ public static class AlertDisplay
     /// <summary>A link target people may follow: absolute http(s) or a path on this console; anything else is shown as text.</summary>
     public static bool IsSafeLink(string? url) =>
         !string.IsNullOrWhiteSpace(url)
-        && (url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal)
+        && (Runbooks.RunbookLinks.IsConsolePath(url)
             || (Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)));
 
     /// <summary>The labels worth a chip on a row: all but alertname and severity (shown as the name and the severity chip).</summary>

@@ -4,12 +4,13 @@ using OpsConsole.Core.Alerts.Rules;
 using OpsConsole.Core.Demo;
 using OpsConsole.Core.Metrics.Store;
 using OpsConsole.Web.Api;
+using OpsConsole.Web.Features.Alerts.Runbooks;
 using OpsConsole.Web.Features.Metrics;
 using OpsConsole.Web.Hosting;
 
 namespace OpsConsole.Web.Features.Alerts;
 
-/// <summary>Alerts, Silences and Rules: the rule engine, the alert store, the pages' helpers and /api/v1/alerts, /silences.</summary>
+/// <summary>Alerts, Silences, Rules and Runbooks: the rule engine, the alert store, the pages' helpers and /api/v1/alerts, /silences.</summary>
 public static class AlertsWebHosting
 {
     public static WebApplicationBuilder AddAlertsWeb(this WebApplicationBuilder builder)
@@ -24,6 +25,9 @@ public static class AlertsWebHosting
         builder.Services.AddSingleton<AlertCommands>();
         builder.Services.AddSingleton<AlertValueHistory>();
         builder.Services.AddSingleton<AlertExpressionHistory>();
+        builder.Services.AddOptions<RunbookOptions>().BindConfiguration(RunbookOptions.Section);
+        builder.Services.AddSingleton<RunbookLinks>();
+        builder.Services.AddSingleton<RunbookLibrary>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AlertValueHistory>());
         return builder;
     }

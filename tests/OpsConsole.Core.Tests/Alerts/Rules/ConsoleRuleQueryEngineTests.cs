@@ -41,7 +41,7 @@ public sealed class ConsoleRuleQueryEngineTests
 
         var ex = Assert.Throws<RuleExpressionException>(() => engine.Validate("up == 0\n  and predict_linear(x[1h], 60) < 0"));
 
-        Assert.Equal("function \"predict_linear\" is not in the console's PromQL subset (line 2, column 7)", ex.Message);
+        Assert.Equal("function \"predict_linear\" is not in the console's PromQL subset", ex.Message); // the position once, in Line and Column
         Assert.Equal((2, 7), (ex.Line, ex.Column));
         engine.Validate("sum by (job) (rate(x[5m])) > 1");
     }
@@ -56,7 +56,7 @@ public sealed class ConsoleRuleQueryEngineTests
 
         Assert.Equal((2, 3), (ex.Line, ex.Column));
         Assert.StartsWith("found duplicate series for the match group {instance=\"i1\"}", ex.Message, StringComparison.Ordinal);
-        Assert.EndsWith("(line 2, column 3)", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("line", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

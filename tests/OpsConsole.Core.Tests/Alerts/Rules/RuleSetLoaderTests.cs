@@ -57,6 +57,19 @@ public sealed class RuleSetLoaderTests : IDisposable
     }
 
     [Fact]
+    public async Task With_the_console_engine_an_expression_error_names_its_position_once()
+    {
+        Write("c.yml", "groups:\n  - name: g\n    rules:\n      - alert: C\n        expr: up == 0 and predict_linear(x[1h], 60) < 0\n");
+        var engine = new ConsoleRuleQueryEngine(new OpsConsole.Core.Metrics.Store.MetricStore(new OpsConsole.Core.Metrics.Store.MetricStoreOptions()));
+
+        var result = await new RuleSetLoader(_root.FullName).LoadAsync(["c.yml"], TimeSpan.FromSeconds(15), engine, null, CancellationToken.None);
+
+        Assert.Equal(
+            "c.yml:5:27: group \"g\", rule \"C\": expr: function \"predict_linear\" is not in the console's PromQL subset (expression line 1, column 13)",
+            Assert.Single(result.Errors).ToString());
+    }
+
+    [Fact]
     public async Task One_bad_file_fails_the_whole_load_with_every_error()
     {
         Write("a.yml", Rule);

@@ -42,7 +42,7 @@ public sealed partial class PrometheusComparisonTests(PostgresFixture postgres, 
     [Fact]
     public async Task The_console_takes_the_same_alerts_through_the_same_states_as_Prometheus_within_an_evaluation_and_a_scrape_interval()
     {
-        var rules = ShortenedRules(await File.ReadAllTextAsync(DemoRules.DefaultFile));
+        var rules = ShortenedRules(await File.ReadAllTextAsync(DemoRules.BundledFile));
         var ruleDirectory = Directory.CreateTempSubdirectory("opsconsole-compare-rules-");
         var ruleFile = Path.Combine(ruleDirectory.FullName, "sampleshop-short.rules.yml");
         await File.WriteAllTextAsync(ruleFile, rules);
@@ -174,7 +174,7 @@ public sealed partial class PrometheusComparisonTests(PostgresFixture postgres, 
     [Fact]
     public void The_shortened_rules_keep_the_shipped_rules_and_change_only_windows_durations_and_the_interval()
     {
-        var shipped = File.ReadAllText(DemoRules.DefaultFile);
+        var shipped = File.ReadAllText(DemoRules.BundledFile);
 
         var shortened = ShortenedRules(shipped);
 

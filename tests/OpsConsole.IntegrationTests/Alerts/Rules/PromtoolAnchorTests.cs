@@ -44,9 +44,9 @@ public sealed partial class PromtoolAnchorTests
     [Fact]
     public async Task The_shipped_SampleShop_rules_pass_promtool_check_rules()
     {
-        Assert.True(File.Exists(DemoRules.DefaultFile), $"{DemoRules.DefaultFile} is not beside the binary");
+        Assert.True(File.Exists(DemoRules.BundledFile), $"{DemoRules.BundledFile} is not beside the binary");
 
-        var (code, output) = await RunAsync("check", "rules", DemoRules.DefaultFile);
+        var (code, output) = await RunAsync("check", "rules", DemoRules.BundledFile);
 
         Assert.True(code == 0, output);
         Assert.Contains("SUCCESS: 4 rules found", output, StringComparison.Ordinal);
@@ -56,7 +56,7 @@ public sealed partial class PromtoolAnchorTests
     public async Task The_shipped_SampleShop_rules_load_in_the_console()
     {
         var result = await new RuleSetLoader(AppContext.BaseDirectory)
-            .LoadAsync([DemoRules.DefaultFile], TimeSpan.FromSeconds(15), new InputSeriesEngine([], DateTimeOffset.UnixEpoch), null, CancellationToken.None);
+            .LoadAsync([DemoRules.BundledFile], TimeSpan.FromSeconds(15), new InputSeriesEngine([], DateTimeOffset.UnixEpoch), null, CancellationToken.None);
 
         Assert.True(result.Succeeded, result.ErrorText);
         var rules = result.RuleSet!.Groups.Single().Rules;
@@ -103,7 +103,7 @@ public sealed partial class PromtoolAnchorTests
     {
         var engine = new ConsoleRuleQueryEngine(new MetricStore(new MetricStoreOptions()));
 
-        var result = await new RuleSetLoader(AppContext.BaseDirectory).LoadAsync([DemoRules.DefaultFile], TimeSpan.FromSeconds(15), engine, null, CancellationToken.None);
+        var result = await new RuleSetLoader(AppContext.BaseDirectory).LoadAsync([DemoRules.BundledFile], TimeSpan.FromSeconds(15), engine, null, CancellationToken.None);
 
         Assert.True(result.Succeeded, result.ErrorText);
     }

@@ -4,7 +4,9 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor.Services;
+using OpsConsole.Core.Metrics.Scraping;
 using OpsConsole.Web.Features.Alerts;
+using OpsConsole.Web.Features.Alerts.Runbooks;
 
 namespace OpsConsole.Web.Tests.Features.Alerts;
 
@@ -24,6 +26,8 @@ public abstract class AlertsComponentTest : BunitContext, IAsyncLifetime
         Services.AddSingleton(host.Commands);
         Services.AddSingleton(host.Values);
         Services.AddSingleton(host.Services.GetRequiredService<AlertExpressionHistory>());
+        Services.AddSingleton(host.Services.GetRequiredService<RunbookLinks>());
+        Services.AddSingleton(host.Services.GetRequiredService<ScrapeService>());
         Services.AddSingleton(TimeProvider.System);
         Services.AddMudServices();
         JSInterop.Mode = JSRuntimeMode.Loose;

@@ -89,6 +89,7 @@ public sealed class AlertsPageTests(AlertsHost host) : AlertsComponentTest(host)
         var viewer = RenderPage(AlertsHost.User("vic", ConsoleRoles.Viewer), id);
         viewer.WaitForAssertion(() => Assert.Equal("DiskFull", viewer.Find("[data-testid=drawer-title]").TextContent), Timeout);
         Assert.Empty(viewer.FindAll("[data-testid=drawer-actions]"));
+        Assert.Empty(viewer.FindAll("[data-testid=alert-row-actions]")); // nor on the row
 
         // A rule alert cannot be resolved by hand: the service's refusal reaches the drawer as a message.
         var ruleId = (await Host.FireAsync(AlertsHost.Firing("Rule", "warning", TimeSpan.FromMinutes(1)) with { Source = AlertSource.Rule })).Single();
@@ -140,6 +141,58 @@ public sealed class AlertsPageTests(AlertsHost host) : AlertsComponentTest(host)
     }
 
     [Fact]
+    public async Task A_row_links_its_runbook_page_and_its_service_and_offers_acknowledge_and_silence()
+    {
+        var runbooks = new Dictionary<string, string> { ["runbook_url"] = "docs/runbooks/sampleshop.md#higherrorratio" };
+        var unsafeRunbook = new Dictionary<string, string> { ["runbook_url"] = "javascript:alert(1)" };
+        await Host.FireAsync(
+            AlertsHost.Firing("HighErrorRatio", "critical", TimeSpan.FromMinutes(3), ("job", "opsconsole")) with { Annotations = runbooks },
+            AlertsHost.Firing("DiskFull", "warning", TimeSpan.FromMinutes(9), ("job", "not-scraped")) with { Annotations = unsafeRunbook });
+        var providers = Render<MudDialogProvider>();
+        var cut = RenderPage(Alice);
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("[data-testid=alert-row]").Count), Timeout);
+
+        var shop = Row(cut, "HighErrorRatio");
+        var runbook = shop.QuerySelector("[data-testid=alert-runbook]")!;
+        Assert.Equal(("/runbooks/sampleshop.md#higherrorratio", "_blank"), (runbook.GetAttribute("href"), runbook.GetAttribute("target")));
+        Assert.Contains("noopener", runbook.GetAttribute("rel"), StringComparison.Ordinal);
+        Assert.Equal("/services/opsconsole", shop.QuerySelector("[data-testid=alert-service]")!.GetAttribute("href"));
+        var disk = Row(cut, "DiskFull");
+        Assert.Null(disk.QuerySelector("[data-testid=alert-runbook]")); // javascript: is never a link
+        Assert.Equal("runbook: javascript:alert(1)", disk.QuerySelector("[data-testid=alert-runbook-text]")!.TextContent);
+        Assert.Null(disk.QuerySelector("[data-testid=alert-service]")); // no scrape target by that name, so no service page
+
+        await cut.InvokeAsync(() => Row(cut, "HighErrorRatio").QuerySelector("[data-testid=row-ack]")!.Click());
+
+        cut.WaitForAssertion(() => Assert.StartsWith("acknowledged by alice", Row(cut, "HighErrorRatio").QuerySelector("[data-testid=alert-ack]")!.TextContent, StringComparison.Ordinal), Timeout);
+        Assert.Null(Row(cut, "HighErrorRatio").QuerySelector("[data-testid=row-ack]"));
+        Assert.Equal("alice", Host.Store.Current.Alerts.Single(a => a.Name == "HighErrorRatio").Ack?.By);
+
+        await cut.InvokeAsync(() => Row(cut, "DiskFull").QuerySelector("[data-testid=row-silence]")!.Click());
+
+        providers.WaitForAssertion(() => Assert.Equal(["DiskFull", "not-scraped", "warning"],
+            providers.FindAll("[data-testid=matcher-value]").Select(e => FieldIn(e, "matcher-value").GetAttribute("value"))), Timeout);
+    }
+
+    [Fact]
+    public async Task The_header_and_the_app_bar_count_firing_alerts_the_same_way_and_say_how_many_are_silenced()
+    {
+        await Host.FireAsync(
+            AlertsHost.Firing("DiskFull", "warning", TimeSpan.FromMinutes(3), ("instance", "db-1")),
+            AlertsHost.Firing("DiskFull", "warning", TimeSpan.FromMinutes(3), ("instance", "db-2")));
+        await Host.Commands.CreateSilenceAsync(Alice, new SilenceRequest(
+            [new SilenceMatcher("instance", "=", "db-2")], null, null, TimeSpan.FromHours(1), "replacing the disk"));
+        await Host.WaitForStoreAsync(s => s.Alerts.Count(a => a.IsSilenced) == 1, "one alert silenced");
+
+        var page = RenderPage(Alice);
+        var badge = Render<AlertBadge>();
+
+        page.WaitForAssertion(() => Assert.Equal("1 firing, 1 silenced · 0 pending · 0 acknowledged", page.Find("[data-testid=alerts-counts]").TextContent), Timeout);
+        badge.WaitForAssertion(() => Assert.Equal(("1", "firing, 1 silenced"),
+            (badge.Find("[data-testid=alert-badge-count]").TextContent, badge.Find("[data-testid=alert-badge-text]").TextContent)), Timeout);
+    }
+
+    [Fact]
     public async Task A_rule_alerts_detail_draws_the_values_the_rule_engine_reported()
     {
         var sink = Host.Services.GetRequiredService<IAlertSink>();
@@ -184,6 +237,9 @@ public sealed class AlertsPageTests(AlertsHost host) : AlertsComponentTest(host)
             g.GetAttribute("data-group") ?? "",
             g.QuerySelector("[data-testid=group-count]")!.TextContent,
             g.QuerySelector(".alert-group-header [data-testid=severity]")!.TextContent))];
+
+    private static AngleSharp.Dom.IElement Row(IRenderedComponent<AlertsPage> cut, string name) =>
+        cut.Find($"[data-testid=alert-row][data-alert-name={name}]");
 
     private static List<string> Names(IRenderedComponent<AlertsPage> cut) =>
         [.. cut.FindAll("[data-testid=alert-name]").Select(e => e.TextContent)];

@@ -101,6 +101,22 @@ public sealed class RulesPageTests : BunitContext, IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_rules_runbook_url_links_to_the_runbook_page_and_an_unsafe_one_stays_text()
+    {
+        _bed.Write("shop.rules.yml", "groups:\n  - name: shop\n    rules:\n"
+            + "      - alert: Down\n        expr: up == 0\n        annotations:\n          runbook_url: docs/runbooks/sampleshop.md#targetdown\n"
+            + "      - alert: Odd\n        expr: up == 2\n        annotations:\n          runbook_url: javascript:alert(1)\n");
+        Assert.True((await _bed.ReloadAsync()).Succeeded);
+
+        var cut = Render<RulesPage>();
+
+        var link = Rule(cut, "Down").QuerySelector("[data-testid=rule-runbook]")!;
+        Assert.Equal(("/runbooks/sampleshop.md#targetdown", "_blank", "docs/runbooks/sampleshop.md#targetdown"), (link.GetAttribute("href"), link.GetAttribute("target"), link.TextContent));
+        Assert.Null(Rule(cut, "Odd").QuerySelector("[data-testid=rule-runbook]"));
+        Assert.Equal("runbook_url javascript:alert(1)", Squash(Rule(cut, "Odd").QuerySelector("[data-testid=rule-annotations]")!.TextContent));
+    }
+
+    [Fact]
     public async Task A_reload_that_fails_is_shown_prominently_with_the_place_of_the_error_and_the_old_rules_keep_showing()
     {
         _bed.Write("shop.rules.yml", ShopRules);

@@ -50,6 +50,7 @@ public sealed class RulesTestBed : IDisposable
         services.AddSingleton(Manager);
         services.AddSingleton(Tester);
         services.AddSingleton<TimeProvider>(Time);
+        services.AddSingleton(new OpsConsole.Web.Features.Alerts.Runbooks.RunbookLinks(Microsoft.Extensions.Options.Options.Create(new OpsConsole.Web.Features.Alerts.Runbooks.RunbookOptions())));
     }
 
     public void Write(string name, string content)
