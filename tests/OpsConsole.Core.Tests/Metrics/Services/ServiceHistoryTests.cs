@@ -81,7 +81,7 @@ public sealed class ServiceHistoryTests
 
         Assert.Equal("sum(rate(http_server_requests_seconds_count{job=\"shop\"}[60s]))", console[0].PromQl);
         Assert.Equal("sum(rate(http_server_requests_seconds_count{job=\"shop-prod\"}[60s]))", remote[0].PromQl);
-        Assert.Equal(["request_rate", "error_ratio", "latency_p95", "cpu_cores", "memory_bytes", "in_flight"], console.Select(s => s.Signal));
+        Assert.Equal(["request_rate", "error_ratio", "latency_p95", "cpu_cores", "memory_bytes", "in_flight", "client_error_ratio", "throttled_rate"], console.Select(s => s.Signal));
         var evaluated = new MetricQueryService(_store, _time).LocalExpression(
             RangeQuery.OfExpression(console[0].PromQl, Now.AddMinutes(2), Now.AddMinutes(2), TimeSpan.FromSeconds(15)), TimeSpan.FromMinutes(1), 1);
         Assert.Equal(2.0, Assert.Single(evaluated.Series).Values.Single(), 9);
