@@ -64,30 +64,16 @@ public static class Format
         }
     }
 
-    /// <summary>
-    /// A wall-clock time in <paramref name="zone"/>, as a datetime-local input gives it (2026-05-01T12:00, seconds
-    /// optional), as an instant; null when empty. Throws <see cref="FormatException"/> for other text, and for a time
-    /// the zone skips (the hour a DST change jumps over).
-    /// </summary>
-    public static DateTimeOffset? ParseLocal(string? value, TimeZoneInfo zone)
+    /// <summary>A wall-clock time as a datetime-local input gives it (2026-05-01T12:00, seconds optional).</summary>
+    public static bool TryParseLocalInput(string? value, out System.DateTime local) =>
+        System.DateTime.TryParseExact(value?.Trim(), LocalInputFormats, Culture, DateTimeStyles.None, out local);
+
+    /// <summary>The instant a wall-clock time in <paramref name="zone"/> stands for; null for a time the zone skips (the hour a DST change jumps over).</summary>
+    public static DateTimeOffset? FromLocal(System.DateTime local, TimeZoneInfo zone)
     {
         ArgumentNullException.ThrowIfNull(zone);
-        if (string.IsNullOrWhiteSpace(value))
-        {
-            return null;
-        }
-
-        if (!System.DateTime.TryParseExact(value.Trim(), LocalInputFormats, Culture, DateTimeStyles.None, out var local))
-        {
-            throw new FormatException($"'{value}' is not a date and time like 2026-05-01T12:00.");
-        }
-
-        if (zone.IsInvalidTime(local))
-        {
-            throw new FormatException($"{value} does not exist in {zone.Id} (the clocks skip it).");
-        }
-
-        return new DateTimeOffset(local, zone.GetUtcOffset(local));
+        var unspecified = System.DateTime.SpecifyKind(local, DateTimeKind.Unspecified);
+        return zone.IsInvalidTime(unspecified) ? null : new DateTimeOffset(unspecified, zone.GetUtcOffset(unspecified));
     }
 
     /// <summary>The instant as a datetime-local input's value in <paramref name="zone"/>.</summary>

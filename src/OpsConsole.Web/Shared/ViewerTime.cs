@@ -43,9 +43,6 @@ public sealed class ViewerTime(TimeProvider time)
     /// <summary>The offset as of now, for column headers: "UTC", "UTC+01:00".</summary>
     public string OffsetLabel => Format.Offset(Zone, time.GetUtcNow());
 
-    /// <summary>A wall-clock time typed in the viewer's zone (a datetime-local input's value) as an instant; null when empty.</summary>
-    public DateTimeOffset? ParseLocal(string? value) => Format.ParseLocal(value, Zone);
-
     /// <summary>The instant as a datetime-local input's value in the viewer's zone.</summary>
     public string ToLocalInput(DateTimeOffset value) => Format.LocalInput(value, Zone);
 }

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor.Services;
 using OpsConsole.Web.Features.Alerts;
+using OpsConsole.Web.Tests.Shared;
 
 namespace OpsConsole.Web.Tests.Features.Alerts;
 
@@ -25,6 +26,7 @@ public abstract class AlertsComponentTest : BunitContext, IAsyncLifetime
         Services.AddSingleton(host.Values);
         Services.AddSingleton(host.Services.GetRequiredService<AlertExpressionHistory>());
         Services.AddSingleton(TimeProvider.System);
+        Services.AddViewerTime();
         Services.AddMudServices();
         JSInterop.Mode = JSRuntimeMode.Loose;
     }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using MudBlazor.Services;
 using OpsConsole.Core.Audit.Search;
 using OpsConsole.Web.Features.Audit;
+using OpsConsole.Web.Tests.Shared;
 
 namespace OpsConsole.Web.Tests.Features.Audit;
 
@@ -12,6 +13,7 @@ public sealed class AuditFilterBarTests : BunitContext, IAsyncLifetime
     public AuditFilterBarTests()
     {
         Services.AddMudServices();
+        Services.AddViewerTime();
         JSInterop.Mode = JSRuntimeMode.Loose;
     }
 

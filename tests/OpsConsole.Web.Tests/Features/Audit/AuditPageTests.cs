@@ -6,6 +6,7 @@ using OpsConsole.Core.Audit;
 using OpsConsole.Core.Audit.Search;
 using OpsConsole.Core.Live;
 using OpsConsole.Web.Features.Audit;
+using OpsConsole.Web.Tests.Shared;
 
 namespace OpsConsole.Web.Tests.Features.Audit;
 
@@ -22,6 +23,7 @@ public sealed class AuditPageTests : BunitContext, IAsyncLifetime
         Services.AddSingleton(new OpsConsole.Core.Audit.AuditLiveEvents(_bus));
         Services.AddSingleton<IAuditSearch>(_search);
         Services.AddMudServices();
+        Services.AddViewerTime();
         JSInterop.Mode = JSRuntimeMode.Loose;
     }
 

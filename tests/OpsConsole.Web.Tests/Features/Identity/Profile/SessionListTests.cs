@@ -4,6 +4,7 @@ using OpsConsole.Core.Identity;
 using OpsConsole.Core.Identity.Sessions;
 using OpsConsole.Core.Live;
 using OpsConsole.Web.Features.Identity.Profile;
+using OpsConsole.Web.Tests.Shared;
 
 namespace OpsConsole.Web.Tests.Features.Identity.Profile;
 
@@ -30,6 +31,7 @@ public sealed class SessionListTests : BunitContext, IAsyncLifetime
         Services.AddSingleton<ILiveEvents>(_bus);
         Services.AddSingleton(new OpsConsole.Core.Identity.SessionRevocations(_bus));
         Services.AddMudServices();
+        Services.AddViewerTime();
         JSInterop.Mode = JSRuntimeMode.Loose;
     }
 
