@@ -19,6 +19,14 @@ public sealed class FakeAuditSearch : IAuditSearch
         }
     }
 
+    public void Add(AuditRecordView record)
+    {
+        lock (_lock)
+        {
+            _records.Add(record);
+        }
+    }
+
     public Task<AuditSearchPage> SearchAsync(ClaimsPrincipal caller, AuditQuery query, long? cursor, int pageSize, CancellationToken cancellationToken = default)
     {
         lock (_lock)
