@@ -9,6 +9,10 @@ public static class AuditText
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
+    /// <summary>The action with a line-break opportunity after each dot, so a narrow cell wraps it between words.</summary>
+    public static Microsoft.AspNetCore.Components.MarkupString BreakableAction(string action) =>
+        new(System.Net.WebUtility.HtmlEncode(action).Replace(".", ".<wbr>", StringComparison.Ordinal));
+
     /// <summary>The target in full: "user alice (3f2a…)", or "user 3f2a…" when it has no name (deleted, unknown).</summary>
     public static string Target(AuditRecordView record)
     {
