@@ -31,8 +31,9 @@ public sealed class ApiTokenTests(ConsoleFixture fixture)
         await Expect(page.GetByTestId("token-secret")).ToHaveCountAsync(0); // shown once, then gone
         var row = page.Locator("tr[data-token='e2e pipeline']");
         await row.GetByTestId("revoke").ClickAsync();
-        await row.GetByTestId("confirm-revoke").ClickAsync();
+        await Flows.AnswerConfirmationAsync(page, "Revoke API token e2e pipeline?", confirm: true);
         await Expect(row.GetByTestId("token-status")).ToHaveTextAsync("revoked");
+        await Expect(page.GetByTestId("profile-message")).ToHaveTextAsync("Token e2e pipeline is revoked; calls with it now get 401.");
 
         using var revoked = await api.GetAsync(new Uri("/api/v1/me", UriKind.Relative));
         Assert.Equal(HttpStatusCode.Unauthorized, revoked.StatusCode);

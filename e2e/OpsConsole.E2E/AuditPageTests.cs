@@ -1,5 +1,7 @@
 using System.Net.Http.Json;
 using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.RegularExpressions;
 
 namespace OpsConsole.E2E;
 
@@ -56,6 +58,56 @@ public sealed class AuditPageTests(ConsoleFixture fixture, ITestOutputHelper out
         await Expect(page.GetByTestId("live-pending")).ToContainTextAsync("new record", new() { Timeout = 10_000 });
         await page.GetByTestId("live-resume").ClickAsync();
         await Expect(page.GetByTestId("live-pending")).ToHaveCountAsync(0);
+        session.Log.AssertClean();
+    }
+
+    [Fact]
+    public async Task Targets_show_names_presets_search_the_reason_fits_1366_and_times_are_in_the_viewers_zone()
+    {
+        // Signed in first: a first sign-in changes the admin's password, which is an account change of its own.
+        await using var session = await fixture.OpenAsAdminAsync(1366, 768, "Europe/Paris");
+        var page = session.Page;
+        await fixture.Console.CreateUserAsync("fabian", "Viewer");
+        using var api = await fixture.Console.AdminApiAsync();
+        var users = await api.GetFromJsonAsync<JsonElement>("/api/v1/users");
+        var fabian = users.EnumerateArray().Single(u => u.GetProperty("userName").GetString() == "fabian").GetProperty("id").GetString();
+        using (var disabled = await api.PostAsync(new Uri($"/api/v1/users/{fabian}/disable", UriKind.Relative), null))
+        {
+            Assert.True(disabled.IsSuccessStatusCode, $"disable answered {(int)disabled.StatusCode}");
+        }
+
+        await Flows.OpenInteractiveAsync(page, "/audit");
+        await Expect(page.GetByTestId("time-zone")).ToHaveTextAsync(new Regex(@"^Times in UTC\+0[12]:00 \(Europe/Paris\)$"));
+
+        // "Account changes" is identity.user: the disable is on top, its target named, not an id.
+        await page.GetByTestId("preset-account-changes").ClickAsync();
+        var top = page.Locator(".audit-row").First;
+        await Expect(top.GetByTestId("audit-action")).ToHaveTextAsync("identity.user.disabled");
+        await Expect(top.GetByTestId("audit-target")).ToHaveTextAsync(new Regex(@"^\s*user\s+fabian\s*$"));
+        await Expect(top.GetByTestId("audit-target")).ToHaveAttributeAsync("title", $"user fabian ({fabian})");
+
+        // The time is the record's, written in Paris time.
+        var record = (await api.GetFromJsonAsync<JsonElement>($"/api/v1/audit?action=identity.user.disabled&targetId={fabian}&limit=1")).GetProperty("items")[0];
+        var paris = TimeZoneInfo.ConvertTime(record.GetProperty("occurredAt").GetDateTimeOffset(), TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris"));
+        await Expect(top.GetByTestId("audit-time")).ToHaveTextAsync(paris.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture));
+
+        // The reason column is on screen at 1366 px, with room to read.
+        var reason = page.Locator(".audit-grid th", new() { HasText = "Reason" });
+        var box = await reason.BoundingBoxAsync();
+        Assert.NotNull(box);
+        Assert.True(box.X + box.Width <= 1366 && box.Width >= 200, $"reason column at x={box.X} width={box.Width}");
+        var overflow = await page.EvaluateAsync<string>(
+            "() => { const d = document.documentElement; return d.scrollWidth > d.clientWidth || d.scrollHeight > d.clientHeight ? `${d.scrollWidth}x${d.scrollHeight}` : ''; }");
+        Assert.True(overflow.Length == 0, $"the page scrolls at 1366x768: {overflow}"); // the grid scrolls, not the page
+        await Screenshots.SaveAsync(page, "audit-account-changes-1366x768.png", output);
+
+        // The reader's own searches are hidden from the list (and its tail) until asked for.
+        await page.GetByTestId("filter-clear").ClickAsync();
+        var ownReads = page.Locator(".audit-row", new() { Has = page.Locator("[data-testid=audit-action]", new() { HasText = "audit.searched" }) });
+        await Expect(page.Locator(".audit-row").First).ToBeVisibleAsync();
+        await Expect(ownReads).ToHaveCountAsync(0);
+        await page.GetByTestId("hide-own-reads").UncheckAsync();
+        await Expect(ownReads.First).ToBeVisibleAsync();
         session.Log.AssertClean();
     }
 }

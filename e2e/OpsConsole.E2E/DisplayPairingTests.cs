@@ -39,7 +39,7 @@ public sealed class DisplayPairingTests(ConsoleFixture fixture, ITestOutputHelpe
         await Screenshots.SaveAsync(admin, "displays-1920x1080.png", output);
 
         await row.GetByTestId("revoke-display").ClickAsync();
-        await row.GetByTestId("confirm-revoke-display").ClickAsync();
+        await Flows.AnswerConfirmationAsync(admin, "Revoke display E2E lobby?", confirm: true);
         await Expect(row.GetByTestId("display-status")).ToHaveTextAsync("revoked");
 
         // The open wall learns it over the live event and shows the revoked screen in the same page.

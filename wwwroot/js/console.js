@@ -4,6 +4,7 @@
   "use strict";
 
   const THEME_COOKIE = "opsconsole.theme";
+  const ZONE_COOKIE = "opsconsole.tz";
   const AUTO_RETRY_MS = 5000;
   // After this long without the server, "reconnecting" becomes "offline" (Blazor keeps retrying meanwhile).
   const OFFLINE_AFTER_MS = 10000;
@@ -18,6 +19,21 @@
     document.cookie = `${THEME_COOKIE}=${value}; path=/; max-age=31536000; samesite=lax`;
     document.body.classList.toggle("theme-dark", value === "dark");
     document.body.classList.toggle("theme-light", value === "light");
+  }
+
+  // The browser's IANA time zone ("Europe/Paris"); the console writes times in it (Shared/ViewerTime.cs).
+  function timeZone() {
+    try {
+      return Intl.DateTimeFormat().resolvedOptions().timeZone || null;
+    } catch {
+      return null;
+    }
+  }
+
+  // Sent with every request, so even the first paint of the next page has the viewer's times.
+  function rememberTimeZone() {
+    const zone = timeZone();
+    if (zone) document.cookie = `${ZONE_COOKIE}=${encodeURIComponent(zone)}; path=/; max-age=31536000; samesite=lax`;
   }
 
   function formatTime(date) {
@@ -152,7 +168,8 @@
     if (pairing) pairing.requestSubmit();
   }
 
-  window.opsConsole = { setTheme, copyText };
+  rememberTimeZone();
+  window.opsConsole = { setTheme, copyText, timeZone };
   // App.razor loads blazor.web.js with autostart="false", so that the reconnection schedule is the one above.
   Blazor.start({ circuit: { reconnectionOptions: { maxRetries: Number.MAX_SAFE_INTEGER, retryIntervalMilliseconds: reconnectDelay } } });
   if (document.readyState === "loading") {

@@ -16,7 +16,8 @@ public sealed class BrowserSession : IAsyncDisposable
 
     public BrowserLog Log { get; }
 
-    public static async Task<BrowserSession> OpenAsync(IBrowser browser, Uri baseAddress, int width = 1366, int height = 768)
+    /// <param name="timezoneId">The browser's IANA time zone; the console writes times in it.</param>
+    public static async Task<BrowserSession> OpenAsync(IBrowser browser, Uri baseAddress, int width = 1366, int height = 768, string timezoneId = "UTC")
     {
         ArgumentNullException.ThrowIfNull(browser);
         ArgumentNullException.ThrowIfNull(baseAddress);
@@ -25,7 +26,7 @@ public sealed class BrowserSession : IAsyncDisposable
             BaseURL = baseAddress.ToString(),
             ViewportSize = new ViewportSize { Width = width, Height = height },
             Locale = "en-US",
-            TimezoneId = "UTC",
+            TimezoneId = timezoneId,
         });
         context.SetDefaultTimeout(20_000);
         context.SetDefaultNavigationTimeout(30_000);

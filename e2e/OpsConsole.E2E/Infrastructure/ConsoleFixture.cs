@@ -42,11 +42,11 @@ public sealed class ConsoleFixture : IAsyncLifetime
     }
 
     /// <summary>A new browser session (own cookies) on the console at the viewport, not signed in.</summary>
-    public Task<BrowserSession> OpenAsync(int width = 1366, int height = 768) =>
-        BrowserSession.OpenAsync(Browser, Console.BaseAddress, width, height);
+    public Task<BrowserSession> OpenAsync(int width = 1366, int height = 768, string timezoneId = "UTC") =>
+        BrowserSession.OpenAsync(Browser, Console.BaseAddress, width, height, timezoneId);
 
     /// <summary>A new browser session at the viewport, signed in as admin.</summary>
-    public Task<BrowserSession> OpenAsAdminAsync(int width = 1366, int height = 768) => OpenSignedInAsync(admin, width, height);
+    public Task<BrowserSession> OpenAsAdminAsync(int width = 1366, int height = 768, string timezoneId = "UTC") => OpenSignedInAsync(admin, width, height, timezoneId);
 
     /// <summary>A new browser session at the viewport, signed in as the Viewer account.</summary>
     public Task<BrowserSession> OpenAsViewerAsync(int width = 1366, int height = 768) => OpenSignedInAsync(viewer, width, height);
@@ -80,9 +80,9 @@ public sealed class ConsoleFixture : IAsyncLifetime
         }
     }
 
-    private async Task<BrowserSession> OpenSignedInAsync(Account account, int width, int height)
+    private async Task<BrowserSession> OpenSignedInAsync(Account account, int width, int height, string timezoneId = "UTC")
     {
-        var session = await OpenAsync(width, height);
+        var session = await OpenAsync(width, height, timezoneId);
         try
         {
             await account.SignInAsync(session.Page);

@@ -34,6 +34,27 @@ public static partial class Flows
         return SignInWithOneTimePasswordAsync(page, "admin", console.InitialAdminPassword(), ConsoleFixture.AdminNewPassword);
     }
 
+    /// <summary>
+    /// Answers the confirmation dialog a destructive button opened: checks that its title names the target, then presses
+    /// the destructive button (<paramref name="confirm"/>) or Cancel, and waits until the dialog has closed.
+    /// </summary>
+    public static async Task AnswerConfirmationAsync(IPage page, string expectedTitle, bool confirm)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        // The dialog's accessible name is its title (aria-labelledby), so finding it by name checks what it asks about.
+        var dialog = ConfirmationDialog(page, expectedTitle);
+        await Expect(dialog).ToBeVisibleAsync();
+        await dialog.GetByTestId(confirm ? "confirm-accept" : "confirm-cancel").ClickAsync();
+        await Expect(dialog).ToHaveCountAsync(0);
+    }
+
+    /// <summary>The open confirmation dialog whose title is <paramref name="title"/>.</summary>
+    public static ILocator ConfirmationDialog(IPage page, string title)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        return page.GetByRole(AriaRole.Dialog, new() { Name = title, Exact = true });
+    }
+
     /// <summary>Goes to <paramref name="path"/> and waits until the circuit has rendered it interactively; the navigation's response.</summary>
     public static async Task<IResponse?> OpenInteractiveAsync(IPage page, string path)
     {

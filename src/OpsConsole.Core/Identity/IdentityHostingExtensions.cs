@@ -28,6 +28,11 @@ public static class IdentityHostingExtensions
         builder.Services.AddScoped<Sessions.UserSessionService>();
         builder.Services.TryAddSingleton<SystemStatus.CircuitTracker>(); // session lists count open circuits
         builder.Services.AddSingleton<SessionRevocations>();
+        // The audit page shows these targets by name (one query per type per page of records).
+        builder.Services.AddScoped<Audit.Search.IAuditTargetNameSource, UserAuditNames>();
+        builder.Services.AddScoped<Audit.Search.IAuditTargetNameSource, TokenAuditNames>();
+        builder.Services.AddScoped<Audit.Search.IAuditTargetNameSource, DisplayAuditNames>();
+        builder.Services.AddScoped<Audit.Search.IAuditTargetNameSource, SessionAuditNames>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SessionRevocations>());
         // The key ring lives in PostgreSQL, so sign-in cookies survive restarts and work on every instance.
         builder.Services.AddDataProtection()

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using OpsConsole.Core.Data;
 using OpsConsole.Core.Demo;
 using OpsConsole.Core.Storage;
@@ -156,6 +157,8 @@ public static class ConsoleHostExtensions
         builder.Services.AddExceptionHandler<ConsoleExceptionHandler>();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServicesForConsole();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddScoped<Shared.ViewerTime>(); // one per circuit: the browser's time zone
         return builder;
     }
 

@@ -296,6 +296,44 @@ public sealed class AuditSearchTests(PostgresFixture postgres) : ConsoleTest(pos
         await AuditLog.WaitForAsync(Postgres.SharedConnectionString, "action = 'audit.access' AND outcome = 'denied'");
     }
 
+    [Fact]
+    public async Task Targets_get_their_current_names_and_an_unknown_id_stays_an_id()
+    {
+        string aliceId;
+        Guid displayId;
+        await using (var scope = Console.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<OpsConsole.Core.Identity.AccountService>().CreateUserAsync("named-alice", ConsoleRoles.Viewer);
+            aliceId = (await scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<ConsoleUser>>().FindByNameAsync("named-alice"))!.Id;
+            var admin = TestPrincipals.Of("namer-admin", ConsoleRoles.Admin, id: "id-namer-admin");
+            displayId = (await scope.ServiceProvider.GetRequiredService<OpsConsole.Core.Identity.Displays.DisplayDeviceService>().CreateAsync(admin, "Lobby TV")).Device.Id;
+        }
+
+        await SeedAsync(
+        [
+            Entry("namer", "identity.user.disabled", "user", aliceId),
+            Entry("namer", "identity.user.disabled", "user", "3f2a-no-such-user"),
+            Entry("namer", "identity.display.revoked", "display", displayId.ToString()),
+            Entry("namer", "backups.run.started", "backup", "orders_db"),
+        ]);
+
+        var page = await SearchAsync(Auditor, new AuditQuery { Actor = "namer" }, null, 50);
+
+        Assert.Equal(["orders_db", displayId.ToString(), "3f2a-no-such-user", aliceId], page.Items.Select(i => i.TargetId));
+        Assert.Equal([null, "Lobby TV", null, "named-alice"], page.Items.Select(i => i.TargetName));
+        var sequence = page.Items[^1].Sequence;
+        await using (var scope = Console.Services.CreateAsyncScope())
+        {
+            Assert.Equal("named-alice", (await scope.ServiceProvider.GetRequiredService<IAuditSearch>().GetAsync(Auditor, sequence))!.Record.TargetName);
+        }
+
+        // The API carries the name beside the id.
+        using var client = await ClientAsync("api-namer", ConsoleRoles.Auditor);
+        var api = await client.GetFromJsonAsync<JsonElement>("/api/v1/audit?actor=namer");
+        var names = api.GetProperty("items").EnumerateArray().Select(i => i.TryGetProperty("targetName", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null);
+        Assert.Equal([null, "Lobby TV", null, "named-alice"], names);
+    }
+
     internal static ClaimsPrincipal Principal(string name, string role) => TestPrincipals.Of(name, role, id: $"id-{name}");
 
     private async Task<HttpClient> ClientAsync(string userName, string role)

@@ -3,7 +3,9 @@ namespace OpsConsole.Core.Audit.Search;
 /// <summary>
 /// The Audit page's list, as state: records loaded newest first in keyset pages (more are read as the grid scrolls),
 /// the live tail (records newer than the top are put in front) and the pause (new records are counted, not shown,
-/// until resumed). Calls are serialized, so a scroll and a live refresh never interleave.
+/// until resumed). Calls are serialized, so a scroll and a live refresh never interleave. A view filter
+/// (<see cref="SetHiddenAsync"/>, e.g. the reader's own reads of the log) hides records without changing the query:
+/// paging and the tail still follow every record read, and hidden ones are neither shown nor counted as new.
 /// </summary>
 public sealed class AuditFeed(
     Func<AuditQuery, long?, int, CancellationToken, Task<AuditSearchPage>> page,
@@ -14,7 +16,9 @@ public sealed class AuditFeed(
     public const int PendingLimit = AuditQuery.MaxPageSize;
 
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly List<AuditRecordView> _items = [];
+    private readonly List<AuditRecordView> _read = []; // every record read, newest first: the keyset positions
+    private readonly List<AuditRecordView> _items = []; // what is shown: _read without the hidden ones
+    private Func<AuditRecordView, bool>? _hidden;
 
     public AuditQuery Query { get; private set; } = AuditQuery.None;
 
@@ -34,8 +38,27 @@ public sealed class AuditFeed(
 
     public bool PendingOverflow { get; private set; }
 
-    /// <summary>The newest loaded sequence (0 when the list is empty: every matching record is new).</summary>
-    public long Top => _items.Count > 0 ? _items[0].Sequence : 0;
+    /// <summary>The newest sequence read, shown or hidden (0 when none: every matching record is new).</summary>
+    public long Top => _read.Count > 0 ? _read[0].Sequence : 0;
+
+    /// <summary>A view filter has hidden records of the loaded ones.</summary>
+    public int HiddenCount => _read.Count - _items.Count;
+
+    /// <summary>Hides the records <paramref name="hidden"/> is true for (null shows all), over what is loaded and all that comes.</summary>
+    public async Task SetHiddenAsync(Func<AuditRecordView, bool>? hidden, CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            _hidden = hidden;
+            _items.Clear();
+            _items.AddRange(_read.Where(Shown));
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
 
     /// <summary>Starts over with a new filter: the newest page.</summary>
     public async Task ResetAsync(AuditQuery query, CancellationToken cancellationToken = default)
@@ -61,8 +84,9 @@ public sealed class AuditFeed(
         {
             while (_items.Count < count && HasMore)
             {
-                var next = await page(Query, _items[^1].Sequence, PageSize, cancellationToken);
-                _items.AddRange(next.Items);
+                var next = await page(Query, _read[^1].Sequence, PageSize, cancellationToken);
+                _read.AddRange(next.Items);
+                _items.AddRange(next.Items.Where(Shown));
                 HasMore = next.NextCursor is not null && next.Items.Count > 0;
             }
         }
@@ -89,7 +113,7 @@ public sealed class AuditFeed(
             if (Paused)
             {
                 var waiting = await newer(Query, Top, PendingLimit, cancellationToken);
-                Pending = waiting.Items.Count;
+                Pending = waiting.Items.Count(Shown);
                 PendingOverflow = waiting.NextCursor is not null;
                 return false;
             }
@@ -145,16 +169,22 @@ public sealed class AuditFeed(
             return false;
         }
 
-        _items.InsertRange(0, fresh.Items);
-        return true;
+        _read.InsertRange(0, fresh.Items);
+        var shown = fresh.Items.Where(Shown).ToList();
+        _items.InsertRange(0, shown);
+        return shown.Count > 0;
     }
 
     private async Task ReloadCoreAsync(CancellationToken cancellationToken)
     {
         var first = await page(Query, null, PageSize, cancellationToken);
+        _read.Clear();
+        _read.AddRange(first.Items);
         _items.Clear();
-        _items.AddRange(first.Items);
+        _items.AddRange(first.Items.Where(Shown));
         HasMore = first.NextCursor is not null;
         Loaded = true;
     }
+
+    private bool Shown(AuditRecordView record) => _hidden is null || !_hidden(record);
 }

@@ -22,6 +22,12 @@ public sealed record AuditRecordView(
     string PreviousHash,
     string Hash)
 {
+    /// <summary>
+    /// What the target is called now (a user's name for a user id), when the capability that owns it knows it; filled
+    /// for readers by <see cref="AuditTargetNames"/>, never stored or hashed.
+    /// </summary>
+    public string? TargetName { get; init; }
+
     /// <summary>Reads a row selected with <see cref="AuditSearchSql.Columns"/>.</summary>
     internal static AuditRecordView Read(NpgsqlDataReader reader)
     {

@@ -14,6 +14,7 @@ public static class AuditSearchHosting
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<AuditReadAccessLog>();
         builder.Services.AddSingleton(new AuditExportStore(dataDirectory));
+        builder.Services.AddScoped<AuditTargetNames>(); // the capabilities that own targets add IAuditTargetNameSource
         builder.Services.AddScoped<AuditSearchService>();
         builder.Services.TryAddScoped<IAuditSearch>(sp => sp.GetRequiredService<AuditSearchService>());
         builder.Services.AddScoped<AuditExportService>();

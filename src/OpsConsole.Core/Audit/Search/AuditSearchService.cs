@@ -48,7 +48,8 @@ public sealed class AuditSearchService(
     AuditReadDataSource data,
     IAuthorizationService authorization,
     IAuditTrail audit,
-    AuditReadAccessLog reads) : IAuditSearch
+    AuditReadAccessLog reads,
+    AuditTargetNames? names = null) : IAuditSearch
 {
     /// <summary>A bound on a prefix expansion (each value is one index probe); past <see cref="AuditSearchSql.MaxBranches"/> values they become one ANY(...) predicate.</summary>
     private const int MaxExpansion = 100_000;
@@ -62,14 +63,14 @@ public sealed class AuditSearchService(
         }
 
         await RecordReadAsync(caller, "audit.searched", normalized.Describe(), normalized.Fingerprint(), cancellationToken);
-        return await PageAsync(normalized, scope, cursor, null, pageSize, ascending: false, cancellationToken);
+        return await NamedAsync(await PageAsync(normalized, scope, cursor, null, pageSize, ascending: false, cancellationToken), cancellationToken);
     }
 
     public async Task<AuditSearchPage> NewerAsync(ClaimsPrincipal caller, AuditQuery query, long newerThan, int pageSize, CancellationToken cancellationToken = default)
     {
         var (normalized, scope) = await PrepareAsync(caller, query, pageSize);
         await RecordReadAsync(caller, "audit.searched", normalized.Describe(), normalized.Fingerprint(), cancellationToken);
-        return await PageAsync(normalized, scope, null, Math.Max(0, newerThan), pageSize, ascending: false, cancellationToken);
+        return await NamedAsync(await PageAsync(normalized, scope, null, Math.Max(0, newerThan), pageSize, ascending: false, cancellationToken), cancellationToken);
     }
 
     public async Task<AuditRecordDetail?> GetAsync(ClaimsPrincipal caller, long sequence, CancellationToken cancellationToken = default)
@@ -101,7 +102,8 @@ public sealed class AuditSearchService(
             sequence.ToString(System.Globalization.CultureInfo.InvariantCulture), cancellationToken);
         var older = await PageAsync(AuditQuery.None, scope, sequence, null, 1, ascending: false, cancellationToken);
         var newer = await PageAsync(AuditQuery.None, scope, sequence, null, 1, ascending: true, cancellationToken);
-        return new AuditRecordDetail(record, older.Items.FirstOrDefault()?.Sequence, newer.Items.FirstOrDefault()?.Sequence);
+        var named = names is null ? record : (await names.NameAsync([record], cancellationToken))[0];
+        return new AuditRecordDetail(named, older.Items.FirstOrDefault()?.Sequence, newer.Items.FirstOrDefault()?.Sequence);
     }
 
     /// <summary>
@@ -127,6 +129,10 @@ public sealed class AuditSearchService(
             cursor = page.NextCursor;
         }
     }
+
+    // Exports (ReadAllAsync) stay as stored: an export is evidence, and names are only how the page reads today.
+    private async Task<AuditSearchPage> NamedAsync(AuditSearchPage page, CancellationToken cancellationToken) =>
+        names is null || page.Items.Count == 0 ? page : page with { Items = await names.NameAsync(page.Items, cancellationToken) };
 
     internal async Task<AuditScope> DemandAsync(ClaimsPrincipal caller)
     {

@@ -167,6 +167,10 @@ public sealed partial class ApiTokenService(
         }, cancellationToken);
     }
 
+    /// <summary>The user id the token belongs to; null for an unknown token.</summary>
+    public Task<string?> OwnerOfAsync(Guid tokenId, CancellationToken cancellationToken = default) =>
+        db.ApiTokens.Where(t => t.Id == tokenId).Select(t => t.UserId).SingleOrDefaultAsync(cancellationToken);
+
     public async Task<bool> RevokeAsync(Guid tokenId, string revokedBy, CancellationToken cancellationToken = default)
     {
         var token = await db.ApiTokens.SingleOrDefaultAsync(t => t.Id == tokenId, cancellationToken);

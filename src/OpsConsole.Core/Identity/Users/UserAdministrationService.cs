@@ -167,10 +167,12 @@ public sealed class UserAdministrationService(
     public Task<bool> RevokeTokenAsync(ClaimsPrincipal caller, Guid tokenId, CancellationToken cancellationToken = default) =>
         actions.RunAsync(caller, Administer, async act =>
         {
+            var owner = await tokens.OwnerOfAsync(tokenId, cancellationToken);
             var revoked = await tokens.RevokeAsync(tokenId, caller.Identity?.Name ?? "admin", cancellationToken);
             if (revoked)
             {
-                await act.RecordAsync("identity.token.revoked", "user", tokenId.ToString());
+                // The target is the token (as when its owner revokes it), so the audit page can name it.
+                await act.RecordAsync("identity.token.revoked", "token", tokenId.ToString(), ("owner", owner));
             }
 
             return revoked;

@@ -5,6 +5,7 @@ namespace OpsConsole.Core.Tests.Audit.Search;
 public sealed class AuditFeedTests
 {
     private readonly List<long> _log = [.. Enumerable.Range(1, 25).Select(i => (long)i)];
+    private readonly HashSet<long> _ownReads = [];
 
     [Fact]
     public async Task Loads_keyset_pages_as_the_grid_asks_for_more()
@@ -56,15 +57,47 @@ public sealed class AuditFeedTests
         Assert.True(feed.HasMore);
     }
 
+    [Fact]
+    public async Task Hidden_records_are_neither_shown_nor_counted_but_paging_and_the_tail_go_past_them()
+    {
+        // 11..25 are the reader's own reads: three whole pages of them must not stall scrolling.
+        _ownReads.UnionWith(Enumerable.Range(11, 15).Select(i => (long)i));
+        using var feed = NewFeed(pageSize: 5);
+        await feed.SetHiddenAsync(r => r.Action == "audit.searched");
+        await feed.ResetAsync(AuditQuery.None);
+
+        await feed.EnsureLoadedAsync(10);
+        Assert.Equal(Enumerable.Range(1, 10).Reverse().Select(i => (long)i), feed.Items.Select(i => i.Sequence));
+        Assert.Equal(15, feed.HiddenCount);
+        Assert.Equal(25, feed.Top); // the tail asks above the newest record read, hidden or not
+
+        _ownReads.UnionWith([26, 27]);
+        _log.AddRange([26, 27]);
+        Assert.False(await feed.RefreshNewerAsync()); // only hidden ones arrived: nothing to show
+        _log.Add(28);
+        Assert.True(await feed.RefreshNewerAsync());
+        Assert.Equal(28, feed.Items[0].Sequence);
+
+        feed.Pause();
+        _ownReads.UnionWith([30, 31]);
+        _log.AddRange([29, 30, 31]);
+        await feed.RefreshNewerAsync();
+        Assert.Equal(1, feed.Pending); // 29: the hidden ones are not news
+
+        await feed.SetHiddenAsync(null);
+        Assert.Equal(28, feed.Items.Count); // what was read shows again at once
+        Assert.Equal(0, feed.HiddenCount);
+    }
+
     private AuditFeed NewFeed(int pageSize) => new(
         (_, cursor, size, _) => Task.FromResult(Page(_log.Where(s => cursor is null || s < cursor), size)),
         (_, newer, size, _) => Task.FromResult(Page(_log.Where(s => s > newer), size)),
         pageSize);
 
-    private static AuditSearchPage Page(IEnumerable<long> sequences, int size)
+    private AuditSearchPage Page(IEnumerable<long> sequences, int size)
     {
         var all = sequences.OrderDescending().ToList();
-        var items = all.Take(size).Select(Record).ToList();
+        var items = all.Take(size).Select(s => _ownReads.Contains(s) ? Record(s) with { Action = "audit.searched" } : Record(s)).ToList();
         return new AuditSearchPage(items, all.Count > size ? items[^1].Sequence : null);
     }
 

@@ -7,6 +7,7 @@ using MudBlazor.Services;
 using OpsConsole.Core.Metrics.Scraping;
 using OpsConsole.Web.Features.Alerts;
 using OpsConsole.Web.Features.Alerts.Runbooks;
+using OpsConsole.Web.Tests.Shared;
 
 namespace OpsConsole.Web.Tests.Features.Alerts;
 
@@ -29,6 +30,7 @@ public abstract class AlertsComponentTest : BunitContext, IAsyncLifetime
         Services.AddSingleton(host.Services.GetRequiredService<RunbookLinks>());
         Services.AddSingleton(host.Services.GetRequiredService<ScrapeService>());
         Services.AddSingleton(TimeProvider.System);
+        Services.AddViewerTime();
         Services.AddMudServices();
         JSInterop.Mode = JSRuntimeMode.Loose;
     }

@@ -4,6 +4,7 @@ using MudBlazor.Services;
 using OpsConsole.Core.Audit;
 using OpsConsole.Core.Live;
 using OpsConsole.Web.Features.Audit;
+using OpsConsole.Web.Tests.Shared;
 
 namespace OpsConsole.Web.Tests.Features.Audit;
 
@@ -21,6 +22,7 @@ public sealed class AuditIntegrityPageTests : BunitContext, IAsyncLifetime
         Services.AddSingleton(new OpsConsole.Core.Audit.AuditLiveEvents(_bus));
         Services.AddScoped<IAuditIntegrity>(_ => _integrity);
         Services.AddMudServices();
+        Services.AddViewerTime();
         JSInterop.Mode = JSRuntimeMode.Loose;
         AddAuthorization().SetAuthorized("auditor").SetRoles("Auditor");
     }

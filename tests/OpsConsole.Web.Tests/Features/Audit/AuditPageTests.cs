@@ -6,6 +6,7 @@ using OpsConsole.Core.Audit;
 using OpsConsole.Core.Audit.Search;
 using OpsConsole.Core.Live;
 using OpsConsole.Web.Features.Audit;
+using OpsConsole.Web.Tests.Shared;
 
 namespace OpsConsole.Web.Tests.Features.Audit;
 
@@ -22,6 +23,7 @@ public sealed class AuditPageTests : BunitContext, IAsyncLifetime
         Services.AddSingleton(new OpsConsole.Core.Audit.AuditLiveEvents(_bus));
         Services.AddSingleton<IAuditSearch>(_search);
         Services.AddMudServices();
+        Services.AddViewerTime();
         JSInterop.Mode = JSRuntimeMode.Loose;
     }
 
@@ -114,9 +116,74 @@ public sealed class AuditPageTests : BunitContext, IAsyncLifetime
         Assert.Equal(1, _bus.Statistics.Subscribers);
     }
 
+    [Fact]
+    public async Task The_readers_own_searches_stay_out_of_the_tail_until_shown_and_others_reads_come_in()
+    {
+        _search.Add(1, 2);
+        var cut = RenderPage();
+        cut.WaitForAssertion(() => Assert.Equal(["2", "1"], Sequences(cut)), Timeout);
+
+        // The page's own search was recorded (3); someone else's search (4) and a backup (5) follow.
+        _search.Add(FakeAuditSearch.Record(3, "audit.searched") with { ActorId = "u-auditor", ActorName = "auditor" });
+        _search.Add(FakeAuditSearch.Record(4, "audit.searched") with { ActorId = "u-other", ActorName = "other" });
+        _search.Add(5);
+        _bus.Publish(AuditTopics.Appended, new AuditAppended(5, 3));
+        cut.WaitForAssertion(() => Assert.Equal(["5", "4", "2", "1"], Sequences(cut)), Timeout);
+
+        await cut.InvokeAsync(() => AuditFilterBarTests.Input(cut, "hide-own-reads").Change(false));
+        cut.WaitForAssertion(() => Assert.Equal(["5", "4", "3", "2", "1"], Sequences(cut)), Timeout);
+
+        await cut.InvokeAsync(() => AuditFilterBarTests.Input(cut, "hide-own-reads").Change(true));
+        cut.WaitForAssertion(() => Assert.Equal(["5", "4", "2", "1"], Sequences(cut)), Timeout);
+    }
+
+    [Fact]
+    public void Targets_show_their_names_and_a_target_without_one_shows_its_id()
+    {
+        _search.Add(FakeAuditSearch.Record(1, "identity.user.disabled") with { TargetType = "user", TargetId = "3f2a-alice", TargetName = "alice" });
+        _search.Add(FakeAuditSearch.Record(2, "identity.user.disabled") with { TargetType = "user", TargetId = "9c1d-gone" });
+
+        var cut = RenderPage();
+
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("[data-testid=audit-target]").Count), Timeout);
+        var targets = cut.FindAll("[data-testid=audit-target]");
+        Assert.Equal("user 9c1d-gone", Squash(targets[0].TextContent));
+        Assert.Equal("user alice", Squash(targets[1].TextContent));
+        Assert.Equal("user alice (3f2a-alice)", targets[1].GetAttribute("title"));
+    }
+
+    [Fact]
+    public void Times_are_in_the_viewers_zone_which_the_page_states()
+    {
+        Services.AddViewerTime("Europe/Paris");
+        _search.Add(1); // 2026-05-01 10:00:01 UTC
+
+        var cut = RenderPage();
+
+        cut.WaitForAssertion(() => Assert.Equal("2026-05-01 12:00:01", cut.Find("[data-testid=audit-time]").TextContent), Timeout);
+        Assert.StartsWith("Times in UTC+0", cut.Find("[data-testid=time-zone]").TextContent, StringComparison.Ordinal);
+        Assert.EndsWith("(Europe/Paris)", cut.Find("[data-testid=time-zone]").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_preset_searches_with_its_filter()
+    {
+        _search.Add(1, 2, 3, 4, 5, 10);
+        var cut = RenderPage();
+        cut.WaitForAssertion(() => Assert.Equal(6, Sequences(cut).Count), Timeout);
+
+        cut.Find("[data-testid=preset-denials]").Click();
+
+        cut.WaitForAssertion(() => Assert.Equal(["10", "5"], Sequences(cut)), Timeout);
+        Assert.Equal("denied", _search.Queries[^1].Outcome);
+    }
+
+    private static string Squash(string text) => string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+
     private IRenderedComponent<AuditPage> RenderPage()
     {
-        var user = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, "auditor"), new Claim(ClaimTypes.Role, "Auditor")], "test"));
+        var user = new ClaimsPrincipal(new ClaimsIdentity(
+            [new Claim(ClaimTypes.NameIdentifier, "u-auditor"), new Claim(ClaimTypes.Name, "auditor"), new Claim(ClaimTypes.Role, "Auditor")], "test"));
         return Render<AuditPage>(p => p.AddCascadingValue(Task.FromResult(new AuthenticationState(user))));
     }
 

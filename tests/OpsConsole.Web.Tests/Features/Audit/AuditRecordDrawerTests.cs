@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using MudBlazor.Services;
 using OpsConsole.Core.Audit.Search;
 using OpsConsole.Web.Features.Audit;
+using OpsConsole.Web.Tests.Shared;
 
 namespace OpsConsole.Web.Tests.Features.Audit;
 
@@ -10,6 +11,7 @@ public sealed class AuditRecordDrawerTests : BunitContext, IAsyncLifetime
     public AuditRecordDrawerTests()
     {
         Services.AddMudServices();
+        Services.AddViewerTime();
         JSInterop.Mode = JSRuntimeMode.Loose;
     }
 

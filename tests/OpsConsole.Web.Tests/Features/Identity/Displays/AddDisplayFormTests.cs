@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor.Services;
 using OpsConsole.Web.Features.Identity.Displays;
+using OpsConsole.Web.Tests.Shared;
 
 namespace OpsConsole.Web.Tests.Features.Identity.Displays;
 
@@ -17,6 +18,7 @@ public sealed class AddDisplayFormTests : BunitContext, IAsyncLifetime
     public AddDisplayFormTests()
     {
         Services.AddMudServices();
+        Services.AddViewerTime();
         JSInterop.Mode = JSRuntimeMode.Loose;
     }
 

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor.Services;
 using OpsConsole.Web.Features.Identity.Profile;
+using OpsConsole.Web.Tests.Shared;
 
 namespace OpsConsole.Web.Tests.Features.Identity.Profile;
 
@@ -15,6 +16,7 @@ public sealed class NewTokenFormTests : BunitContext, IAsyncLifetime
     public NewTokenFormTests()
     {
         Services.AddMudServices();
+        Services.AddViewerTime();
         JSInterop.Mode = JSRuntimeMode.Loose;
     }
 

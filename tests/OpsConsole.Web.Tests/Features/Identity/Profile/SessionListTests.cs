@@ -1,9 +1,11 @@
 using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
 using MudBlazor.Services;
 using OpsConsole.Core.Identity;
 using OpsConsole.Core.Identity.Sessions;
 using OpsConsole.Core.Live;
 using OpsConsole.Web.Features.Identity.Profile;
+using OpsConsole.Web.Tests.Shared;
 
 namespace OpsConsole.Web.Tests.Features.Identity.Profile;
 
@@ -30,6 +32,7 @@ public sealed class SessionListTests : BunitContext, IAsyncLifetime
         Services.AddSingleton<ILiveEvents>(_bus);
         Services.AddSingleton(new OpsConsole.Core.Identity.SessionRevocations(_bus));
         Services.AddMudServices();
+        Services.AddViewerTime();
         JSInterop.Mode = JSRuntimeMode.Loose;
     }
 
@@ -53,28 +56,86 @@ public sealed class SessionListTests : BunitContext, IAsyncLifetime
     }
 
     [Fact]
-    public void Signing_out_another_session_asks_first_then_ends_it_and_reloads()
+    public async Task Signing_out_another_session_asks_in_a_dialog_naming_it_then_ends_it_and_says_so()
     {
+        var dialogs = Render<MudDialogProvider>();
         var cut = RenderList();
 
-        cut.Find($"tr[data-session='{Other}'] [data-testid=end-session]").Click();
-        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=confirm-end-session]")), Timeout);
+        await cut.InvokeAsync(() => cut.Find($"tr[data-session='{Other}'] [data-testid=end-session]").Click());
+        dialogs.WaitForAssertion(() => Assert.Equal("Sign out your session in Chrome on Windows (10.0.0.9)?", dialogs.Find("[data-testid=confirm-title]").TextContent), Timeout);
         Assert.Empty(_ended); // not before the confirmation
         _sessions = [.. _sessions.Where(s => s.Id != Other)];
-        cut.Find("[data-testid=confirm-end-session]").Click();
+        await dialogs.InvokeAsync(() => dialogs.Find("[data-testid=confirm-accept]").Click());
 
         cut.WaitForAssertion(() => Assert.Empty(cut.FindAll($"tr[data-session='{Other}']")), Timeout);
         Assert.Equal([Other], _ended);
+        Assert.Equal("The session in Chrome on Windows is signed out.", cut.Find("[data-testid=session-message]").TextContent);
     }
 
     [Fact]
-    public void Sign_out_all_others_calls_the_parent()
+    public async Task Cancelling_leaves_the_session_alone()
     {
+        var dialogs = Render<MudDialogProvider>();
         var cut = RenderList();
 
-        cut.Find("[data-testid=end-other-sessions]").Click();
+        await cut.InvokeAsync(() => cut.Find($"tr[data-session='{Other}'] [data-testid=end-session]").Click());
+        dialogs.WaitForAssertion(() => Assert.Single(dialogs.FindAll("[data-testid=confirm-cancel]")), Timeout);
+        await dialogs.InvokeAsync(() => dialogs.Find("[data-testid=confirm-cancel]").Click());
+
+        dialogs.WaitForAssertion(() => Assert.Empty(dialogs.FindAll("[data-testid=confirm-dialog]")), Timeout);
+        Assert.Empty(_ended);
+        Assert.Single(cut.FindAll($"tr[data-session='{Other}']"));
+        Assert.Empty(cut.FindAll("[data-testid=session-message]"));
+    }
+
+    [Fact]
+    public async Task An_administrator_is_asked_about_the_owners_session_by_name()
+    {
+        var dialogs = Render<MudDialogProvider>();
+        var cut = Render<SessionList>(p => p
+            .Add(c => c.UserId, "user-1")
+            .Add(c => c.OwnerName, "alice")
+            .Add(c => c.Load, () => Task.FromResult<IReadOnlyList<UserSessionInfo>>(_sessions))
+            .Add(c => c.End, id =>
+            {
+                _ended.Add(id);
+                return Task.CompletedTask;
+            }));
+
+        await cut.InvokeAsync(() => cut.Find($"tr[data-session='{Current}'] [data-testid=end-session]").Click());
+
+        dialogs.WaitForAssertion(() => Assert.Equal("Sign out the session of alice in Firefox on Linux (10.0.0.5)?", dialogs.Find("[data-testid=confirm-title]").TextContent), Timeout);
+    }
+
+    [Fact]
+    public async Task Sign_out_all_others_asks_with_the_count_then_calls_the_parent()
+    {
+        var dialogs = Render<MudDialogProvider>();
+        var cut = RenderList();
+
+        await cut.InvokeAsync(() => cut.Find("[data-testid=end-other-sessions]").Click());
+        dialogs.WaitForAssertion(() => Assert.Equal("Sign out 1 session", dialogs.Find("[data-testid=confirm-accept]").TextContent.Trim()), Timeout);
+        Assert.Equal(0, _endedOthers);
+        await dialogs.InvokeAsync(() => dialogs.Find("[data-testid=confirm-accept]").Click());
 
         cut.WaitForAssertion(() => Assert.Equal(1, _endedOthers), Timeout);
+    }
+
+    [Fact]
+    public async Task A_refusal_from_the_service_is_shown_in_words()
+    {
+        var dialogs = Render<MudDialogProvider>();
+        var cut = Render<SessionList>(p => p
+            .Add(c => c.UserId, "user-1")
+            .Add(c => c.CurrentSessionId, Current)
+            .Add(c => c.Load, () => Task.FromResult<IReadOnlyList<UserSessionInfo>>(_sessions))
+            .Add(c => c.End, _ => throw new OpsConsole.Core.Audit.AuditUnavailableException()));
+
+        await cut.InvokeAsync(() => cut.Find($"tr[data-session='{Other}'] [data-testid=end-session]").Click());
+        dialogs.WaitForAssertion(() => Assert.Single(dialogs.FindAll("[data-testid=confirm-accept]")), Timeout);
+        await dialogs.InvokeAsync(() => dialogs.Find("[data-testid=confirm-accept]").Click());
+
+        cut.WaitForAssertion(() => Assert.StartsWith("Could not sign out the session in Chrome on Windows: ", cut.Find("[data-testid=session-message]").TextContent, StringComparison.Ordinal), Timeout);
     }
 
     [Fact]

@@ -1,0 +1,42 @@
+using MudBlazor;
+
+namespace OpsConsole.Web.Shared;
+
+/// <summary>
+/// What a confirmation asks. <see cref="Title"/> and <see cref="Message"/> name the target and say what will happen
+/// ("Disable user alice?", "Her sessions end…"); <see cref="ConfirmText"/> labels the destructive button
+/// ("Disable alice"). <see cref="TypeToConfirm"/>, when set, must be typed before the button works (for actions that
+/// cannot be undone, such as restores and erasures).
+/// </summary>
+public sealed record Confirmation(string Title, string Message, string ConfirmText)
+{
+    public string CancelText { get; init; } = "Cancel";
+
+    public string? TypeToConfirm { get; init; }
+
+    /// <summary>Red button; false for a confirmation that removes nothing.</summary>
+    public bool Destructive { get; init; } = true;
+}
+
+public static class ConfirmDialogExtensions
+{
+    /// <summary>Shows <see cref="ConfirmDialog"/>; true only when the person pressed the confirm button.</summary>
+    public static async Task<bool> ConfirmAsync(this IDialogService dialogs, Confirmation confirmation)
+    {
+        ArgumentNullException.ThrowIfNull(dialogs);
+        ArgumentNullException.ThrowIfNull(confirmation);
+        var parameters = new DialogParameters<ConfirmDialog> { { d => d.Confirmation, confirmation } };
+        var options = new DialogOptions
+        {
+            MaxWidth = MaxWidth.Small,
+            FullWidth = true,
+            CloseOnEscapeKey = true,
+            BackdropClick = true,
+            CloseButton = false,
+            DefaultFocus = DefaultFocus.FirstChild,
+        };
+        var reference = await dialogs.ShowAsync<ConfirmDialog>(confirmation.Title, parameters, options);
+        var result = await reference.Result;
+        return result is { Canceled: false, Data: true };
+    }
+}
