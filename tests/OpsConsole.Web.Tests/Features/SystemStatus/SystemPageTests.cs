@@ -3,6 +3,7 @@ using MudBlazor.Services;
 using OpsConsole.Core.Live;
 using OpsConsole.Core.SystemStatus;
 using OpsConsole.Web.Features.SystemStatus;
+using OpsConsole.Web.Tests.Shared;
 
 // Mirrors the page's own namespace choice: a ".System" segment would shadow the System namespace.
 namespace OpsConsole.Web.Tests.Features.SystemStatus;
@@ -21,6 +22,7 @@ public sealed class SystemPageTests : BunitContext
         _stats.Live = _bus; // published samples reach the page through the source, as SystemStatsSampler does it
         Services.AddSingleton<ISystemStatsSource>(_stats);
         Services.AddMudServices();
+        Services.AddViewerTime();
         JSInterop.Mode = JSRuntimeMode.Loose;
     }
 

@@ -9,6 +9,7 @@ using OpsConsole.Core.Live;
 using OpsConsole.Core.Metrics.Exposition;
 using OpsConsole.Core.Metrics.PromQl;
 using OpsConsole.Core.Metrics.Store;
+using OpsConsole.Web.Tests.Shared;
 
 namespace OpsConsole.Web.Tests.Features.Alerts.Rules;
 
@@ -50,6 +51,7 @@ public sealed class RulesTestBed : IDisposable
         services.AddSingleton(Manager);
         services.AddSingleton(Tester);
         services.AddSingleton<TimeProvider>(Time);
+        services.AddViewerTime();
         services.AddSingleton(new OpsConsole.Web.Features.Alerts.Runbooks.RunbookLinks(Microsoft.Extensions.Options.Options.Create(new OpsConsole.Web.Features.Alerts.Runbooks.RunbookOptions())));
     }
 

@@ -14,6 +14,7 @@ using OpsConsole.Core.Metrics.Query;
 using OpsConsole.Core.Metrics.Scraping;
 using OpsConsole.Core.Metrics.Services;
 using OpsConsole.Core.Metrics.Store;
+using OpsConsole.Web.Tests.Shared;
 
 namespace OpsConsole.Web.Tests.Features.Metrics.Services;
 
@@ -66,6 +67,7 @@ public sealed class ServicesTestBed
         services.AddSingleton(sp => new ServiceHistory(Overview, sp.GetRequiredService<MetricQueryService>(), Store, Time));
         services.AddSingleton(Store);
         services.AddSingleton<TimeProvider>(Time);
+        services.AddViewerTime();
         services.AddMudServices();
     }
 
