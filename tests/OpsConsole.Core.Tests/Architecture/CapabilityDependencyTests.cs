@@ -17,9 +17,10 @@ public sealed class CapabilityDependencyTests
         ["Access", "Attention", "Hosting", "Live", "Storage"], // who may do what; the board's contract; the embedded PostgreSQL; live events; data directory
         ["Data"], // the console's database: context, migrations, named pools (capabilities add their model)
         ["Audit", "SystemStatus"], // every action is audited, so the trail sits under every acting capability
-        ["Identity"], // accounts, sign-in, sessions, API tokens, displays
+        ["Identity", "Operations"], // accounts, sign-in, sessions, API tokens, displays; tracked long actions
         ["Metrics"],
         ["Alerts"], // rules over Metrics; turns other capabilities' live signals into alerts
+        ["Backups"], // managed databases, pg_dump, retention, drills (their freshness alerts go through Alerts)
         ["Board", "Demo", "Wall"], // the status board reads every capability below it
     ];
 
