@@ -5,8 +5,6 @@ namespace OpsConsole.Core.Tests.Alerts;
 public sealed class AlertCountsTests
 {
     private static readonly DateTimeOffset Now = new(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
-    private static long _ids;
-
     [Fact]
     public void Firing_counts_what_notifies_and_muted_firing_alerts_are_counted_beside_it()
     {
@@ -43,22 +41,5 @@ public sealed class AlertCountsTests
             new AlertSnapshot(1, Now, [Alert(AlertState.Firing), Alert(AlertState.Firing) with { InhibitedBy = 3 }], []).NotifyingCount,
             AlertCounts.Of([Alert(AlertState.Firing), Alert(AlertState.Firing) with { InhibitedBy = 3 }]).Firing);
 
-    private static AlertView Alert(AlertState state) => new(
-        Interlocked.Increment(ref _ids),
-        AlertSource.Rule,
-        LabelSet.Of([("alertname", "A"), ("severity", "warning")]),
-        new Dictionary<string, string>(),
-        state,
-        Now.AddMinutes(-10),
-        state == AlertState.Pending ? null : Now.AddMinutes(-5),
-        state == AlertState.Resolved ? Now : null,
-        null,
-        1,
-        null,
-        "test",
-        null,
-        null,
-        [],
-        null,
-        Now);
+    private static AlertView Alert(AlertState state) => TestAlerts.View("A", "warning", state, Now);
 }

@@ -3,6 +3,7 @@ using OpsConsole.Core.Alerts.Rules;
 using OpsConsole.Core.Board;
 using OpsConsole.Core.Metrics.Scraping;
 using OpsConsole.Core.Metrics.Services;
+using OpsConsole.Core.Tests.Alerts;
 
 namespace OpsConsole.Core.Tests.Board;
 
@@ -144,22 +145,6 @@ public sealed class ServiceHealthTests
         Interlocked.Increment(ref _ids), a.Source, a.Labels, a.Annotations, a.State, a.ActiveAt, a.FiredAt, a.ResolvedAt,
         null, a.Value, a.GeneratorUrl, a.Origin, null, null, [], null, a.ActiveAt);
 
-    private static AlertView Alert(string name, string severity, params (string Name, string Value)[] labels) => new(
-        Interlocked.Increment(ref _ids),
-        AlertSource.Rule,
-        LabelSet.Of([("alertname", name), ("severity", severity), .. labels]),
-        new Dictionary<string, string>(),
-        AlertState.Firing,
-        T0.AddMinutes(-10),
-        T0.AddMinutes(-5),
-        null,
-        null,
-        1,
-        null,
-        "test",
-        null,
-        null,
-        [],
-        null,
-        T0);
+    private static AlertView Alert(string name, string severity, params (string Name, string Value)[] labels) =>
+        TestAlerts.View(name, severity, AlertState.Firing, T0, labels);
 }

@@ -1,11 +1,11 @@
 using OpsConsole.Core.Alerts;
 using OpsConsole.Web.Shared;
+using OpsConsole.Web.Tests.Features.Alerts;
 
 namespace OpsConsole.Web.Tests.Shared;
 
 public sealed class ServiceAlertsTests
 {
-    private static readonly DateTimeOffset Now = new(2026, 11, 23, 12, 0, 0, TimeSpan.Zero);
     private static long _ids;
 
     [Fact]
@@ -33,22 +33,6 @@ public sealed class ServiceAlertsTests
     public void Severity_words_get_the_colour_of_their_rank(string? severity, string css) =>
         Assert.Equal(css, ServiceAlerts.SeverityClass(severity));
 
-    private static AlertView Alert(string name, string severity, params (string Name, string Value)[] labels) => new(
-        Interlocked.Increment(ref _ids),
-        AlertSource.Rule,
-        LabelSet.Of([("alertname", name), ("severity", severity), .. labels]),
-        new Dictionary<string, string>(),
-        AlertState.Firing,
-        Now.AddMinutes(-10),
-        Now.AddMinutes(-5),
-        null,
-        null,
-        1,
-        null,
-        "test",
-        null,
-        null,
-        [],
-        null,
-        Now);
+    private static AlertView Alert(string name, string severity, params (string Name, string Value)[] labels) =>
+        AlertListingTests.View(Interlocked.Increment(ref _ids), name, severity, 5, labels);
 }

@@ -9,7 +9,8 @@ public sealed record RangeQuery(SeriesSelector Selector, bool Rate, DateTimeOffs
     /// <summary>
     /// Full PromQL instead of the selector (a service's golden signals beyond the in-memory retention, what a person
     /// types into Explore): Prometheus evaluates it when one is configured, else the console's engine over the store.
-    /// The <see cref="Selector"/> is then only a placeholder. With <see cref="Rate"/> it must be a selector.
+    /// The <see cref="Selector"/> then only names the query (its metric name labels what comes back, e.g. the golden
+    /// signal); nothing is selected by it. With <see cref="Rate"/> it must be a selector.
     /// </summary>
     public string? Expression { get; init; }
 
@@ -24,10 +25,10 @@ public sealed record RangeQuery(SeriesSelector Selector, bool Rate, DateTimeOffs
     public static RangeQuery OfExpression(string expression, DateTimeOffset from, DateTimeOffset to, TimeSpan step, bool rate = false)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(expression);
-        return new RangeQuery(ExpressionPlaceholder, rate, from, to, step) { Expression = expression };
+        return new RangeQuery(ExpressionName, rate, from, to, step) { Expression = expression };
     }
 
-    private static readonly SeriesSelector ExpressionPlaceholder = new("expression", []);
+    private static readonly SeriesSelector ExpressionName = new("expression", []);
 
     /// <summary>Whole milliseconds per step (at least 1).</summary>
     public long StepMs => Math.Max(1, (long)Step.TotalMilliseconds);
