@@ -34,6 +34,21 @@ public static class ConsolePolicies
     /// <summary>Acting on alerts: acknowledge, unacknowledge, resolve manually, notes, silences; also posting Alertmanager webhooks with an API token.</summary>
     public const string AlertsAct = "console.alerts.act";
 
+    /// <summary>Operations (backups, restores, migrations, rotations, erasures): the list, a run's detail and its live log.</summary>
+    public const string OperationsRead = "console.operations.read";
+
+    /// <summary>
+    /// Approving and cancelling operations over HTTP (the endpoint's gate): every role that acts on some kind. The service
+    /// then checks the operation's own kind (a backup wants <see cref="BackupsAct"/>).
+    /// </summary>
+    public const string OperationsAct = "console.operations.act";
+
+    /// <summary>Managed databases and their backups: the Databases page, the inventory, drill results.</summary>
+    public const string BackupsRead = "console.backups.read";
+
+    /// <summary>Acting on backups: back up now, verify, delete, download a dump, run a drill; approving and cancelling those operations.</summary>
+    public const string BackupsAct = "console.backups.act";
+
     /// <summary>Roles allowed by each policy; the single source of truth for nav and tests.</summary>
     public static IReadOnlyDictionary<string, string[]> Roles { get; } = new Dictionary<string, string[]>
     {
@@ -45,6 +60,10 @@ public static class ConsolePolicies
         [MetricsRead] = [ConsoleRoles.Admin, ConsoleRoles.Sre, ConsoleRoles.OnCall, ConsoleRoles.Viewer],
         [AlertsRead] = [ConsoleRoles.Admin, ConsoleRoles.Sre, ConsoleRoles.OnCall, ConsoleRoles.Viewer],
         [AlertsAct] = [ConsoleRoles.Admin, ConsoleRoles.Sre, ConsoleRoles.OnCall],
+        [OperationsRead] = [ConsoleRoles.Admin, ConsoleRoles.Sre, ConsoleRoles.OnCall, ConsoleRoles.Viewer],
+        [OperationsAct] = [ConsoleRoles.Admin, ConsoleRoles.Sre],
+        [BackupsRead] = [ConsoleRoles.Admin, ConsoleRoles.Sre, ConsoleRoles.OnCall, ConsoleRoles.Viewer],
+        [BackupsAct] = [ConsoleRoles.Admin, ConsoleRoles.Sre],
         [WallRead] = [ConsoleRoles.Display, ConsoleRoles.Viewer, ConsoleRoles.Sre, ConsoleRoles.OnCall, ConsoleRoles.Admin, ConsoleRoles.Compliance, ConsoleRoles.Auditor],
     };
 

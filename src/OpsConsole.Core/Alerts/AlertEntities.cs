@@ -195,7 +195,7 @@ internal sealed class AlertStoreModel : IConsoleModel
             alert.Property(a => a.AckBy).HasMaxLength(256);
             alert.Property(a => a.AckNote).HasMaxLength(AlertLimits.NoteLength);
             alert.Property(a => a.SilencedBy).HasDefaultValueSql("'{}'::uuid[]");
-            SnakeCase(alert);
+            SnakeCaseColumns.Apply(alert);
             // The database is the arbiter between instances: one current (unresolved) alert per source and fingerprint.
             alert.HasIndex(a => new { a.Source, a.Fingerprint }).IsUnique().HasFilter("state <> 'resolved'").HasDatabaseName("ix_alerts_current");
             alert.HasIndex(a => new { a.Source, a.Fingerprint, a.ActiveAt }).HasDatabaseName("ix_alerts_episode");
@@ -213,7 +213,7 @@ internal sealed class AlertStoreModel : IConsoleModel
             entry.Property(e => e.FromState).HasMaxLength(16);
             entry.Property(e => e.ToState).HasMaxLength(16);
             entry.Property(e => e.Text).HasMaxLength(AlertLimits.NoteLength);
-            SnakeCase(entry);
+            SnakeCaseColumns.Apply(entry);
             entry.HasIndex(e => new { e.AlertId, e.Id }).HasDatabaseName("ix_alert_timeline_alert");
             entry.HasOne<StoredAlert>().WithMany().HasForeignKey(e => e.AlertId).OnDelete(DeleteBehavior.Cascade);
         });
@@ -226,7 +226,7 @@ internal sealed class AlertStoreModel : IConsoleModel
             silence.Property(s => s.Comment).HasMaxLength(AlertLimits.NoteLength);
             silence.Property(s => s.CreatedBy).HasMaxLength(256);
             silence.Property(s => s.ExpiredBy).HasMaxLength(256);
-            SnakeCase(silence);
+            SnakeCaseColumns.Apply(silence);
             silence.HasIndex(s => s.EndsAt).HasDatabaseName("ix_silences_ends_at");
         });
         builder.Entity<AlertNotification>(notification =>
@@ -239,21 +239,13 @@ internal sealed class AlertStoreModel : IConsoleModel
             notification.Property(n => n.Status).HasMaxLength(16);
             notification.Property(n => n.ClaimedBy).HasMaxLength(64);
             notification.Property(n => n.PayloadStatus).HasMaxLength(16);
-            SnakeCase(notification);
+            SnakeCaseColumns.Apply(notification);
             // One pending notification per group: later changes ride along with it (ON CONFLICT DO NOTHING).
             notification.HasIndex(n => new { n.Receiver, n.GroupKey }).IsUnique().HasFilter("status = 'pending'").HasDatabaseName("ix_alert_notifications_pending");
             notification.HasIndex(n => new { n.Status, n.Id }).HasDatabaseName("ix_alert_notifications_status");
             notification.HasIndex(n => new { n.Receiver, n.GroupKey, n.Id }).HasDatabaseName("ix_alert_notifications_group");
             notification.HasIndex(n => n.CreatedAt).HasDatabaseName("ix_alert_notifications_created_at");
         });
-    }
-
-    private static void SnakeCase<T>(EntityTypeBuilder<T> entity) where T : class
-    {
-        foreach (var property in entity.Metadata.GetProperties())
-        {
-            property.SetColumnName(Audit.AuditModel.ToSnakeCase(property.Name));
-        }
     }
 }
 

@@ -1,4 +1,3 @@
-using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using OpsConsole.Core.Data;
@@ -33,7 +32,7 @@ internal sealed class AuditModel : IConsoleModel
             head.HasKey(h => h.Id);
             head.Property(h => h.Id).ValueGeneratedNever();
             head.HasData(new AuditChainHead { Id = 1, LastSequence = 0, LastHash = new byte[AuditCanonical.HashLength] });
-            SnakeCase(head);
+            SnakeCaseColumns.Apply(head);
         });
         builder.Entity<AuditCheckpoint>(checkpoint =>
         {
@@ -41,14 +40,14 @@ internal sealed class AuditModel : IConsoleModel
             checkpoint.HasKey(c => c.Number);
             checkpoint.Property(c => c.Number).ValueGeneratedNever();
             checkpoint.Property(c => c.KeyId).HasMaxLength(64);
-            SnakeCase(checkpoint);
+            SnakeCaseColumns.Apply(checkpoint);
         });
         builder.Entity<AuditSigningKey>(key =>
         {
             key.ToTable("audit_signing_keys");
             key.HasKey(k => k.Id);
             key.Property(k => k.Id).HasMaxLength(64);
-            SnakeCase(key);
+            SnakeCaseColumns.Apply(key);
         });
     }
 
@@ -64,31 +63,7 @@ internal sealed class AuditModel : IConsoleModel
         entity.Property(e => e.ClientIp).HasMaxLength(64);
         entity.Property(e => e.CorrelationId).HasMaxLength(128);
         entity.Property(e => e.Details).HasColumnType("jsonb");
-        SnakeCase(entity);
-    }
-
-    private static void SnakeCase<T>(EntityTypeBuilder<T> entity) where T : class
-    {
-        foreach (var property in entity.Metadata.GetProperties())
-        {
-            property.SetColumnName(ToSnakeCase(property.Name));
-        }
-    }
-
-    internal static string ToSnakeCase(string name)
-    {
-        var builder = new StringBuilder(name.Length + 4);
-        for (var i = 0; i < name.Length; i++)
-        {
-            if (char.IsUpper(name[i]) && i > 0)
-            {
-                builder.Append('_');
-            }
-
-            builder.Append(char.ToLowerInvariant(name[i]));
-        }
-
-        return builder.ToString();
+        SnakeCaseColumns.Apply(entity);
     }
 }
 

@@ -4,6 +4,7 @@ using OpsConsole.Web.Features.Alerts;
 using OpsConsole.Web.Features.Audit;
 using OpsConsole.Web.Features.Identity;
 using OpsConsole.Web.Features.Identity.Account;
+using OpsConsole.Web.Features.Operations;
 using OpsConsole.Web.Features.SystemStatus;
 
 namespace OpsConsole.Web.Api;
@@ -44,6 +45,7 @@ public static class ApiEndpoints
         endpoints.MapIdentity();
         endpoints.MapAudit();
         endpoints.MapAlerts();
+        endpoints.MapOperations();
         return endpoints;
     }
 }

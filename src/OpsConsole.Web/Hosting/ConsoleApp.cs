@@ -11,6 +11,7 @@ using OpsConsole.Web.Features.Identity;
 using OpsConsole.Web.Features.Identity.Account;
 using OpsConsole.Web.Features.Live;
 using OpsConsole.Web.Features.Metrics;
+using OpsConsole.Web.Features.Operations;
 using OpsConsole.Web.Features.SystemStatus;
 using OpsConsole.Web.Features.Wall;
 using Prometheus;
@@ -121,6 +122,7 @@ public static class ConsoleHostExtensions
         builder.AddAuditWeb(dataDirectory);
         builder.AddLiveWeb(connections);
         builder.AddSystemStatusWeb();
+        builder.AddOperationsWeb();
         builder.AddDemoPlatform(dataDirectory, embeddedAdminConnectionString); // before Metrics and Alerts: it adds the sampleshop target and rule file
         builder.AddMetricsWeb();
         builder.AddAlertsWeb(); // after Metrics: the console's rule engine evaluates over its metric store

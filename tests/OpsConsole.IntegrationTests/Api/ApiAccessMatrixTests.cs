@@ -10,8 +10,10 @@ using OpsConsole.Core.Audit.Search;
 using OpsConsole.Core.Identity.ApiTokens;
 using OpsConsole.Core.Identity.Displays;
 using OpsConsole.Core.Identity.Sessions;
+using OpsConsole.Core.Operations;
 using OpsConsole.IntegrationTests.Alerts;
 using OpsConsole.IntegrationTests.Infrastructure;
+using OpsConsole.IntegrationTests.Operations;
 
 namespace OpsConsole.IntegrationTests.Api;
 
@@ -22,10 +24,14 @@ namespace OpsConsole.IntegrationTests.Api;
 [Collection(PostgresCollection.Name)]
 public sealed partial class ApiAccessMatrixTests(PostgresFixture postgres) : ConsoleTest(postgres)
 {
+    protected override Task<TestConsole> StartConsoleAsync() => TestConsole.StartAsync(Postgres.SharedConnectionString, services: OperationGates.Register);
+
     private static readonly string[] SystemReaders = [ConsoleRoles.Admin, ConsoleRoles.Sre, ConsoleRoles.OnCall];
     private static readonly string[] AuditReaders = [ConsoleRoles.Admin, ConsoleRoles.Auditor, ConsoleRoles.Sre];
     private static readonly string[] AlertReaders = [ConsoleRoles.Admin, ConsoleRoles.Sre, ConsoleRoles.OnCall, ConsoleRoles.Viewer];
     private static readonly string[] AlertActors = [ConsoleRoles.Admin, ConsoleRoles.Sre, ConsoleRoles.OnCall];
+    private static readonly string[] OperationReaders = [ConsoleRoles.Admin, ConsoleRoles.Sre, ConsoleRoles.OnCall, ConsoleRoles.Viewer];
+    private static readonly string[] OperationActors = [ConsoleRoles.Admin, ConsoleRoles.Sre];
 
     /// <summary>"METHOD /path" -> roles that get 2xx and how to build a valid request; others get 403, anonymous 401.</summary>
     private static readonly Dictionary<string, (string[] Roles, Func<MatrixContext, HttpRequestMessage> Build)> Matrix = new(StringComparer.Ordinal)
@@ -86,6 +92,11 @@ public sealed partial class ApiAccessMatrixTests(PostgresFixture postgres) : Con
             matchers = new[] { new { name = "job", op = "=", value = "matrix" } }, duration = "1h", comment = "matrix",
         })),
         // Expiring an expired silence answers 200 with it; extending uses another silence that is never expired.
+        ["GET /api/v1/operations"] = (OperationReaders, c => c.Get("/api/v1/operations?active=true")),
+        ["GET /api/v1/operations/{id}"] = (OperationReaders, c => c.Get($"/api/v1/operations/{c.OperationId}")),
+        // Each call approves or cancels an operation of its own, requested by someone else: a second approval would be a 409.
+        ["POST /api/v1/operations/{id}/approve"] = (OperationActors, c => c.Post($"/api/v1/operations/{c.NextAwaitingOperation()}/approve")),
+        ["POST /api/v1/operations/{id}/cancel"] = (OperationActors, c => c.Post($"/api/v1/operations/{c.NextAwaitingOperation()}/cancel")),
         ["DELETE /api/v1/silences/{id}"] = (AlertActors, c => new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/silences/{c.SilenceId}")),
         ["POST /api/v1/silences/{id}/extend"] = (AlertActors, c => c.Json(HttpMethod.Post, $"/api/v1/silences/{c.ExtendableSilenceId}/extend", new { duration = "10m" })),
     };
@@ -111,6 +122,13 @@ public sealed partial class ApiAccessMatrixTests(PostgresFixture postgres) : Con
         public Guid SilenceId { get; init; }
 
         public Guid ExtendableSilenceId { get; init; }
+
+        public Guid OperationId { get; init; }
+
+        /// <summary>Operations awaiting approval, one per call that approves or cancels.</summary>
+        public Queue<Guid> AwaitingOperations { get; init; } = [];
+
+        public Guid NextAwaitingOperation() => AwaitingOperations.Dequeue();
 
         /// <summary>A live session of the user making the next call (a random id for anonymous calls).</summary>
         public Guid CallerSessionId { get; set; }
@@ -219,8 +237,22 @@ public sealed partial class ApiAccessMatrixTests(PostgresFixture postgres) : Con
             extendableSilenceId = (await silences.CreateAsync(sre, request)).Silence.Id;
         }
 
+        var awaiting = new Queue<Guid>();
+        await using (var scope = Console.Services.CreateAsyncScope())
+        {
+            var operations = scope.ServiceProvider.GetRequiredService<OperationService>();
+            var requester = TestPrincipals.Of("matrix-requester", ConsoleRoles.Sre);
+            var perOperation = ConsoleRoles.All.Count + 1;
+            for (var i = 0; i < 2 * perOperation; i++)
+            {
+                awaiting.Enqueue((await operations.RequestAsync(requester, new OperationRequest(GateOperation.KindName, $"matrix:{i}", $"Matrix {i}", NeedsApproval: true))).Id);
+            }
+        }
+
         var context = new MatrixContext(targetId, targetTokenId, targetDisplayId)
         {
+            OperationId = awaiting.Peek(),
+            AwaitingOperations = awaiting,
             AuditSequence = auditSequence,
             AuditExportId = auditExportId,
             AlertId = await Alerts.AlertTesting.AlertIdAsync(Postgres.SharedConnectionString, "MatrixAlert"),
