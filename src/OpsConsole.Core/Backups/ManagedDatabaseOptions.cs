@@ -54,6 +54,34 @@ public sealed record ManagedDatabase(string Name, CronExpression Schedule, CronE
 
     public DateTimeOffset? NextDrill(DateTimeOffset after) => Drill?.GetNextOccurrence(after, Zone);
 
+    /// <summary>The latest scheduled backup time at or before <paramref name="now"/> (null: none within 400 days).</summary>
+    public DateTimeOffset? PreviousBackup(DateTimeOffset now) => Previous(Schedule, Zone, now);
+
+    public DateTimeOffset? PreviousDrill(DateTimeOffset now) => Drill is null ? null : Previous(Drill, Zone, now);
+
+    /// <summary>
+    /// Cronos only looks forward, so look back in widening windows: an hour holds the previous run of a frequent
+    /// schedule without listing a day of minutes, a year and a month hold any other.
+    /// </summary>
+    internal static DateTimeOffset? Previous(CronExpression cron, TimeZoneInfo zone, DateTimeOffset now)
+    {
+        foreach (var window in (ReadOnlySpan<TimeSpan>)[TimeSpan.FromHours(1), TimeSpan.FromDays(1), TimeSpan.FromDays(32), TimeSpan.FromDays(400)])
+        {
+            DateTimeOffset? last = null;
+            foreach (var occurrence in cron.GetOccurrences(now - window, now, zone, fromInclusive: true, toInclusive: true))
+            {
+                last = occurrence;
+            }
+
+            if (last is not null)
+            {
+                return last;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Fresh (within the RPO), amber (past 80 % of it) or red (past it, or no backup at all).</summary>
     public BackupFreshness FreshnessAt(DateTimeOffset? lastBackup, DateTimeOffset now) =>
         lastBackup is not { } last || now - last > Rpo ? BackupFreshness.TooOld
@@ -80,6 +108,11 @@ public static class ManagedDatabases
         {
             var key = $"{ManagedDatabaseOptions.Section}:{name}";
             var before = errors.Count;
+            if (!IsValidName(name))
+            {
+                errors.Add($"{key}: the name must be 1 to {MaxNameLength} lower-case letters, digits, '-' or '_', starting with a letter or digit (it names folders and the operations' target).");
+            }
+
             if (string.IsNullOrWhiteSpace(o.ConnectionString) == string.IsNullOrWhiteSpace(o.ConnectionStringName))
             {
                 errors.Add($"{key}: set exactly one of ConnectionString and ConnectionStringName.");
@@ -115,6 +148,13 @@ public static class ManagedDatabases
 
         return (databases, errors);
     }
+
+    public const int MaxNameLength = 40;
+
+    public static bool IsValidName(string name) =>
+        name.Length is > 0 and <= MaxNameLength
+        && char.IsAsciiLetterLower(name[0]) | char.IsAsciiDigit(name[0])
+        && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '-' or '_');
 
     private static CronExpression? Cron(string text, string key, List<string> errors, bool required)
     {

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using OpsConsole.Core.Backups;
 using OpsConsole.Core.Metrics.Scraping;
 
 namespace OpsConsole.Core.Demo;
@@ -9,7 +10,7 @@ public static class DemoHostingExtensions
 {
     /// <summary>
     /// With <c>Demo:Enabled</c>: SampleShop supervised beside the console and registered as the scrape target
-    /// <c>sampleshop</c>, with its default alert rules appended to <c>Alerts:RuleFiles</c>. Call before the metrics and
+    /// <c>sampleshop</c>, with its default alert rules appended to <c>Alerts:RuleFiles</c>, and (embedded) SampleShop's and the console's databases managed. Call before the metrics and
     /// alert options are first read (the target and the rule file are added to configuration).
     /// </summary>
     /// <param name="clusterAdminConnectionString">The embedded cluster's superuser (creates SampleShop's role and database); null with an external database.</param>
@@ -28,12 +29,17 @@ public static class DemoHostingExtensions
         {
             builder.Configuration.AddInMemoryCollection(DemoTargets.Entries(builder.Configuration, demo.MetricsUrl()));
             builder.Configuration.AddInMemoryCollection(DemoRules.Entries(builder.Configuration, DemoRules.DefaultFile(builder.Environment.ContentRootPath)));
+            if (clusterAdminConnectionString is not null)
+            {
+                builder.Configuration.AddInMemoryCollection(DemoDatabases.Entries(builder.Configuration, clusterAdminConnectionString));
+            }
         }
 
         builder.Services.AddSingleton(plan);
         builder.Services.AddSingleton<SampleShopSupervisor>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SampleShopSupervisor>());
         builder.Services.AddSingleton<IFirstScrapeGate, SampleShopStartGate>();
+        builder.Services.AddSingleton<IBackupTargetGate, SampleShopBackupGate>();
         return builder;
     }
 }

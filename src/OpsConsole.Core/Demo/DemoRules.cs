@@ -22,18 +22,6 @@ public static class DemoRules
     }
 
     /// <summary>Configuration entries appending <paramref name="ruleFile"/>, or none when it is listed already.</summary>
-    public static IReadOnlyDictionary<string, string?> Entries(IConfiguration configuration, string ruleFile)
-    {
-        ArgumentNullException.ThrowIfNull(configuration);
-        ArgumentException.ThrowIfNullOrWhiteSpace(ruleFile);
-        var files = configuration.GetSection("Alerts:RuleFiles").GetChildren().ToList();
-        if (files.Any(f => string.Equals(f.Value, ruleFile, StringComparison.Ordinal)))
-        {
-            return new Dictionary<string, string?>();
-        }
-
-        // One past the highest index in use, as for the scrape target, so a sparse list is appended to.
-        var index = files.Select(f => int.TryParse(f.Key, out var i) ? i + 1 : 0).DefaultIfEmpty(0).Max();
-        return new Dictionary<string, string?> { [$"Alerts:RuleFiles:{index}"] = ruleFile };
-    }
+    public static IReadOnlyDictionary<string, string?> Entries(IConfiguration configuration, string ruleFile) =>
+        Alerts.Rules.RuleFileEntries.Append(configuration, ruleFile);
 }

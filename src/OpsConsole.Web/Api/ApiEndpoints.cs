@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using OpsConsole.Core.Access;
 using OpsConsole.Web.Features.Alerts;
+using OpsConsole.Web.Features.Backups;
 using OpsConsole.Web.Features.Audit;
 using OpsConsole.Web.Features.Identity;
 using OpsConsole.Web.Features.Identity.Account;
@@ -46,6 +47,7 @@ public static class ApiEndpoints
         endpoints.MapAudit();
         endpoints.MapAlerts();
         endpoints.MapOperations();
+        endpoints.MapBackups();
         return endpoints;
     }
 }

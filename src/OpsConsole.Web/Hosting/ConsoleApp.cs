@@ -6,6 +6,7 @@ using OpsConsole.Web.Api;
 using OpsConsole.Web.Components;
 using OpsConsole.Web.Features.Alerts;
 using OpsConsole.Web.Features.Audit;
+using OpsConsole.Web.Features.Backups;
 using OpsConsole.Web.Features.Board;
 using OpsConsole.Web.Features.Identity;
 using OpsConsole.Web.Features.Identity.Account;
@@ -124,6 +125,7 @@ public static class ConsoleHostExtensions
         builder.AddSystemStatusWeb();
         builder.AddOperationsWeb();
         builder.AddDemoPlatform(dataDirectory, embeddedAdminConnectionString); // before Metrics and Alerts: it adds the sampleshop target and rule file
+        builder.AddBackupsWeb(dataDirectory); // after the demo (its managed databases), before Alerts (the backup rule file)
         builder.AddMetricsWeb();
         builder.AddAlertsWeb(); // after Metrics: the console's rule engine evaluates over its metric store
         builder.AddWallWeb();

@@ -24,7 +24,23 @@ namespace OpsConsole.IntegrationTests.Api;
 [Collection(PostgresCollection.Name)]
 public sealed partial class ApiAccessMatrixTests(PostgresFixture postgres) : ConsoleTest(postgres)
 {
-    protected override Task<TestConsole> StartConsoleAsync() => TestConsole.StartAsync(Postgres.SharedConnectionString, services: OperationGates.Register);
+    /// <summary>Managed databases m00..m23 (all the same real database): each call that starts an operation gets a target of its own.</summary>
+    private const int MatrixDatabases = 24;
+
+    private string _matrixDatabase = "";
+
+    protected override async Task<TestConsole> StartConsoleAsync()
+    {
+        _matrixDatabase = _matrixDatabase.Length > 0 ? _matrixDatabase : await Postgres.CreateEmptyDatabaseAsync();
+        var settings = new Dictionary<string, string?> { ["Backups:CatchUp"] = "false" };
+        for (var i = 0; i < MatrixDatabases; i++)
+        {
+            settings[$"ManagedDatabases:m{i:00}:ConnectionString"] = _matrixDatabase;
+            settings[$"ManagedDatabases:m{i:00}:Schedule"] = "0 0 1 1 *";
+        }
+
+        return await TestConsole.StartAsync(Postgres.SharedConnectionString, settings, OperationGates.Register);
+    }
 
     private static readonly string[] SystemReaders = [ConsoleRoles.Admin, ConsoleRoles.Sre, ConsoleRoles.OnCall];
     private static readonly string[] AuditReaders = [ConsoleRoles.Admin, ConsoleRoles.Auditor, ConsoleRoles.Sre];
@@ -97,6 +113,14 @@ public sealed partial class ApiAccessMatrixTests(PostgresFixture postgres) : Con
         // Each call approves or cancels an operation of its own, requested by someone else: a second approval would be a 409.
         ["POST /api/v1/operations/{id}/approve"] = (OperationActors, c => c.Post($"/api/v1/operations/{c.NextAwaitingOperation()}/approve")),
         ["POST /api/v1/operations/{id}/cancel"] = (OperationActors, c => c.Post($"/api/v1/operations/{c.NextAwaitingOperation()}/cancel")),
+        ["GET /api/v1/databases"] = (OperationReaders, c => c.Get("/api/v1/databases")),
+        ["GET /api/v1/databases/{name}/backups"] = (OperationReaders, c => c.Get("/api/v1/databases/m16/backups")),
+        // Each call that starts an operation gets a database (or a backup in a database) of its own: a busy target answers 409.
+        ["POST /api/v1/databases/{name}/backups"] = (OperationActors, c => c.Post($"/api/v1/databases/{c.Next(c.BackupDatabases)}/backups")),
+        ["POST /api/v1/databases/{name}/drills"] = (OperationActors, c => c.Post($"/api/v1/databases/{c.Next(c.DrillDatabases)}/drills")),
+        ["POST /api/v1/backups/{id}/verify"] = (OperationActors, c => c.Post($"/api/v1/backups/{c.Next(c.VerifiableBackups)}/verify")),
+        ["GET /api/v1/backups/{id}/file"] = (OperationActors, c => c.Get($"/api/v1/backups/{c.DownloadableBackup}/file")),
+        ["DELETE /api/v1/backups/{id}"] = (OperationActors, c => new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/backups/{c.Next(c.DeletableBackups)}")),
         ["DELETE /api/v1/silences/{id}"] = (AlertActors, c => new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/silences/{c.SilenceId}")),
         ["POST /api/v1/silences/{id}/extend"] = (AlertActors, c => c.Json(HttpMethod.Post, $"/api/v1/silences/{c.ExtendableSilenceId}/extend", new { duration = "10m" })),
     };
@@ -129,6 +153,18 @@ public sealed partial class ApiAccessMatrixTests(PostgresFixture postgres) : Con
         public Queue<Guid> AwaitingOperations { get; init; } = [];
 
         public Guid NextAwaitingOperation() => AwaitingOperations.Dequeue();
+
+        public Queue<string> BackupDatabases { get; init; } = [];
+
+        public Queue<string> DrillDatabases { get; init; } = [];
+
+        public Queue<Guid> VerifiableBackups { get; init; } = [];
+
+        public Queue<Guid> DeletableBackups { get; init; } = [];
+
+        public Guid DownloadableBackup { get; init; }
+
+        public T Next<T>(Queue<T> pool) => pool.Dequeue();
 
         /// <summary>A live session of the user making the next call (a random id for anonymous calls).</summary>
         public Guid CallerSessionId { get; set; }
@@ -249,8 +285,15 @@ public sealed partial class ApiAccessMatrixTests(PostgresFixture postgres) : Con
             }
         }
 
+        var perCall = ConsoleRoles.All.Count + 1;
+        var backups = await MatrixBackups.ArrangeAsync(Console, [.. Enumerable.Range(16, perCall).Select(i => $"m{i:00}")], deletable: perCall);
         var context = new MatrixContext(targetId, targetTokenId, targetDisplayId)
         {
+            BackupDatabases = new([.. Enumerable.Range(0, perCall).Select(i => $"m{i:00}")]),
+            DrillDatabases = new([.. Enumerable.Range(perCall, perCall).Select(i => $"m{i:00}")]),
+            VerifiableBackups = new(backups.Newest),
+            DeletableBackups = new(backups.Older),
+            DownloadableBackup = backups.Newest[0],
             OperationId = awaiting.Peek(),
             AwaitingOperations = awaiting,
             AuditSequence = auditSequence,

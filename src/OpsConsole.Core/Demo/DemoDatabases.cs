@@ -1,0 +1,63 @@
+using Microsoft.Extensions.Configuration;
+using Npgsql;
+using OpsConsole.Core.Backups;
+
+namespace OpsConsole.Core.Demo;
+
+/// <summary>
+/// The managed databases the demo adds, so the Databases page is alive on first run: SampleShop's database and the
+/// console's own, both through the embedded cluster's superuser (backups need to read every table, drills to create
+/// scratch databases). A configured entry of the same name wins.
+/// </summary>
+public static class DemoDatabases
+{
+    public const string ConsoleName = "console";
+
+    public static IReadOnlyDictionary<string, string?> Entries(IConfiguration configuration, string clusterAdminConnectionString)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentException.ThrowIfNullOrWhiteSpace(clusterAdminConnectionString);
+        var entries = new Dictionary<string, string?>();
+        var section = configuration.GetSection(ManagedDatabaseOptions.Section);
+        void Add(string name, string connectionString, string schedule, string rpo, string drill)
+        {
+            if (section.GetSection(name).Exists())
+            {
+                return;
+            }
+
+            var key = $"{ManagedDatabaseOptions.Section}:{name}";
+            entries[$"{key}:{nameof(ManagedDatabaseOptions.ConnectionString)}"] = connectionString;
+            entries[$"{key}:{nameof(ManagedDatabaseOptions.Schedule)}"] = schedule;
+            entries[$"{key}:{nameof(ManagedDatabaseOptions.Rpo)}"] = rpo;
+            entries[$"{key}:{nameof(ManagedDatabaseOptions.DrillSchedule)}"] = drill;
+        }
+
+        var sampleShop = new NpgsqlConnectionStringBuilder(clusterAdminConnectionString) { Database = SampleShopDatabase.Name }.ConnectionString;
+        // Every 6 hours with a 7-hour RPO, so a demo left running shows freshness move; a nightly drill.
+        Add(SampleShopDatabase.Name, sampleShop, "0 */6 * * *", "7h", "30 4 * * *");
+        Add(ConsoleName, clusterAdminConnectionString, "15 3 * * *", "26h", "45 4 * * 0");
+        return entries;
+    }
+}
+
+/// <summary>Holds SampleShop's first scheduled backup until SampleShop listens (its database exists by then).</summary>
+public sealed class SampleShopBackupGate(SampleShopSupervisor supervisor, TimeProvider time) : IBackupTargetGate
+{
+    public async Task WaitAsync(string database, CancellationToken cancellationToken)
+    {
+        if (!string.Equals(database, SampleShopDatabase.Name, StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        try
+        {
+            await supervisor.Listening.WaitAsync(SampleShopStartGate.StartTimeout, time, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            // Back up anyway: a failure is now real and shows as such.
+        }
+    }
+}
