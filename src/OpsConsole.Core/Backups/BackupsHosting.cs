@@ -45,6 +45,7 @@ public static class BackupsHosting
         services.AddSingleton<BackupScheduler>();
         services.AddHostedService(sp => sp.GetRequiredService<BackupScheduler>());
         services.AddScoped<BackupService>();
+        services.AddSingleton<BackupFeed>();
         services.AddScoped<BackupRetention>();
         services.AddOperationKind<BackupOperation>();
         services.AddOperationKind<VerifyBackupOperation>();
