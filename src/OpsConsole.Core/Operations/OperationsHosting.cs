@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using OpsConsole.Core.Attention;
 using OpsConsole.Core.Live;
 
 namespace OpsConsole.Core.Operations;
@@ -28,6 +29,8 @@ public static class OperationsHosting
         services.AddSingleton<OperationSignal>();
         services.AddScoped<OperationService>();
         services.AddSingleton<OperationFeed>();
+        services.AddAttentionSource<OperationAttention>();
+        services.AddHostedService(sp => sp.GetRequiredService<OperationAttention>());
         services.AddSingleton<OperationRunner>();
         services.AddHostedService(sp => sp.GetRequiredService<OperationRunner>());
         return builder;
