@@ -203,6 +203,7 @@ public sealed class PgDumpTests(PostgresFixture postgres) : IDisposable
 
         Assert.Equal(BackupFailure.Connection, wrong.Reason);
         Assert.Equal($"password authentication failed for user \"{builder.Username}\" at 127.0.0.1:{builder.Port}", wrong.Message);
+        Assert.Contains(ctx.Lines, l => l.Level == OperationLogLevel.Error && l.Line == wrong.Message);
 
         var port = EngineTestData.UnusedPort();
         var unreachable = await Assert.ThrowsAsync<BackupFailedException>(() =>
