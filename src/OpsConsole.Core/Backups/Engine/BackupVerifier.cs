@@ -36,7 +36,15 @@ public static class BackupVerifier
             throw Fail(ctx, new BackupFailedException(BackupFailure.Storage, $"the backup file {path} is missing"));
         }
 
-        tools ??= PgClientTools.Locate();
+        try
+        {
+            tools ??= PgClientTools.Locate();
+        }
+        catch (BackupFailedException notInstalled)
+        {
+            throw Fail(ctx, notInstalled);
+        }
+
         ctx.Progress(0, "verifying checksum and archive");
 
         // The checksum and pg_restore --list read the file at the same time: together they take as long as the slower.

@@ -1,7 +1,7 @@
 namespace OpsConsole.Core.Backups.Engine;
 
 /// <summary>What the Databases page shows about a managed database right now.</summary>
-/// <param name="Connections">Sessions connected to this database, the probe's own not counted.</param>
+/// <param name="Connections">Client sessions connected to this database (not autovacuum or other server processes), the probe's own not counted.</param>
 public sealed record DatabaseInfo(string Database, PgVersion ServerVersion, long SizeBytes, int Connections);
 
 /// <summary>Reads a managed database's server version, size and connections through its own connection string.</summary>
@@ -17,7 +17,7 @@ public static class DatabaseProbe
             """
             SELECT current_database(),
                    pg_database_size(current_database()),
-                   (SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid())::int
+                   (SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid())::int
             """,
             connection);
         await using var reader = await command.ExecuteReaderAsync(ct);

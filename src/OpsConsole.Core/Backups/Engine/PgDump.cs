@@ -45,6 +45,33 @@ public static class PgDump
             throw new ArgumentException("The file stem must be a plain file name.", nameof(fileStem));
         }
 
+        try
+        {
+            return await RunCoreAsync(connectionString, directory, fileStem, ctx, tools);
+        }
+        catch (OperationCanceledException) when (ctx.Cancellation.IsCancellationRequested)
+        {
+            ctx.Log("backup cancelled; pg_dump stopped and no file left behind", OperationLogLevel.Warning);
+            throw;
+        }
+        catch (Exception ex) when (ex is BackupFailedException or NpgsqlException or IOException or UnauthorizedAccessException)
+        {
+            var failure = ex as BackupFailedException
+                ?? (ex is NpgsqlException
+                    ? new BackupFailedException(BackupFailure.Database, $"the backup's database session failed: {ex.Message}", ex)
+                    : new BackupFailedException(BackupFailure.Storage, $"the backup directory {directory} is not usable: {ex.Message}", ex));
+            ctx.Log(failure.Message, OperationLogLevel.Error);
+            if (failure == ex)
+            {
+                throw;
+            }
+
+            throw failure;
+        }
+    }
+
+    private static async Task<DumpResult> RunCoreAsync(string connectionString, string directory, string fileStem, IOperationContext ctx, PgClientTools? tools)
+    {
         var ct = ctx.Cancellation;
         var clock = Stopwatch.StartNew();
         var builder = Parse(connectionString);
@@ -73,9 +100,13 @@ public static class PgDump
         IReadOnlyList<UserTable> tables;
         try
         {
-            await using (var readOnly = new NpgsqlCommand("SET TRANSACTION READ ONLY", connection, transaction))
+            // Counting a big table must not hit a role's statement timeout, nor the wait for pg_dump an idle timeout;
+            // row_security off makes count(*) fail rather than undercount where a policy would hide rows (as pg_dump does).
+            await using (var settings = new NpgsqlCommand(
+                "SET TRANSACTION READ ONLY; SET LOCAL statement_timeout = 0; SET LOCAL idle_in_transaction_session_timeout = 0; SET LOCAL row_security = off",
+                connection, transaction))
             {
-                await readOnly.ExecuteNonQueryAsync(ct);
+                await settings.ExecuteNonQueryAsync(ct);
             }
 
             await using (var export = new NpgsqlCommand("SELECT pg_export_snapshot()", connection, transaction))
@@ -107,21 +138,14 @@ public static class PgDump
         }
         catch (Exception ex)
         {
+            // Whatever ended the dump (a cancel included), no partial file may remain to be mistaken for a backup.
             DeleteQuietly(partialPath);
-            if (ex is OperationCanceledException && ct.IsCancellationRequested)
-            {
-                ctx.Log("backup cancelled; pg_dump stopped and the partial file deleted", OperationLogLevel.Warning);
-                throw;
-            }
-
-            var failure = ex as BackupFailedException ?? new BackupFailedException(BackupFailure.Storage, $"writing {finalPath} failed: {ex.Message}", ex);
-            ctx.Log(failure.Message, OperationLogLevel.Error);
-            if (failure == ex)
+            if (ex is BackupFailedException or OperationCanceledException)
             {
                 throw;
             }
 
-            throw failure;
+            throw new BackupFailedException(BackupFailure.Storage, $"writing {finalPath} failed: {ex.Message}", ex);
         }
     }
 
@@ -193,9 +217,7 @@ public static class PgDump
             throw pgDump.Failure(exitCode);
         }
 
-        await copy;
-        await transaction.CommitAsync(CancellationToken.None);
-        var (size, sha256) = copy.Result;
+        var (size, sha256) = await copy;
         ctx.Log($"pg_dump finished ({pgDump.Name} exit code 0)");
         return (size, sha256, counts.Result);
     }
