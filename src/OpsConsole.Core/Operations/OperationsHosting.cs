@@ -27,6 +27,7 @@ public static class OperationsHosting
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<OperationSignal>();
         services.AddScoped<OperationService>();
+        services.AddScoped<IOperationService>(sp => sp.GetRequiredService<OperationService>());
         services.AddSingleton<OperationFeed>();
         services.AddSingleton<OperationRunner>();
         services.AddHostedService(sp => sp.GetRequiredService<OperationRunner>());
