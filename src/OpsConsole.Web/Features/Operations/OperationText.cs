@@ -18,6 +18,10 @@ public static class OperationText
         _ => state.ToString().ToLowerInvariant(),
     };
 
+    /// <summary>The target with a line-break opportunity after each colon, so a narrow cell wraps "database:" from the name.</summary>
+    public static Microsoft.AspNetCore.Components.MarkupString BreakableTarget(string target) =>
+        new(System.Net.WebUtility.HtmlEncode(target).Replace(":", ":<wbr>", StringComparison.Ordinal));
+
     /// <summary>The chip's colour; it only repeats the word.</summary>
     public static Color Colour(OperationState state) => state switch
     {

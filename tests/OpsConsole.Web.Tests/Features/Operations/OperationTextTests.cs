@@ -56,6 +56,10 @@ public sealed class OperationTextTests
         Assert.Equal("12:00:01.125", OperationText.LogTime(new DateTimeOffset(2026, 5, 1, 10, 0, 1, 125, TimeSpan.Zero), TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris")));
 
     [Fact]
+    public void Targets_may_wrap_after_their_colons_and_stay_encoded() =>
+        Assert.Equal("database:<wbr>a&lt;b&gt;", OperationText.BreakableTarget("database:a<b>").Value);
+
+    [Fact]
     public void List_links_carry_only_the_filters_given()
     {
         Assert.Equal("/operations", OperationLinks.List());

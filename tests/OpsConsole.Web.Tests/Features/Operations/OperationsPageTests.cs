@@ -88,6 +88,22 @@ public sealed class OperationsPageTests : OperationsTestBed
     }
 
     [Fact]
+    public async Task Closing_a_filter_chip_drops_that_filter_from_the_address_and_reads_again()
+    {
+        var navigation = Services.GetRequiredService<NavigationManager>();
+        navigation.NavigateTo("/operations?kind=backup&target=database%3Asampleshop");
+        var cut = RenderAs<OperationsPage>(Alice);
+        cut.WaitForAssertion(() => Assert.Equal(2, Operations.Queries.Count), Timeout);
+
+        await cut.InvokeAsync(() => cut.Find("[data-testid=filter-target] .mud-chip-close-button").Click());
+
+        Assert.EndsWith("/operations?kind=backup", navigation.Uri, StringComparison.Ordinal);
+        cut.WaitForAssertion(() => Assert.Equal(4, Operations.Queries.Count), Timeout);
+        Assert.Equal(("backup", null), (Operations.Queries[^1].Kind, Operations.Queries[^1].Target));
+        Assert.Empty(cut.FindAll("[data-testid=filter-target]"));
+    }
+
+    [Fact]
     public void A_rows_kind_and_target_link_to_the_list_filtered_by_them()
     {
         Operations.Add(FakeOperationService.View("Back up sampleshop", OperationState.Succeeded, 1));
