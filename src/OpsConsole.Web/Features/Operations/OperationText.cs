@@ -81,6 +81,14 @@ public static class OperationText
         return sameDay ? Format.TimeOfDay(ended, zone) : Format.Timestamp(ended, zone);
     }
 
+    /// <summary>A kind's parameter as a fact's label: "purpose" reads "Purpose", "backup_id" reads "Backup id".</summary>
+    public static string ParameterLabel(string name)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        var words = name.Replace('_', ' ');
+        return char.ToUpperInvariant(words[0]) + words[1..];
+    }
+
     /// <summary>A log line's time in the viewer's zone, to the millisecond (steps can be milliseconds apart): "14:03:22.125".</summary>
     public static string LogTime(DateTimeOffset at, TimeZoneInfo zone) =>
         TimeZoneInfo.ConvertTime(at, zone).ToString("HH:mm:ss.fff", Culture);

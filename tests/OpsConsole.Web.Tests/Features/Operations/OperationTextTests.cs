@@ -55,6 +55,11 @@ public sealed class OperationTextTests
     public void Log_times_are_in_the_viewers_zone_to_the_millisecond() =>
         Assert.Equal("12:00:01.125", OperationText.LogTime(new DateTimeOffset(2026, 5, 1, 10, 0, 1, 125, TimeSpan.Zero), TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris")));
 
+    [Theory]
+    [InlineData("purpose", "Purpose")]
+    [InlineData("backup_id", "Backup id")]
+    public void Parameters_read_as_labels(string name, string label) => Assert.Equal(label, OperationText.ParameterLabel(name));
+
     [Fact]
     public void Targets_may_wrap_after_their_colons_and_stay_encoded() =>
         Assert.Equal("database:<wbr>a&lt;b&gt;", OperationText.BreakableTarget("database:a<b>").Value);
