@@ -27,7 +27,7 @@ public sealed class OperationService(
     IEnumerable<IOperationKind> kinds,
     OperationSignal signal,
     IOptions<OperationOptions> options,
-    TimeProvider time)
+    TimeProvider time) : IOperationService
 {
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -253,6 +253,13 @@ public sealed class OperationService(
     public async Task<bool> MayActAsync(ClaimsPrincipal caller, string kind) =>
         kinds.FirstOrDefault(k => k.Name == kind) is { } k && await actions.IsAllowedAsync(caller, k.Access.Policy);
 
+    public bool CanCancel(OperationView operation)
+    {
+        ArgumentNullException.ThrowIfNull(operation);
+        return kinds.FirstOrDefault(k => string.Equals(k.Name, operation.Kind, StringComparison.Ordinal)) is { } kind
+            && OperationLifecycle.CanCancel(operation.State, kind.CancellableWhileRunning);
+    }
+
     private async Task RefuseIfBusyAsync(string target, CancellationToken cancellationToken)
     {
         var active = await db.Operations.AsNoTracking()
@@ -312,7 +319,10 @@ public sealed class OperationService(
     internal static OperationView View(StoredOperation row) => new(
         row.Id, row.Kind, row.Target, row.Title, row.State, Parameters(row), row.RequestedBy, row.RequestedAt, row.NeedsApproval,
         row.ApprovalExpiresAt, row.ApprovedBy, row.ApprovedAt, row.CancelRequested, row.CancelledBy, row.Progress, row.Step,
-        row.StartedAt, row.EndedAt, row.Error, row.Result, row.LogLines);
+        row.StartedAt, row.EndedAt, row.Error, row.Result, row.LogLines)
+    {
+        RequestedById = row.RequestedById,
+    };
 }
 
 /// <summary>Wakes this instance's runner at once when something was queued here (other instances hear the live topic).</summary>

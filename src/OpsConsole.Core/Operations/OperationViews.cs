@@ -1,3 +1,5 @@
+using System.Security.Claims;
+using OpsConsole.Core.Audit;
 using OpsConsole.Core.Live;
 
 namespace OpsConsole.Core.Operations;
@@ -27,6 +29,20 @@ public sealed record OperationView(
     int LogLines)
 {
     public bool IsFinal => OperationLifecycle.IsFinal(State);
+
+    /// <summary>The requester's user id; null when the console itself requested it (its schedulers).</summary>
+    public string? RequestedById { get; init; }
+
+    /// <summary>
+    /// Whether <paramref name="caller"/> requested this operation, compared by user id as approval compares (a renamed
+    /// account is still the requester), so a page can say why its approve button does nothing for them.
+    /// </summary>
+    public bool IsRequestedBy(ClaimsPrincipal caller)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var (_, userId, name, _, _) = AuditActors.Describe(caller);
+        return string.Equals(RequestedById ?? "system", userId ?? name, StringComparison.Ordinal);
+    }
 
     /// <summary>How long it ran, or has been running at <paramref name="now"/>; null before it started.</summary>
     public TimeSpan? DurationAt(DateTimeOffset now) => StartedAt is { } start ? (EndedAt ?? now) - start : null;

@@ -28,6 +28,7 @@ public static class OperationsHosting
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<OperationSignal>();
         services.AddScoped<OperationService>();
+        services.AddScoped<IOperationService>(sp => sp.GetRequiredService<OperationService>());
         services.AddSingleton<OperationFeed>();
         services.AddAttentionSource<OperationAttention>();
         services.AddHostedService(sp => sp.GetRequiredService<OperationAttention>());

@@ -81,6 +81,8 @@ public sealed class OperationLayerTests(PostgresFixture postgres) : ConsoleTest(
         Assert.Equal(OperationRefusal.SelfApproval, self.Reason);
         // The same person through another name is still the same person: ids are compared, not names.
         var renamed = TestPrincipals.Of("alice-renamed", ConsoleRoles.Admin, "user-alice");
+        // The page's hint agrees with the service: the requester (by id) sees why approving is not theirs.
+        Assert.Equal((true, true, false), (op.IsRequestedBy(Alice), op.IsRequestedBy(renamed), op.IsRequestedBy(Bob)));
         Assert.Equal(OperationRefusal.SelfApproval, (await Assert.ThrowsAsync<OperationRefusedException>(() => ServiceAsync(s => s.ApproveAsync(renamed, op.Id)))).Reason);
         await Assert.ThrowsAsync<UnauthorizedAccessException>(() => ServiceAsync(s => s.ApproveAsync(TestPrincipals.Of("oncall-olga", ConsoleRoles.OnCall), op.Id)));
         var denied = await AuditLog.WaitForAsync(Postgres.SharedConnectionString, $"action = 'operations.approved' AND target_id = '{op.Id}' AND outcome = 'denied'");
@@ -123,6 +125,7 @@ public sealed class OperationLayerTests(PostgresFixture postgres) : ConsoleTest(
         var running = await RequestAsync(Alice, "database:alpha");
         await Gates.Started(running.Id).Task.WaitAsync(TimeSpan.FromSeconds(30));
         var waiting = await RequestAsync(Alice, "database:beta", needsApproval: true);
+        Assert.True(await PagesAsync(async s => s.CanCancel((await s.GetAsync(Bob, running.Id))!)));
 
         var asked = await ServiceAsync(s => s.CancelAsync(Bob, running.Id));
         Assert.True(asked.CancelRequested);
@@ -134,6 +137,7 @@ public sealed class OperationLayerTests(PostgresFixture postgres) : ConsoleTest(
         await AuditLog.WaitForAsync(Postgres.SharedConnectionString, $"action = 'operations.cancelled' AND target_id = '{running.Id}' AND actor_name = 'admin-bob'");
         var again = await Assert.ThrowsAsync<OperationRefusedException>(() => ServiceAsync(s => s.CancelAsync(Bob, running.Id)));
         Assert.Equal(OperationRefusal.WrongState, again.Reason);
+        Assert.False(await PagesAsync(s => Task.FromResult(s.CanCancel(stopped))));
     }
 
     [Fact]
@@ -198,6 +202,13 @@ public sealed class OperationLayerTests(PostgresFixture postgres) : ConsoleTest(
     {
         await using var scope = Console.Services.CreateAsyncScope();
         return await call(scope.ServiceProvider.GetRequiredService<OperationService>());
+    }
+
+    /// <summary>The service as the pages resolve it (<see cref="IOperationService"/>).</summary>
+    private async Task<T> PagesAsync<T>(Func<IOperationService, Task<T>> call)
+    {
+        await using var scope = Console.Services.CreateAsyncScope();
+        return await call(scope.ServiceProvider.GetRequiredService<IOperationService>());
     }
 
     private async Task ExecuteAsync(string sql)
