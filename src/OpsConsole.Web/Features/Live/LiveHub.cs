@@ -29,6 +29,9 @@ public sealed class LiveHub(LiveHubForwarder forwarder, IAuthorizationService au
         [Core.Alerts.AlertTopics.Changed.Name] = ConsolePolicies.AlertsRead,
         [Core.Alerts.Rules.AlertRuleTopics.GroupEvaluated.Name] = ConsolePolicies.AlertsRead,
         [Core.Alerts.Rules.AlertRuleTopics.Loaded.Name] = ConsolePolicies.AlertsRead,
+        [Core.Operations.OperationTopics.Changed.Name] = ConsolePolicies.OperationsRead,
+        [Core.Operations.OperationTopics.LogGrew.Name] = ConsolePolicies.OperationsRead,
+        [Core.Backups.BackupTopics.Changed.Name] = ConsolePolicies.BackupsRead,
     };
 
     public async Task Join(string topic)
