@@ -27,6 +27,7 @@ public static class BackupKinds
     public const string Backup = "backup";
     public const string Verify = "backup-verify";
     public const string Drill = "restore-drill";
+    public const string Delete = "backup-delete";
 
     public static readonly AccessRule Access = new(ConsolePolicies.BackupsAct, "backups.access", "database", "Backups need the Admin or Sre role.");
 
@@ -68,7 +69,8 @@ public sealed class BackupOperation(
         var database = BackupKinds.Database(catalog, run);
         var purpose = run.Parameter("purpose");
         var started = time.GetUtcNow();
-        var stem = $"{database.Name}-{started.UtcDateTime:yyyyMMdd'T'HHmmss'Z'}-{purpose}";
+        // The operation id's random tail keeps two backups of the same second apart.
+        var stem = $"{database.Name}-{started.UtcDateTime:yyyyMMdd'T'HHmmss'Z'}-{purpose}-{run.Id.ToString("N")[^6..]}";
         var tools = storage.Tools();
         context.Log($"pg_dump and pg_restore from {tools.Directory}; writing {stem}{PgDump.FileExtension} in {storage.FolderOf(database.Name)}");
         var dump = await PgDump.RunAsync(catalog.ConnectionString(database), storage.FolderOf(database.Name), stem, context, tools);
@@ -245,4 +247,46 @@ public sealed class RestoreDrillOperation(ManagedDatabaseCatalog catalog, Backup
             context.Log($"dropped the scratch database {dropped}");
         }
     }
+}
+
+/// <summary>
+/// "backup-delete": removes a backup's file and keeps its row as deleted, with who asked, who approved and why. Checked
+/// again when it runs: a backup that became the newest verified one meanwhile is kept.
+/// </summary>
+public sealed class DeleteBackupOperation(ManagedDatabaseCatalog catalog, BackupStorage storage, ConsoleDbContext db, AuditedActions actions, TimeProvider time) : IOperationKind
+{
+    public string Name => BackupKinds.Delete;
+
+    public AccessRule Access => BackupKinds.Access;
+
+    public bool CancellableWhileRunning => false;
+
+    public async Task<string?> RunAsync(OperationRun run, IOperationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(context);
+        _ = BackupKinds.Database(catalog, run);
+        var id = Guid.Parse(run.Parameter("backup"), CultureInfo.InvariantCulture);
+        var reason = run.Parameter("reason");
+        var backup = await db.Backups.AsNoTracking().SingleOrDefaultAsync(b => b.Id == id && b.DeletedAt == null, context.Cancellation)
+                     ?? throw new InvalidOperationException($"Backup {id} is not in the inventory any more (deleted or expired).");
+        await BackupService.RefuseNewestVerifiedAsync(db, backup, context.Cancellation);
+        var now = time.GetUtcNow();
+        var by = run.ApprovedBy is null ? run.RequestedBy : $"{run.RequestedBy}, approved by {run.ApprovedBy}";
+        await actions.RunAsync(AuditActors.System, async work =>
+        {
+            await db.Backups.Where(b => b.Id == id && b.DeletedAt == null).ExecuteUpdateAsync(s => s
+                .SetProperty(b => b.DeletedAt, now).SetProperty(b => b.DeletedBy, by).SetProperty(b => b.DeleteReason, reason), CancellationToken.None);
+            await work.RecordAsync("backups.deleted", "backup", id.ToString(), ("database", backup.Database), ("file", backup.FileName), ("reason", reason),
+                ("requested_by", run.RequestedBy), ("approved_by", run.ApprovedBy), ("operation", run.Id.ToString()));
+            work.Publish(BackupTopics.Changed, new BackupsChanged(backup.Database));
+            return true;
+        }, CancellationToken.None);
+        // After the commit: a failed delete leaves an orphan file, never a listed backup without its file.
+        File.Delete(storage.PathOf(backup));
+        context.Log($"deleted {backup.FileName} ({BackupKinds.Size(backup.SizeBytes)}): {reason}");
+        return $"deleted {backup.FileName}";
+    }
+
+    public Task CleanupAsync(OperationRun run, IOperationContext context) => Task.CompletedTask;
 }

@@ -158,13 +158,26 @@ public sealed class BackupService(
     }
 
     /// <summary>
-    /// Deletes a backup's file and marks it deleted, audited with the reason. The newest verified backup of a database is
-    /// refused: it is the one a restore would use.
+    /// Requests the deletion of a backup (an operation: on a database that <c>RequireApproval</c>, it waits for a second
+    /// person, since it throws away a recovery point). The newest verified backup is refused at once: it is the one a
+    /// restore would use.
     /// </summary>
-    public async Task<BackupView> DeleteAsync(ClaimsPrincipal caller, Guid backupId, string? reason, CancellationToken cancellationToken = default)
+    /// <exception cref="OperationRefusedException">The newest verified backup, or the database is busy.</exception>
+    public async Task<OperationView> DeleteAsync(ClaimsPrincipal caller, Guid backupId, string? reason, CancellationToken cancellationToken = default)
     {
         await actions.DemandAsync(caller, BackupKinds.Access, cancellationToken);
         var backup = await KeptAsync(backupId, cancellationToken);
+        await RefuseNewestVerifiedAsync(db, backup, cancellationToken);
+        var database = Require(backup.Database);
+        var why = string.IsNullOrWhiteSpace(reason) ? "deleted by hand" : reason.Trim();
+        return await operations.RequestAsync(caller, new OperationRequest(BackupKinds.Delete, ManagedDatabaseCatalog.Target(backup.Database),
+            $"Delete backup {backup.FileName}", database.Options.RequireApproval,
+            new Dictionary<string, string> { ["database"] = backup.Database, ["backup"] = backup.Id.ToString(), ["reason"] = why.Length > 500 ? why[..500] : why }),
+            cancellationToken);
+    }
+
+    internal static async Task RefuseNewestVerifiedAsync(ConsoleDbContext db, StoredBackup backup, CancellationToken cancellationToken)
+    {
         var newestVerified = await db.Backups.AsNoTracking()
             .Where(b => b.Database == backup.Database && b.DeletedAt == null && b.Verified)
             .OrderByDescending(b => b.CompletedAt).Select(b => (Guid?)b.Id).FirstOrDefaultAsync(cancellationToken);
@@ -174,25 +187,6 @@ public sealed class BackupService(
                 $"{backup.FileName} is the newest verified backup of {backup.Database}, the one a restore would use; take a newer backup before deleting it.",
                 OperationRefusal.WrongState);
         }
-
-        var now = time.GetUtcNow();
-        var why = string.IsNullOrWhiteSpace(reason) ? "deleted by hand" : reason.Trim();
-        why = why.Length > 500 ? why[..500] : why;
-        await actions.RunAsync(caller, async work =>
-        {
-            var updated = await db.Backups.Where(b => b.Id == backupId && b.DeletedAt == null).ExecuteUpdateAsync(s => s
-                .SetProperty(b => b.DeletedAt, now).SetProperty(b => b.DeletedBy, work.CallerName).SetProperty(b => b.DeleteReason, why), cancellationToken);
-            if (updated == 0)
-            {
-                throw new KeyNotFoundException($"Backup {backupId} is not in the inventory (deleted or expired).");
-            }
-
-            await work.RecordAsync("backups.deleted", "backup", backupId.ToString(), ("database", backup.Database), ("file", backup.FileName), ("reason", why));
-            work.Publish(BackupTopics.Changed, new BackupsChanged(backup.Database));
-            return true;
-        }, cancellationToken);
-        File.Delete(storage.PathOf(backup)); // after the commit: a failed delete leaves an orphan file, never a row without its file
-        return View(backup);
     }
 
     /// <summary>Opens a backup's file for download; the download is audited (a dump holds every row of the database).</summary>

@@ -50,6 +50,7 @@ public static class BackupsHosting
         services.AddOperationKind<BackupOperation>();
         services.AddOperationKind<VerifyBackupOperation>();
         services.AddOperationKind<RestoreDrillOperation>();
+        services.AddOperationKind<DeleteBackupOperation>();
         return builder;
     }
 }

@@ -27,8 +27,8 @@ public interface IOperationKind
     Task CleanupAsync(OperationRun run, IOperationContext context);
 }
 
-/// <summary>The operation a kind runs: its id, target and parameters, and who asked for it.</summary>
-public sealed record OperationRun(Guid Id, string Kind, string Target, IReadOnlyDictionary<string, string> Parameters, string RequestedBy, DateTimeOffset RequestedAt)
+/// <summary>The operation a kind runs: its id, target and parameters, who asked for it and who approved it (when it needed that).</summary>
+public sealed record OperationRun(Guid Id, string Kind, string Target, IReadOnlyDictionary<string, string> Parameters, string RequestedBy, DateTimeOffset RequestedAt, string? ApprovedBy = null)
 {
     public string Parameter(string name) =>
         Parameters.TryGetValue(name, out var value) ? value : throw new InvalidOperationException($"operation {Id} has no parameter '{name}'");

@@ -216,7 +216,7 @@ public sealed partial class OperationRunner(
 
     private async Task RunAsync(StoredOperation op, RunningOperation context, NpgsqlConnection connection, CancellationToken stoppingToken)
     {
-        var run = new OperationRun(op.Id, op.Kind, op.Target, OperationService.Parameters(op), op.RequestedBy, op.RequestedAt);
+        var run = new OperationRun(op.Id, op.Kind, op.Target, OperationService.Parameters(op), op.RequestedBy, op.RequestedAt, op.ApprovedBy);
         using var flushing = new CancellationTokenSource();
         var flusher = FlushLoopAsync(context, connection, flushing.Token);
         OperationState outcome;
@@ -464,7 +464,7 @@ public sealed partial class OperationRunner(
             {
                 if (kind is not null)
                 {
-                    await kind.CleanupAsync(new OperationRun(op.Id, op.Kind, op.Target, OperationService.Parameters(op), op.RequestedBy, op.RequestedAt), context);
+                    await kind.CleanupAsync(new OperationRun(op.Id, op.Kind, op.Target, OperationService.Parameters(op), op.RequestedBy, op.RequestedAt, op.ApprovedBy), context);
                 }
 
                 context.Log("clean-up done");

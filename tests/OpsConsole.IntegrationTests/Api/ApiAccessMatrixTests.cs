@@ -24,8 +24,8 @@ namespace OpsConsole.IntegrationTests.Api;
 [Collection(PostgresCollection.Name)]
 public sealed partial class ApiAccessMatrixTests(PostgresFixture postgres) : ConsoleTest(postgres)
 {
-    /// <summary>Managed databases m00..m23 (all the same real database): each call that starts an operation gets a target of its own.</summary>
-    private const int MatrixDatabases = 24;
+    /// <summary>Managed databases m00..m31 (all the same real database): each call that starts an operation gets a target of its own.</summary>
+    private const int MatrixDatabases = 32;
 
     private string _matrixDatabase = "";
 
@@ -286,7 +286,7 @@ public sealed partial class ApiAccessMatrixTests(PostgresFixture postgres) : Con
         }
 
         var perCall = ConsoleRoles.All.Count + 1;
-        var backups = await MatrixBackups.ArrangeAsync(Console, [.. Enumerable.Range(16, perCall).Select(i => $"m{i:00}")], deletable: perCall);
+        var backups = await MatrixBackups.ArrangeAsync(Console, [.. Enumerable.Range(16, perCall).Select(i => $"m{i:00}")], [.. Enumerable.Range(24, perCall).Select(i => $"m{i:00}")]);
         var context = new MatrixContext(targetId, targetTokenId, targetDisplayId)
         {
             BackupDatabases = new([.. Enumerable.Range(0, perCall).Select(i => $"m{i:00}")]),

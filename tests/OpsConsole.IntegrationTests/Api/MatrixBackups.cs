@@ -6,12 +6,13 @@ using OpsConsole.IntegrationTests.Infrastructure;
 namespace OpsConsole.IntegrationTests.Api;
 
 /// <summary>
-/// Inventory rows (with small files) for the role matrix: one newest verified backup per given database, and older ones
-/// in the first database that may be deleted. Written directly: the matrix checks who may call, not pg_dump.
+/// Inventory rows (with small files) for the role matrix: one newest verified backup per given database, and in each
+/// database of a second list a newest one and an older one that may be deleted (each deletion is an operation on its
+/// own database, so none waits for another). Written directly: the matrix checks who may call, not pg_dump.
 /// </summary>
 internal static class MatrixBackups
 {
-    public static async Task<(IReadOnlyList<Guid> Newest, IReadOnlyList<Guid> Older)> ArrangeAsync(TestConsole console, IReadOnlyList<string> databases, int deletable)
+    public static async Task<(IReadOnlyList<Guid> Newest, IReadOnlyList<Guid> Older)> ArrangeAsync(TestConsole console, IReadOnlyList<string> databases, IReadOnlyList<string> deletable)
     {
         await using var scope = console.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ConsoleDbContext>();
@@ -46,9 +47,10 @@ internal static class MatrixBackups
             newest.Add(Row(database, now).Id);
         }
 
-        for (var i = 1; i <= deletable; i++)
+        foreach (var database in deletable)
         {
-            older.Add(Row(databases[0], now.AddHours(-i)).Id);
+            Row(database, now);
+            older.Add(Row(database, now.AddHours(-1)).Id);
         }
 
         await db.SaveChangesAsync();

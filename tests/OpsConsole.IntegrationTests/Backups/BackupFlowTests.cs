@@ -206,13 +206,42 @@ public sealed class BackupFlowTests(PostgresFixture postgres) : ConsoleTest(post
         var kept = (await ServiceAsync<BackupService, BackupPage>(s => s.ListBackupsAsync(Sre, "shop"))).Items;
         var (newest, older) = (kept[0], kept[1]);
 
-        var refused = await Assert.ThrowsAsync<OperationRefusedException>(() => ServiceAsync<BackupService, BackupView>(s => s.DeleteAsync(Sre, newest.Id, null)));
+        var refused = await Assert.ThrowsAsync<OperationRefusedException>(() => ServiceAsync<BackupService, OperationView>(s => s.DeleteAsync(Sre, newest.Id, null)));
         Assert.Contains("newest verified", refused.Message, StringComparison.Ordinal);
-        await ServiceAsync<BackupService, BackupView>(s => s.DeleteAsync(Sre, older.Id, "test clean-up"));
+        var delete = await ServiceAsync<BackupService, OperationView>(s => s.DeleteAsync(Sre, older.Id, "test clean-up"));
+        Assert.Equal(OperationState.Queued, delete.State); // shop does not require approval
+        Assert.Equal(OperationState.Succeeded, (await WaitForFinalAsync(delete.Id)).State);
         Assert.False(File.Exists(Path.Combine(Console.DataDirectory, "backups", "shop", older.FileName)));
         var record = await AuditLog.WaitForAsync(Postgres.SharedConnectionString, $"action = 'backups.deleted' AND target_id = '{older.Id}'");
-        Assert.Equal(("sre-sam", "test clean-up"), (record.ActorName, record.Reason));
+        Assert.Equal("test clean-up", record.Reason);
+        Assert.Equal("sre-sam", Core.Audit.AuditCanonical.ParseDetails(record.Details)["requested_by"]);
         await Assert.ThrowsAsync<UnauthorizedAccessException>(() => ServiceAsync<BackupService, OperationView>(s => s.BackUpNowAsync(TestPrincipals.Of("oncall", ConsoleRoles.OnCall), "shop")));
+    }
+
+    [Fact]
+    public async Task On_a_database_that_requires_approval_a_deletion_waits_for_a_different_person_and_both_names_are_recorded()
+    {
+        _extra["ManagedDatabases:shop:RequireApproval"] = "true";
+        await RestartConsoleAsync();
+        await WaitForBackupsAsync(1);
+        var second = await ServiceAsync<BackupService, OperationView>(s => s.BackUpNowAsync(Sre, "shop"));
+        Assert.Equal(OperationState.Succeeded, (await WaitForFinalAsync(second.Id)).State); // a backup never waits for approval
+        var older = (await ServiceAsync<BackupService, BackupPage>(s => s.ListBackupsAsync(Sre, "shop"))).Items[1];
+
+        var delete = await ServiceAsync<BackupService, OperationView>(s => s.DeleteAsync(Sre, older.Id, "too many copies"));
+        Assert.Equal(OperationState.AwaitingApproval, delete.State);
+        var self = await Assert.ThrowsAsync<OperationRefusedException>(() => ServiceAsync<OperationService, OperationView>(s => s.ApproveAsync(Sre, delete.Id)));
+        Assert.Equal(OperationRefusal.SelfApproval, self.Reason);
+        Assert.True(File.Exists(Path.Combine(Console.DataDirectory, "backups", "shop", older.FileName)));
+
+        var admin = TestPrincipals.Of("admin-ann", ConsoleRoles.Admin, "user-ann");
+        await ServiceAsync<OperationService, OperationView>(s => s.ApproveAsync(admin, delete.Id));
+        var done = await WaitForFinalAsync(delete.Id);
+        Assert.Equal((OperationState.Succeeded, "admin-ann"), (done.State, done.ApprovedBy));
+        Assert.False(File.Exists(Path.Combine(Console.DataDirectory, "backups", "shop", older.FileName)));
+        var record = await AuditLog.WaitForAsync(Postgres.SharedConnectionString, $"action = 'backups.deleted' AND target_id = '{older.Id}'");
+        var details = Core.Audit.AuditCanonical.ParseDetails(record.Details);
+        Assert.Equal(("sre-sam", "admin-ann"), (details["requested_by"], details["approved_by"]));
     }
 
     private async Task<IReadOnlyList<BackupView>> WaitForBackupsAsync(int count)

@@ -149,24 +149,11 @@ public static class BackupApiEndpoints
             .WithName("DownloadBackup")
             .WithSummary("Download a backup's dump (pg_dump custom format); audited");
 
-        backups.MapDelete("/{id:guid}", async Task<Results<Ok<BackupResponse>, ProblemHttpResult>> (Guid id, string? reason, ClaimsPrincipal caller, BackupService service, CancellationToken ct) =>
-            {
-                try
-                {
-                    return TypedResults.Ok(BackupResponse.From(await service.DeleteAsync(caller, id, reason, ct)));
-                }
-                catch (KeyNotFoundException ex)
-                {
-                    return NotFound(ex.Message);
-                }
-                catch (OperationRefusedException ex)
-                {
-                    return OperationApiEndpoints.Refused(ex);
-                }
-            })
+        backups.MapDelete("/{id:guid}", (Guid id, string? reason, ClaimsPrincipal caller, BackupService service, TimeProvider time, CancellationToken ct) =>
+                RequestAsync(() => service.DeleteAsync(caller, id, reason, ct), time))
             .RequireAuthorization(ConsolePolicies.BackupsAct)
             .WithName("DeleteBackup")
-            .WithSummary("Delete a backup (file removed, row kept as deleted with the reason); 409 for the newest verified backup");
+            .WithSummary("Delete a backup (an operation: file removed, row kept as deleted with the reason; awaits a second person's approval when the database RequireApproval): 202; 409 for the newest verified backup");
 
         return databases;
     }
