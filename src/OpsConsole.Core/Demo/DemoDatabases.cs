@@ -19,7 +19,7 @@ public static class DemoDatabases
         ArgumentException.ThrowIfNullOrWhiteSpace(clusterAdminConnectionString);
         var entries = new Dictionary<string, string?>();
         var section = configuration.GetSection(ManagedDatabaseOptions.Section);
-        void Add(string name, string connectionString, string schedule, string rpo, string drill)
+        void Add(string name, string connectionString, string schedule, string rpo, string drill, bool production = false)
         {
             if (section.GetSection(name).Exists())
             {
@@ -31,12 +31,18 @@ public static class DemoDatabases
             entries[$"{key}:{nameof(ManagedDatabaseOptions.Schedule)}"] = schedule;
             entries[$"{key}:{nameof(ManagedDatabaseOptions.Rpo)}"] = rpo;
             entries[$"{key}:{nameof(ManagedDatabaseOptions.DrillSchedule)}"] = drill;
+            if (production)
+            {
+                entries[$"{key}:{nameof(ManagedDatabaseOptions.Protected)}"] = "true";
+                entries[$"{key}:{nameof(ManagedDatabaseOptions.RequireApproval)}"] = "true";
+            }
         }
 
         var sampleShop = new NpgsqlConnectionStringBuilder(clusterAdminConnectionString) { Database = SampleShopDatabase.Name }.ConnectionString;
         // Every 6 hours with a 7-hour RPO, so a demo left running shows freshness move; a nightly drill.
         Add(SampleShopDatabase.Name, sampleShop, "0 */6 * * *", "7h", "30 4 * * *");
-        Add(ConsoleName, clusterAdminConnectionString, "15 3 * * *", "26h", "45 4 * * 0");
+        // The console's own database plays production: protected, and its dangerous actions need a second person.
+        Add(ConsoleName, clusterAdminConnectionString, "15 3 * * *", "26h", "45 4 * * 0", production: true);
         return entries;
     }
 }

@@ -244,6 +244,26 @@ public sealed class BackupFlowTests(PostgresFixture postgres) : ConsoleTest(post
         Assert.Equal(("sre-sam", "admin-ann"), (details["requested_by"], details["approved_by"]));
     }
 
+    [Fact]
+    public async Task Two_consoles_on_one_database_schedule_each_backup_once()
+    {
+        await using var second = await StartConsoleAsync();
+        await second.WaitForReadinessAsync();
+        await WaitForBackupsAsync(1);
+        var schedulers = new[] { Console, second }.Select(c => c.Services.GetRequiredService<BackupScheduler>()).ToList();
+        await AlertTesting.WaitUntilAsync(() => Task.FromResult(schedulers.Count(s => s.IsLeader) == 1), "exactly one scheduler to lead");
+
+        // Both look again at the same slot, as a second leader would after a failover: still one run.
+        foreach (var scheduler in schedulers)
+        {
+            await scheduler.TickAsync(CancellationToken.None);
+        }
+
+        var ops = await ServiceAsync<OperationService, IReadOnlyList<OperationView>>(s => s.ListAsync(Sre, new OperationQuery(Kind: BackupKinds.Backup)));
+        Assert.Single(ops);
+        Assert.Equal(1, (await ServiceAsync<BackupService, BackupPage>(s => s.ListBackupsAsync(Sre, "shop"))).Total);
+    }
+
     private async Task<IReadOnlyList<BackupView>> WaitForBackupsAsync(int count)
     {
         BackupPage? page = null;
