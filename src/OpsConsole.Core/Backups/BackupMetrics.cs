@@ -116,13 +116,11 @@ public sealed partial class BackupMetrics(
         var db = scope.ServiceProvider.GetRequiredService<ConsoleDbContext>();
         var now = time.GetUtcNow();
         var kept = db.Backups.AsNoTracking().Where(b => b.DeletedAt == null);
-        var newest = await kept.GroupBy(b => b.Database).Select(g => g.OrderByDescending(b => b.CompletedAt).First()).ToListAsync(cancellationToken);
+        var names = catalog.All.Select(d => d.Name).ToArray();
+        var newest = await BackupQueries.NewestKeptAsync(db, names, cancellationToken);
         var totals = await kept.GroupBy(b => b.Database).Select(g => new { Database = g.Key, Count = g.Count(), Bytes = g.Sum(b => b.SizeBytes) }).ToListAsync(cancellationToken);
-        var drills = await db.BackupDrills.AsNoTracking().GroupBy(d => d.Database).Select(g => g.OrderByDescending(d => d.At).First()).ToListAsync(cancellationToken);
-        var lastRuns = await db.Operations.AsNoTracking()
-            .Where(o => o.Kind == BackupKinds.Backup && (o.State == OperationState.Succeeded || o.State == OperationState.Failed))
-            .GroupBy(o => o.Target).Select(g => g.OrderByDescending(o => o.Id).First())
-            .ToListAsync(cancellationToken);
+        var drills = await BackupQueries.NewestDrillsAsync(db, names, cancellationToken);
+        var lastRuns = await BackupQueries.LastFinishedBackupsAsync(db, names, cancellationToken);
 
         var entries = new List<BackupFreshnessEntry>();
         foreach (var d in catalog.All)

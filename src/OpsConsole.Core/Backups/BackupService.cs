@@ -67,16 +67,14 @@ public sealed class BackupService(
         var now = time.GetUtcNow();
         var kept = db.Backups.AsNoTracking().Where(b => b.DeletedAt == null);
         // Four small queries over indexes whatever the inventory's size (the 10,000-backup benchmark).
-        var newest = await kept.GroupBy(b => b.Database).Select(g => g.OrderByDescending(b => b.CompletedAt).First()).ToListAsync(cancellationToken);
+        var names = catalog.All.Select(d => d.Name).ToArray();
+        var newest = await BackupQueries.NewestKeptAsync(db, names, cancellationToken);
         var totals = await kept.GroupBy(b => b.Database).Select(g => new { Database = g.Key, Count = g.Count(), Bytes = g.Sum(b => b.SizeBytes) }).ToListAsync(cancellationToken);
-        var drills = await db.BackupDrills.AsNoTracking().GroupBy(d => d.Database).Select(g => g.OrderByDescending(d => d.At).First()).ToListAsync(cancellationToken);
+        var drills = await BackupQueries.NewestDrillsAsync(db, names, cancellationToken);
         var active = await db.Operations.AsNoTracking()
             .Where(o => o.Target.StartsWith("database:") && (o.State == OperationState.Queued || o.State == OperationState.AwaitingApproval || o.State == OperationState.Running))
             .ToListAsync(cancellationToken);
-        var lastBackupRuns = await db.Operations.AsNoTracking()
-            .Where(o => o.Kind == BackupKinds.Backup && (o.State == OperationState.Succeeded || o.State == OperationState.Failed))
-            .GroupBy(o => o.Target).Select(g => g.OrderByDescending(o => o.Id).First())
-            .ToListAsync(cancellationToken);
+        var lastBackupRuns = await BackupQueries.LastFinishedBackupsAsync(db, names, cancellationToken);
 
         return [.. catalog.All.Select(d =>
         {

@@ -37,8 +37,11 @@ public sealed class DemoPlatformTests(PostgresFixture postgres)
             var scraper = console.Services.GetRequiredService<ScrapeService>();
             var target = Assert.Single(console.Services.GetRequiredService<IOptions<MetricsOptions>>().Value.Targets);
             Assert.Equal(("sampleshop", $"{shopUrl}/metrics", "demo"), (target.Name, target.Url, target.Labels["env"]));
-            // The repository's file, relative to the content root (the checkout), so edits survive a rebuild.
-            Assert.Equal([DemoRules.RepositoryFile], console.Services.GetRequiredService<IOptions<AlertRulesOptions>>().Value.RuleFiles);
+            // The repository's files, relative to the content root (the checkout), so edits survive a rebuild: SampleShop's
+            // rules, and the backup rules of the databases the demo manages (SampleShop's and the console's own).
+            Assert.Equal([DemoRules.RepositoryFile, "src/OpsConsole.Web/rules/backups.rules.yml"],
+                console.Services.GetRequiredService<IOptions<AlertRulesOptions>>().Value.RuleFiles);
+            Assert.Equal(["console", "sampleshop"], console.Services.GetRequiredService<OpsConsole.Core.Backups.ManagedDatabaseCatalog>().All.Select(d => d.Name));
 
             await UntilAsync(() => scraper.Targets.Any(t => t.Name == "sampleshop" && t.Up), "sampleshop is scraped and up");
 
