@@ -69,7 +69,7 @@ public sealed class NavMenuTests : BunitContext
     {
         var cut = RenderFor(SignedIn("ada", ConsoleRoles.Sre));
 
-        cut.WaitForAssertion(() => Assert.Equal(9, cut.FindAll("a[href]").Count), Timeout);
+        cut.WaitForAssertion(() => Assert.Equal(10, cut.FindAll("a[href]").Count), Timeout);
         var hrefs = cut.FindAll("a[href]").Select(a => a.GetAttribute("href")).ToList();
         Assert.Contains("/", hrefs);
         Assert.Contains("/services", hrefs);
@@ -78,6 +78,7 @@ public sealed class NavMenuTests : BunitContext
         Assert.Contains("/alerts", hrefs);
         Assert.Contains("/silences", hrefs);
         Assert.Contains("/rules", hrefs);
+        Assert.Contains("/databases", hrefs);
         Assert.Contains("/audit", hrefs);
         Assert.Contains("/system", hrefs);
     }
@@ -87,7 +88,7 @@ public sealed class NavMenuTests : BunitContext
     {
         var cut = RenderFor(SignedIn("grace", ConsoleRoles.Viewer, ConsoleRoles.OnCall));
 
-        cut.WaitForAssertion(() => Assert.Equal(["Overview", "Services", "Targets", "Explore", "Alerts", "Silences", "Rules", "System"], VisibleAreas(cut)), Timeout);
+        cut.WaitForAssertion(() => Assert.Equal(["Overview", "Services", "Targets", "Explore", "Alerts", "Silences", "Rules", "Databases", "System"], VisibleAreas(cut)), Timeout);
     }
 
     [Fact]
