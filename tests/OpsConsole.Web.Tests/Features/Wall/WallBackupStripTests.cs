@@ -47,7 +47,28 @@ public sealed class WallBackupStripTests : BunitContext
             pills.Select(p => p.ClassList.Single(c => c.StartsWith("wall-backup-", StringComparison.Ordinal))));
         Assert.Equal(["2 h", "23 h", "3 d", "no backup", "12 min"], pills.Select(p => p.QuerySelector("[data-testid=wall-backup-age]")!.TextContent));
         // Colour never alone: what is wrong is also said.
-        Assert.Equal([null, "ageing", "backup failed", null, "drill failed"], pills.Select(p => p.QuerySelector("[data-testid=wall-backup-note]")?.TextContent));
+        Assert.Equal([null, "ageing", "too old · backup failed", null, "drill failed"], pills.Select(p => p.QuerySelector("[data-testid=wall-backup-note]")?.TextContent));
+        Assert.Empty(cut.FindAll("[data-testid=wall-backup-more]"));
+    }
+
+    [Fact]
+    public void Past_ten_databases_only_the_troubled_ones_have_a_pill_and_one_pill_counts_the_rest()
+    {
+        var entries = Enumerable.Range(1, 30)
+            .Select(i => new BackupFreshnessEntry($"db{i:00}", i is 7 or 21 ? BackupFreshness.TooOld : BackupFreshness.Fresh, Now - TimeSpan.FromHours(1), TimeSpan.FromHours(26), i == 12, null))
+            .ToList();
+        _attention.Update(entries, Now);
+
+        var cut = Render<WallBackupStrip>(p => p.Add(x => x.Now, Now));
+
+        Assert.Equal(["db07", "db12", "db21"], cut.FindAll("[data-testid=wall-backup]").Select(p => p.GetAttribute("data-database")));
+        Assert.Equal("27 more, all fresh", cut.Find("[data-testid=wall-backup-more]").TextContent.Trim());
+
+        // More troubled databases than fit: the count says so in red, never "fresh".
+        _attention.Update([.. entries.Select(e => e with { Freshness = BackupFreshness.Ageing })], Now);
+        cut.WaitForAssertion(() => Assert.Equal("21 more, some not fresh", cut.Find("[data-testid=wall-backup-more]").TextContent.Trim()), Timeout);
+        Assert.Contains("wall-backup-too-old", cut.Find("[data-testid=wall-backup-more]").ClassList);
+        Assert.Equal(9, cut.FindAll("[data-testid=wall-backup]").Count);
     }
 
     [Fact]
