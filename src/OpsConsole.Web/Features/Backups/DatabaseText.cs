@@ -105,16 +105,16 @@ public static class DatabaseText
         _ => "db-purpose-pre",
     };
 
-    /// <summary>"PostgreSQL 16.4 · 1.2 GiB · 4 connections" (null when the probe has not answered).</summary>
-    public static string? ServerFacts(DatabaseProbe? probe)
+    /// <summary>"PostgreSQL 16.4", "1.2 GiB", "4 connections" (empty when the probe has not answered): shown joined by " · ".</summary>
+    public static IReadOnlyList<string> ServerFacts(DatabaseProbe? probe)
     {
         if (probe?.Info is not { } info)
         {
-            return null;
+            return [];
         }
 
         var connections = info.Connections == 1 ? "1 connection" : $"{Count(info.Connections)} connections";
-        return $"PostgreSQL {info.ServerVersion.Text} · {Web.Shared.Format.Bytes(info.SizeBytes)} · {connections}";
+        return [$"PostgreSQL {info.ServerVersion.Text}", Web.Shared.Format.Bytes(info.SizeBytes), connections];
     }
 
     /// <summary>Why the server facts are missing, in words.</summary>
