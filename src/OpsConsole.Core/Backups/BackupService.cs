@@ -36,7 +36,8 @@ public sealed record DatabaseStatus(
     OperationView? LastFailure,
     bool Protected,
     bool RequireApproval,
-    string TimeZone)
+    string TimeZone,
+    RetentionPolicy Retention)
 {
     /// <summary>Age of the newest backup at <paramref name="now"/> (null: none).</summary>
     public TimeSpan? AgeAt(DateTimeOffset now) => LastBackup is { } b ? now - b.CompletedAt : null;
@@ -89,7 +90,7 @@ public sealed class BackupService(
                 d.NextBackup(now), d.Options.Schedule, drill is null ? null : View(drill), d.NextDrill(now),
                 d.Options.DrillSchedule.Length > 0 ? d.Options.DrillSchedule : null, total?.Count ?? 0, total?.Bytes ?? 0,
                 run is null ? null : OperationService.View(run), lastRun is { State: OperationState.Failed } ? OperationService.View(lastRun) : null,
-                d.Options.Protected, d.Options.RequireApproval, d.Options.TimeZone);
+                d.Options.Protected, d.Options.RequireApproval, d.Options.TimeZone, d.Retention);
         })];
     }
 

@@ -88,6 +88,46 @@ public sealed class ConfirmDialogTests : BunitContext, IAsyncLifetime
         Assert.Equal(1, _calls);
     }
 
+    [Fact]
+    public async Task The_reason_field_is_optional_and_what_was_typed_comes_back_trimmed()
+    {
+        var provider = Render<MudDialogProvider>();
+        var dialogs = Services.GetRequiredService<IDialogService>();
+
+        var first = Renderer.Dispatcher.InvokeAsync(() => dialogs.ConfirmWithReasonAsync(DisableAlice));
+        provider.WaitForAssertion(() => Assert.Single(provider.FindAll("[data-testid=confirm-reason]")), Timeout);
+        await provider.InvokeAsync(() => Field(provider, "confirm-reason").Change("  left the company  "));
+        await provider.InvokeAsync(() => provider.Find("[data-testid=confirm-accept]").Click());
+        Assert.Equal(new Confirmed("left the company"), await first.WaitAsync(Timeout));
+
+        var second = Renderer.Dispatcher.InvokeAsync(() => dialogs.ConfirmWithReasonAsync(DisableAlice));
+        provider.WaitForAssertion(() => Assert.Single(provider.FindAll("[data-testid=confirm-reason]")), Timeout);
+        await provider.InvokeAsync(() => provider.Find("[data-testid=confirm-accept]").Click());
+        Assert.Equal(new Confirmed(null), await second.WaitAsync(Timeout));
+
+        var third = Renderer.Dispatcher.InvokeAsync(() => dialogs.ConfirmWithReasonAsync(DisableAlice));
+        provider.WaitForAssertion(() => Assert.Single(provider.FindAll("[data-testid=confirm-cancel]")), Timeout);
+        await provider.InvokeAsync(() => provider.Find("[data-testid=confirm-cancel]").Click());
+        Assert.Null(await third.WaitAsync(Timeout));
+    }
+
+    [Fact]
+    public void A_plain_confirmation_has_no_reason_field()
+    {
+        var provider = Render<MudDialogProvider>();
+
+        _ = AskThenActAsync(DisableAlice);
+
+        provider.WaitForAssertion(() => Assert.Single(provider.FindAll("[data-testid=confirm-dialog]")), Timeout);
+        Assert.Empty(provider.FindAll("[data-testid=confirm-reason]"));
+    }
+
+    private static AngleSharp.Dom.IElement Field(IRenderedComponent<MudDialogProvider> provider, string testId)
+    {
+        var field = provider.Find($"[data-testid={testId}]");
+        return field.TagName == "INPUT" ? field : field.QuerySelector("input")!;
+    }
+
     private static AngleSharp.Dom.IElement Typed(IRenderedComponent<MudDialogProvider> provider)
     {
         var field = provider.Find("[data-testid=confirm-typed]");

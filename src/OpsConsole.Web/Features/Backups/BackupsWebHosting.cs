@@ -5,7 +5,7 @@ using OpsConsole.Web.Hosting;
 
 namespace OpsConsole.Web.Features.Backups;
 
-/// <summary>Managed databases and backups: the capability, its pages and /api/v1/databases, /backups.</summary>
+/// <summary>Managed databases and backups: the capability, its pages (/databases, /databases/{name}) and /api/v1/databases, /backups.</summary>
 public static class BackupsWebHosting
 {
     public static WebApplicationBuilder AddBackupsWeb(this WebApplicationBuilder builder, string dataDirectory)
@@ -14,6 +14,7 @@ public static class BackupsWebHosting
         builder.Require<Core.Operations.OperationRunner>(nameof(OperationsWebHosting.AddOperationsWeb), nameof(AddBackupsWeb),
             "backups run as operations");
         builder.AddConsoleBackups(dataDirectory);
+        builder.Services.AddSingleton<BackupCommands>(); // the pages' scope-per-call way into BackupService
         return builder;
     }
 

@@ -24,10 +24,12 @@ public sealed class WallPageTests : BunitContext
     private readonly WallOptions _options = new() { RotateEvery = TimeSpan.FromSeconds(10) };
     private readonly BunitAuthorizationContext _auth;
     private readonly AlertStoreTestBed _alerts;
+    private readonly OpsConsole.Core.Backups.BackupAttention _backups;
     private WallOverview? _overview;
 
     public WallPageTests()
     {
+        _backups = new OpsConsole.Core.Backups.BackupAttention(_bus);
         _alerts = new AlertStoreTestBed(_bus, _time, new AlertStoreOptions
         {
             Inhibit = [new InhibitRuleOptions { SourceMatchers = ["alertname=TargetDown"], TargetMatchers = ["alertname=HighLatencyP95"], Equal = ["job"] }],
@@ -36,6 +38,7 @@ public sealed class WallPageTests : BunitContext
         Services.AddSingleton<ILiveEvents>(_bus);
         Services.AddSingleton<TimeProvider>(_time);
         Services.AddSingleton(new ConsoleAlertBoard(_bus, _time));
+        Services.AddSingleton(_backups);
         Services.AddSingleton<IOptions<WallOptions>>(Options.Create(_options));
         Services.AddSingleton<ServiceOverview>(_ => _overview!.Overview);
         Services.AddSingleton(sp => new OpsConsole.Core.Board.StatusBoard(
@@ -356,6 +359,25 @@ public sealed class WallPageTests : BunitContext
         Assert.Equal("off", Wall(cut).GetAttribute("data-alert-sound"));
         Assert.Equal("0", Wall(cut).GetAttribute("data-chimes"));
         Assert.Empty(JSInterop.Invocations); // strict mode would have thrown on any call anyway
+    }
+
+    [Fact]
+    public void The_backup_strip_shows_on_every_page_above_the_console_alerts_once_a_database_is_managed()
+    {
+        UseServices("checkout");
+        var cut = Render<WallPage>();
+        Assert.Empty(cut.FindAll("[data-testid=wall-backups]")); // nothing managed: nothing shown
+
+        _backups.Update([new OpsConsole.Core.Backups.BackupFreshnessEntry("shop", OpsConsole.Core.Backups.BackupFreshness.Fresh,
+            Start - TimeSpan.FromHours(2), TimeSpan.FromHours(7), false, null)], Start);
+        cut.WaitForAssertion(() => Assert.Equal("2 h", cut.Find("[data-testid=wall-backup-age]").TextContent), Timeout);
+        var order = cut.FindAll("[data-testid=wall] > *").Select(e => e.GetAttribute("data-testid") ?? e.TagName.ToLowerInvariant()).ToList();
+        Assert.True(order.IndexOf("wall-backups") == order.IndexOf("wall-alerts") - 1, string.Join(", ", order));
+
+        // The strip stays when the playlist moves on (the alerts page has no console-alerts strip under it).
+        Advance(TimeSpan.FromSeconds(10));
+        cut.WaitForAssertion(() => Assert.Equal("alerts", Page(cut)), Timeout);
+        Assert.Single(cut.FindAll("[data-testid=wall-backups]"));
     }
 
     private static AngleSharp.Dom.IElement Wall(IRenderedComponent<WallPage> cut) => cut.Find("[data-testid=wall]");
