@@ -22,6 +22,9 @@ public sealed class BenchDatabase : IAsyncDisposable
 
     public ConsoleConnectionStrings Connections { get; }
 
+    /// <summary>The directory holding the cluster (kept with --data): room next to it on the same disk, e.g. for dump files.</summary>
+    public string DataDirectory => _directory.FullName;
+
     /// <param name="dataDirectory">
     /// A directory to keep the cluster in (created when missing, reused and migrated when it holds one, never deleted);
     /// null for a fresh temporary cluster that is deleted on dispose.
@@ -45,9 +48,57 @@ public sealed class BenchDatabase : IAsyncDisposable
     {
         try
         {
+            var total = 0L;
+            foreach (var (isPostmaster, fields) in ServerProcesses())
+            {
+                // utime, stime (and for the postmaster, its reaped children's cutime, cstime), in 1/100 s.
+                total += long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
+                if (isPostmaster)
+                {
+                    total += long.Parse(fields[13], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[14], System.Globalization.CultureInfo.InvariantCulture);
+                }
+            }
+
+            return total / 100.0;
+        }
+        catch (FormatException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>The postmaster and its children now (0 when unreadable).</summary>
+    public int ServerProcessCount() => ServerProcesses().Count;
+
+    /// <summary>
+    /// Waits until at most <paramref name="count"/> server processes remain: a backend whose client has gone is
+    /// counted in <see cref="ServerCpuSeconds"/> only once the postmaster has reaped it. False past the timeout (an
+    /// autovacuum worker may have started meanwhile).
+    /// </summary>
+    public async Task<bool> WaitForServerProcessesAsync(int count, TimeSpan timeout)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (ServerProcessCount() > count)
+        {
+            if (watch.Elapsed > timeout)
+            {
+                return false;
+            }
+
+            await Task.Delay(10);
+        }
+
+        return true;
+    }
+
+    /// <summary>/proc/PID/stat fields (after the command name) of the postmaster and its children.</summary>
+    private List<(bool IsPostmaster, string[] Fields)> ServerProcesses()
+    {
+        var processes = new List<(bool, string[])>();
+        try
+        {
             var pidFile = Path.Combine(_directory.FullName, "postgres", "postmaster.pid");
             var postmaster = int.Parse(File.ReadLines(pidFile).First(), System.Globalization.CultureInfo.InvariantCulture);
-            var total = 0L;
             foreach (var directory in Directory.EnumerateDirectories("/proc"))
             {
                 if (!int.TryParse(Path.GetFileName(directory), System.Globalization.CultureInfo.InvariantCulture, out var pid))
@@ -73,20 +124,15 @@ public sealed class BenchDatabase : IAsyncDisposable
                 var parent = int.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture);
                 if (pid == postmaster || parent == postmaster)
                 {
-                    // utime, stime (and for the postmaster, its reaped children's cutime, cstime), in 1/100 s.
-                    total += long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
-                    if (pid == postmaster)
-                    {
-                        total += long.Parse(fields[13], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[14], System.Globalization.CultureInfo.InvariantCulture);
-                    }
+                    processes.Add((pid == postmaster, fields));
                 }
             }
 
-            return total / 100.0;
+            return processes;
         }
         catch (Exception ex) when (ex is IOException or FormatException or UnauthorizedAccessException)
         {
-            return 0;
+            return [];
         }
     }
 
