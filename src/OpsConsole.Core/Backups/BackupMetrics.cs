@@ -61,6 +61,12 @@ public sealed partial class BackupMetrics(
 
     private readonly SemaphoreSlim _changed = new(0, 1);
 
+    /// <summary>
+    /// Since when this console watches the schedules: a slot that passed before it started is due MissedAfter after
+    /// the start, not after the slot, so a fresh start (whose catch-up runs at once) raises no BackupScheduleMissed.
+    /// </summary>
+    private readonly DateTimeOffset _watchingSince = time.GetUtcNow();
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (catalog.All.Count == 0)
@@ -136,7 +142,7 @@ public sealed partial class BackupMetrics(
             var lastRun = lastRuns.FirstOrDefault(o => o.Target == ManagedDatabaseCatalog.Target(d.Name));
             LastRunFailed.WithLabels(d.Name).Set(lastRun?.State == OperationState.Failed ? 1 : 0);
             var slot = d.PreviousBackup(now);
-            var missed = slot is { } s && now - s > options.Value.MissedAfter && (last is null || last.CompletedAt < s);
+            var missed = slot is { } s && now > (s > _watchingSince ? s : _watchingSince) + options.Value.MissedAfter && (last is null || last.CompletedAt < s);
             ScheduleMissed.WithLabels(d.Name).Set(missed ? 1 : 0);
             var lastDrill = drills.FirstOrDefault(x => x.Database == d.Name);
             entries.Add(new BackupFreshnessEntry(d.Name, d.FreshnessAt(last?.CompletedAt, now), last?.CompletedAt, d.Rpo, lastRun?.State == OperationState.Failed, lastDrill?.Succeeded));

@@ -16,7 +16,12 @@ public sealed record DatabaseProbe(DatabaseInfo? Info, string? Error, DateTimeOf
 /// view would make it as slow as the slowest server.
 /// </summary>
 public sealed partial class DatabaseProbeCache(
-    ManagedDatabaseCatalog catalog, ILiveEvents live, IOptions<BackupOptions> options, TimeProvider time, ILogger<DatabaseProbeCache> logger) : BackgroundService
+    ManagedDatabaseCatalog catalog,
+    IEnumerable<IBackupTargetGate> gates,
+    ILiveEvents live,
+    IOptions<BackupOptions> options,
+    TimeProvider time,
+    ILogger<DatabaseProbeCache> logger) : BackgroundService
 {
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(10);
     private readonly ConcurrentDictionary<string, DatabaseProbe> _probes = new(StringComparer.Ordinal);
@@ -30,6 +35,10 @@ public sealed partial class DatabaseProbeCache(
             return;
         }
 
+        // A database whose backups changed is read again at once (a backup or drill just talked to its server).
+        using var changed = live.Subscribe(BackupTopics.Changed, e => catalog.Find(e.Payload.Database) is { } db && _probes.ContainsKey(db.Name)
+            ? ProbeAsync([db], stoppingToken)
+            : Task.CompletedTask);
         using var timer = new PeriodicTimer(options.Value.ProbeInterval, time);
         do
         {
@@ -38,10 +47,21 @@ public sealed partial class DatabaseProbeCache(
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
-    public async Task ProbeAllAsync(CancellationToken cancellationToken)
+    public Task ProbeAllAsync(CancellationToken cancellationToken) => ProbeAsync(catalog.All, cancellationToken);
+
+    private async Task ProbeAsync(IEnumerable<ManagedDatabase> databases, CancellationToken cancellationToken)
     {
-        await Parallel.ForEachAsync(catalog.All, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (db, ct) =>
+        await Parallel.ForEachAsync(databases, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (db, ct) =>
         {
+            if (!_probes.ContainsKey(db.Name))
+            {
+                // The first look waits as the first backup does (the demo's database exists once SampleShop listens).
+                foreach (var gate in gates)
+                {
+                    await gate.WaitAsync(db.Name, ct);
+                }
+            }
+
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(ProbeTimeout);
             DatabaseProbe probe;

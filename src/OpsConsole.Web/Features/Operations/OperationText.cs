@@ -59,7 +59,10 @@ public static class OperationText
     public static string Duration(OperationView operation, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(operation);
-        return operation.DurationAt(now) is { } duration ? Format.Duration(duration) : "—";
+        // Most backups of small databases take under a second: "0.6 s" says so where "00:00:00" says nothing.
+        return operation.DurationAt(now) is not { } duration ? "—"
+            : duration < TimeSpan.FromMinutes(1) ? string.Create(Culture, $"{duration.TotalSeconds:0.0} s")
+            : Format.Duration(duration);
     }
 
     /// <summary>"40 %", or empty while the kind has not said how far it is.</summary>
