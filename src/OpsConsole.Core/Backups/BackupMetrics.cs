@@ -39,6 +39,10 @@ public sealed partial class BackupMetrics(
     public static readonly Gauge LastRunFailed = Prometheus.Metrics.CreateGauge("opsconsole_backup_last_run_failed",
         "1 when the most recent finished backup operation failed, else 0.", Label);
 
+    /// <summary>A counter rather than a gauge so a failure between two scrapes is still seen (rate/increase).</summary>
+    public static readonly Counter Failures = Prometheus.Metrics.CreateCounter("opsconsole_backup_failures_total",
+        "Backups that failed, by database and reason (tool_killed, disk_full, version_mismatch, connection, ...).", "database", "reason");
+
     public static readonly Gauge Rpo = Prometheus.Metrics.CreateGauge("opsconsole_backup_rpo_seconds", "The recovery point objective set for the database.", Label);
 
     public static readonly Gauge ScheduleMissed = Prometheus.Metrics.CreateGauge("opsconsole_backup_schedule_missed",

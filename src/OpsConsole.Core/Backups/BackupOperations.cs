@@ -66,6 +66,26 @@ public sealed class BackupOperation(
     {
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(context);
+        try
+        {
+            return await BackUpAsync(run, context);
+        }
+        catch (BackupFailedException ex)
+        {
+            BackupMetrics.Failures.WithLabels(run.Parameter("database"), Snake(ex.Reason.ToString())).Inc();
+            throw;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            BackupMetrics.Failures.WithLabels(run.Parameter("database"), "other").Inc();
+            throw;
+        }
+    }
+
+    private static string Snake(string name) => Data.SnakeCaseColumns.Of(name);
+
+    private async Task<string?> BackUpAsync(OperationRun run, IOperationContext context)
+    {
         var database = BackupKinds.Database(catalog, run);
         var purpose = run.Parameter("purpose");
         var started = time.GetUtcNow();

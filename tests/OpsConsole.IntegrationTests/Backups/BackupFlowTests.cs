@@ -173,6 +173,7 @@ public sealed class BackupFlowTests(PostgresFixture postgres) : ConsoleTest(post
         var metrics = await client.GetStringAsync(new Uri("/metrics", UriKind.Relative));
         Assert.Contains("opsconsole_backup_last_run_failed{database=\"shop\"} 1", metrics, StringComparison.Ordinal);
         Assert.Contains("opsconsole_backup_last_success_timestamp_seconds{database=\"shop\"} 0", metrics, StringComparison.Ordinal);
+        Assert.Matches("opsconsole_backup_failures_total\\{database=\"shop\",reason=\"tool_killed\"\\} [1-9]", metrics);
     }
 
     [Fact]
