@@ -49,6 +49,9 @@ public static class ConsolePolicies
     /// <summary>Acting on backups: back up now, verify, delete, download a dump, run a drill; approving and cancelling those operations.</summary>
     public const string BackupsAct = "console.backups.act";
 
+    /// <summary>Restores: planning one, requesting it, approving or cancelling it, swapping back (reading them is <see cref="BackupsRead"/>).</summary>
+    public const string RestoresAct = "console.restores.act";
+
     /// <summary>Roles allowed by each policy; the single source of truth for nav and tests.</summary>
     public static IReadOnlyDictionary<string, string[]> Roles { get; } = new Dictionary<string, string[]>
     {
@@ -64,6 +67,7 @@ public static class ConsolePolicies
         [OperationsAct] = [ConsoleRoles.Admin, ConsoleRoles.Sre],
         [BackupsRead] = [ConsoleRoles.Admin, ConsoleRoles.Sre, ConsoleRoles.OnCall, ConsoleRoles.Viewer],
         [BackupsAct] = [ConsoleRoles.Admin, ConsoleRoles.Sre],
+        [RestoresAct] = [ConsoleRoles.Admin, ConsoleRoles.Sre],
         [WallRead] = [ConsoleRoles.Display, ConsoleRoles.Viewer, ConsoleRoles.Sre, ConsoleRoles.OnCall, ConsoleRoles.Admin, ConsoleRoles.Compliance, ConsoleRoles.Auditor],
     };
 

@@ -13,6 +13,9 @@ public static class BackupPurposes
     public const string PreErasure = "pre-erasure";
 
     public static IReadOnlyList<string> All { get; } = [Scheduled, Manual, PreRestore, PreMigration, PreErasure];
+
+    /// <summary>Whether a backup of this purpose is the way back from a dangerous action (kept outside GFS for a while).</summary>
+    public static bool IsSafety(string purpose) => purpose is PreRestore or PreMigration or PreErasure;
 }
 
 /// <summary>

@@ -25,6 +25,9 @@ public sealed class BackupOptions
     /// <summary>A scheduled run that has not completed this long after its time counts as missed (BackupScheduleMissed).</summary>
     public TimeSpan MissedAfter { get; set; } = TimeSpan.FromMinutes(30);
 
+    /// <summary>How long a safety backup (pre-restore, pre-migration, pre-erasure) is kept whatever the retention policy.</summary>
+    public TimeSpan KeepSafetyBackupsFor { get; set; } = TimeSpan.FromDays(7);
+
     /// <summary>How often each managed database's server facts (version, size, connections) are read for the pages.</summary>
     public TimeSpan ProbeInterval { get; set; } = TimeSpan.FromSeconds(30);
 }
@@ -47,6 +50,11 @@ internal sealed class BackupOptionsValidator : IValidateOptions<BackupOptions>
         if (options.ProbeInterval < TimeSpan.FromSeconds(1))
         {
             errors.Add($"{BackupOptions.Section}:ProbeInterval must be at least one second (is {options.ProbeInterval}).");
+        }
+
+        if (options.KeepSafetyBackupsFor < TimeSpan.Zero)
+        {
+            errors.Add($"{BackupOptions.Section}:KeepSafetyBackupsFor must not be negative (is {options.KeepSafetyBackupsFor}).");
         }
 
         if (options.PgBinDirectory.Length > 0 && !System.IO.Directory.Exists(options.PgBinDirectory))

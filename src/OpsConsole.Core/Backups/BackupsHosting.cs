@@ -47,6 +47,7 @@ public static class BackupsHosting
         services.AddScoped<BackupService>();
         services.AddSingleton<BackupFeed>();
         services.AddScoped<BackupRetention>();
+        services.AddScoped<BackupTaker>();
         services.AddOperationKind<BackupOperation>();
         services.AddOperationKind<VerifyBackupOperation>();
         services.AddOperationKind<RestoreDrillOperation>();

@@ -16,7 +16,7 @@ public static class IdentityHostingExtensions
     public static IdentityBuilder AddConsoleIdentity(this IHostApplicationBuilder builder, string dataDirectory)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton(TimeProvider.System); // Try: a test host may bring its own clock
         builder.Services.AddSingleton(new InitialAdminPasswordFile(dataDirectory));
         builder.Services.AddScoped<AccountService>();
         builder.Services.AddScoped<LocalSignInService>();

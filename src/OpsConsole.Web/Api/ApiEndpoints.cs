@@ -6,6 +6,7 @@ using OpsConsole.Web.Features.Audit;
 using OpsConsole.Web.Features.Identity;
 using OpsConsole.Web.Features.Identity.Account;
 using OpsConsole.Web.Features.Operations;
+using OpsConsole.Web.Features.Restores;
 using OpsConsole.Web.Features.SystemStatus;
 
 namespace OpsConsole.Web.Api;
@@ -48,6 +49,7 @@ public static class ApiEndpoints
         endpoints.MapAlerts();
         endpoints.MapOperations();
         endpoints.MapBackups();
+        endpoints.MapRestores();
         return endpoints;
     }
 }

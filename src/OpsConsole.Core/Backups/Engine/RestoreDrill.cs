@@ -61,13 +61,13 @@ public static class RestoreDrill
             await using (var admin = await EngineConnections.OpenAsync(maintenance, ct))
             {
                 tools ??= PgClientTools.Locate(server: await EngineConnections.ServerVersionAsync(admin, ct));
-                await CreateScratchAsync(admin, database, scratch, ct);
+                _ = await PgRestore.CreateDatabaseLikeAsync(admin, database, scratch, ct);
                 created = true;
             }
 
             ctx.Log($"scratch database {scratch} created");
             var clockRestore = Stopwatch.StartNew();
-            var failure = await RestoreAsync(tools, EngineConnections.Parse(connectionString, scratch), dumpPath, scratch, manifest, ctx);
+            var failure = await PgRestore.RunAsync(tools, EngineConnections.Parse(connectionString, scratch), dumpPath, manifest, ctx);
             clockRestore.Stop();
             restoreTime = clockRestore.Elapsed;
             if (failure is not null)
@@ -77,12 +77,7 @@ public static class RestoreDrill
 
             ctx.Log($"restored in {restoreTime.TotalSeconds:0.0} s; counting rows");
             ctx.Progress(0.95, "comparing row counts with the manifest");
-            IReadOnlyDictionary<string, long> actual;
-            await using (var restored = await EngineConnections.OpenAsync(EngineConnections.Parse(connectionString, scratch), ct))
-            {
-                var tables = await UserTables.ListAsync(restored, null, ct);
-                actual = await UserTables.CountAsync(restored, null, tables, ct);
-            }
+            var actual = await PgRestore.CountRowsAsync(EngineConnections.Parse(connectionString, scratch), ct);
 
             var mismatches = Manifest.Compare(manifest, actual);
             foreach (var mismatch in mismatches)
@@ -115,64 +110,6 @@ public static class RestoreDrill
         }
     }
 
-    /// <summary>An empty database from template0 (nothing template1 may have gained), with the source's encoding and locale.</summary>
-    private static async Task CreateScratchAsync(NpgsqlConnection admin, string source, string scratch, CancellationToken ct)
-    {
-        string? options = null;
-        await using (var read = new NpgsqlCommand(
-            "SELECT pg_encoding_to_char(encoding), datcollate, datctype FROM pg_database WHERE datname = $1", admin))
-        {
-            read.Parameters.Add(new NpgsqlParameter { Value = source });
-            await using var reader = await read.ExecuteReaderAsync(ct);
-            if (await reader.ReadAsync(ct))
-            {
-                options = $" ENCODING {Literal(reader.GetString(0))} LC_COLLATE {Literal(reader.GetString(1))} LC_CTYPE {Literal(reader.GetString(2))}";
-            }
-        }
-
-        await using var create = new NpgsqlCommand($"CREATE DATABASE {TableKey.QuoteIdentifier(scratch)} TEMPLATE template0{options}", admin);
-        await create.ExecuteNonQueryAsync(ct);
-    }
-
-    /// <summary>pg_restore into the scratch database, progress per table weighted by the manifest's rows; null or the failure.</summary>
-    private static async Task<string?> RestoreAsync(
-        PgClientTools tools, Npgsql.NpgsqlConnectionStringBuilder target, string dumpPath, string scratch,
-        IReadOnlyDictionary<string, long> manifest, IOperationContext ctx)
-    {
-        var printedToKey = new Dictionary<string, string>(StringComparer.Ordinal);
-        var weights = new List<KeyValuePair<string, long>>();
-        foreach (var (key, rows) in manifest)
-        {
-            var (schema, table) = TableKey.Parse(key);
-            printedToKey[schema + "." + table] = key;
-            weights.Add(KeyValuePair.Create(schema + "." + table, rows));
-        }
-
-        var progress = new TableProgress(weights);
-        using var pgRestore = PgToolProcess.Start(
-            tools.PgRestore,
-            ["--verbose", "--no-owner", "--no-privileges", "--exit-on-error", "--dbname=" + PgToolEnvironment.DatabaseArgument(scratch), dumpPath],
-            target,
-            line =>
-            {
-                if (PgVerboseOutput.TableOf(line) is { } printed)
-                {
-                    var name = printedToKey.GetValueOrDefault(printed, printed);
-                    ctx.Progress(progress.Start(printed) * 0.95, $"restoring {name}");
-                    ctx.Log($"restoring {name}");
-                }
-                else if (PgVerboseOutput.IsError(line))
-                {
-                    ctx.Log(line, OperationLogLevel.Error);
-                }
-            });
-        await using var kill = ctx.Cancellation.Register(pgRestore.Kill);
-        _ = await new StreamReader(pgRestore.StandardOutput).ReadToEndAsync(CancellationToken.None);
-        var exitCode = await pgRestore.WaitForExitAsync(CancellationToken.None);
-        ctx.Cancellation.ThrowIfCancellationRequested();
-        return exitCode == 0 ? null : pgRestore.Failure(exitCode).Message;
-    }
-
     /// <summary>Always runs, even after a cancel (its own deadline, not the operation's token): WITH (FORCE) ends stray sessions.</summary>
     private static async Task DropAsync(NpgsqlConnectionStringBuilder maintenance, string scratch, IOperationContext ctx)
     {
@@ -193,6 +130,4 @@ public static class RestoreDrill
         ctx.Log($"drill failed: {error}", OperationLogLevel.Error);
         return new DrillResult(false, scratch, restoreTime, [], error);
     }
-
-    private static string Literal(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
 }

@@ -1360,6 +1360,198 @@ namespace OpsConsole.Core.Data.Migrations
                     b.ToTable("operation_log", "console");
                 });
 
+            modelBuilder.Entity("OpsConsole.Core.Restores.StoredRestore", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("ApprovedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("approved_by");
+
+                    b.Property<Guid>("BackupId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("backup_id");
+
+                    b.Property<DateTimeOffset?>("ConnectionsCutAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("connections_cut_at");
+
+                    b.Property<string>("Database")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("database");
+
+                    b.Property<DateTimeOffset?>("EndedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("ended_at");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)")
+                        .HasColumnName("error");
+
+                    b.Property<DateTimeOffset?>("KeepUntil")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("keep_until");
+
+                    b.Property<string>("Mode")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("mode");
+
+                    b.Property<string>("Phase")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("phase");
+
+                    b.Property<Guid>("PlanId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("plan_id");
+
+                    b.Property<Guid?>("PreRestoreBackupId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("pre_restore_backup_id");
+
+                    b.Property<DateTimeOffset>("RequestedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("requested_at");
+
+                    b.Property<string>("RequestedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("requested_by");
+
+                    b.Property<double?>("RestoreSeconds")
+                        .HasColumnType("double precision")
+                        .HasColumnName("restore_seconds");
+
+                    b.Property<string>("RestoredInto")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("restored_into");
+
+                    b.Property<string>("SetAside")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("set_aside");
+
+                    b.Property<DateTimeOffset?>("SetAsideDroppedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("set_aside_dropped_at");
+
+                    b.Property<DateTimeOffset?>("StartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
+
+                    b.Property<double?>("SwapMilliseconds")
+                        .HasColumnType("double precision")
+                        .HasColumnName("swap_milliseconds");
+
+                    b.Property<DateTimeOffset?>("SwappedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("swapped_at");
+
+                    b.Property<DateTimeOffset?>("SwappedBackAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("swapped_back_at");
+
+                    b.Property<string>("SwappedBackBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("swapped_back_by");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("KeepUntil")
+                        .HasDatabaseName("ix_restores_kept")
+                        .HasFilter("set_aside IS NOT NULL AND set_aside_dropped_at IS NULL");
+
+                    b.HasIndex("Database", "RequestedAt")
+                        .HasDatabaseName("ix_restores_database");
+
+                    b.ToTable("restores", "console");
+                });
+
+            modelBuilder.Entity("OpsConsole.Core.Restores.StoredRestorePlan", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<Guid>("BackupId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("backup_id");
+
+                    b.Property<string>("BackupSha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("backup_sha256");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("created_by");
+
+                    b.Property<string>("CreatedById")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("created_by_id");
+
+                    b.Property<string>("Database")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("database");
+
+                    b.Property<string>("Details")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("details");
+
+                    b.Property<DateTimeOffset>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at");
+
+                    b.Property<bool>("FromLatest")
+                        .HasColumnType("boolean")
+                        .HasColumnName("from_latest");
+
+                    b.Property<string>("Mode")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("mode");
+
+                    b.Property<string>("NewDatabase")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("new_database");
+
+                    b.Property<long?>("TargetOid")
+                        .HasColumnType("bigint")
+                        .HasColumnName("target_oid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Database", "CreatedAt")
+                        .HasDatabaseName("ix_restore_plans_database");
+
+                    b.ToTable("restore_plans", "console");
+                });
+
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>", b =>
                 {
                     b.HasOne("Microsoft.AspNetCore.Identity.IdentityRole", null)
