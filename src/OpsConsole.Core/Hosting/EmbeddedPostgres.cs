@@ -104,7 +104,7 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
 
             if (serverRunning)
             {
-                await StopServerCoreAsync(ct);
+                await StopServerCoreAsync(PostgresShutdownMode.Fast, ct);
             }
 
             stopped = true;
@@ -120,8 +120,11 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
     /// <inheritdoc cref="StopAsync"/>
     public async ValueTask DisposeAsync() => await StopAsync();
 
-    /// <summary>Test helper: stops the postmaster but keeps this object (and the port) for <see cref="StartServerAsync"/>.</summary>
-    public async Task StopServerAsync(CancellationToken ct = default)
+    /// <summary>
+    /// Test helper: stops the postmaster but keeps this object (and the port) for <see cref="StartServerAsync"/>.
+    /// <see cref="PostgresShutdownMode.Immediate"/> stops it like a crash (<c>pg_ctl stop -m immediate</c>), for fault tests.
+    /// </summary>
+    public async Task StopServerAsync(PostgresShutdownMode mode = PostgresShutdownMode.Fast, CancellationToken ct = default)
     {
         await gate.WaitAsync(ct);
         try
@@ -129,7 +132,7 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
             ObjectDisposedException.ThrowIf(stopped, this);
             if (serverRunning)
             {
-                await StopServerCoreAsync(ct);
+                await StopServerCoreAsync(mode, ct);
             }
         }
         finally
@@ -138,7 +141,7 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         }
     }
 
-    /// <summary>Test helper: starts the postmaster again on the same <see cref="Port"/>.</summary>
+    /// <summary>Test helper: starts the postmaster again on the same <see cref="Port"/> (after crash recovery, if it was stopped immediately) and waits until it accepts connections.</summary>
     public async Task StartServerAsync(CancellationToken ct = default)
     {
         await gate.WaitAsync(ct);
@@ -171,7 +174,7 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         {
             try
             {
-                await StopServerCoreAsync(CancellationToken.None);
+                await StopServerCoreAsync(PostgresShutdownMode.Fast, CancellationToken.None);
             }
             catch (Exception ex) when (ex is EmbeddedPostgresException or TimeoutException)
             {
@@ -284,7 +287,7 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
 
             logger.LogInformation("Creating PostgreSQL cluster in {ClusterDirectory}", ClusterDirectory);
             var initTimeout = TimeSpan.FromSeconds(Math.Max(120, options.StartTimeout.TotalSeconds * 2));
-            await RunCheckedAsync(commands.InitDb(ClusterDirectory, pwFile), initTimeout, "initialize the PostgreSQL cluster (initdb)", ct);
+            await RunCheckedAsync(commands.InitDb(ClusterDirectory, pwFile, options.InitDbArguments), initTimeout, "initialize the PostgreSQL cluster (initdb)", ct);
         }
         finally
         {
@@ -302,7 +305,7 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
     private async Task StartServerCoreAsync(CancellationToken ct)
     {
         var confFile = Path.Combine(ClusterDirectory, PostgresConfigFile.FileName);
-        await File.WriteAllTextAsync(confFile, PostgresConfigFile.Render(Port), ct);
+        await File.WriteAllTextAsync(confFile, PostgresConfigFile.Render(Port, options.ServerSettings), ct);
         if (commands.RunAsPostgres)
         {
             // pg_ctl appends to the log as the server account; the include file is rewritten (as root) on every start.
@@ -320,9 +323,9 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         await WaitUntilAcceptingConnectionsAsync(ct);
     }
 
-    private async Task StopServerCoreAsync(CancellationToken ct)
+    private async Task StopServerCoreAsync(PostgresShutdownMode mode, CancellationToken ct)
     {
-        var result = await ProcessRunner.RunAsync(commands.Stop(ClusterDirectory, StopTimeout), StopTimeout + ToolTimeout, ct);
+        var result = await ProcessRunner.RunAsync(commands.Stop(ClusterDirectory, StopTimeout, mode), StopTimeout + ToolTimeout, ct);
         if (!result.Succeeded)
         {
             throw new EmbeddedPostgresException(

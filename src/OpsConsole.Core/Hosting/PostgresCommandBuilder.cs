@@ -19,7 +19,8 @@ internal sealed class PostgresCommandBuilder(PostgresBinaries binaries, bool run
 
     public bool RunAsPostgres => runAsPostgres;
 
-    public ProcessCommand InitDb(string clusterDirectory, string passwordFile) => Wrap(binaries.InitDb,
+    /// <param name="extraArguments">Appended after the console's own (e.g. <c>--wal-segsize=1</c> for a small test cluster).</param>
+    public ProcessCommand InitDb(string clusterDirectory, string passwordFile, IEnumerable<string>? extraArguments = null) => Wrap(binaries.InitDb,
     [
         "-D", clusterDirectory,
         "-U", SuperUser,
@@ -30,6 +31,7 @@ internal sealed class PostgresCommandBuilder(PostgresBinaries binaries, bool run
         // "C" exists everywhere (C.UTF-8 needs glibc 2.35+ or a generated locale) and gives stable byte ordering.
         "--locale=C",
         "--no-instructions",
+        .. extraArguments ?? [],
     ]);
 
     public ProcessCommand Start(string clusterDirectory, string logFile, TimeSpan timeout) => Wrap(binaries.PgCtl,
@@ -41,10 +43,10 @@ internal sealed class PostgresCommandBuilder(PostgresBinaries binaries, bool run
         "start",
     ]);
 
-    public ProcessCommand Stop(string clusterDirectory, TimeSpan timeout) => Wrap(binaries.PgCtl,
+    public ProcessCommand Stop(string clusterDirectory, TimeSpan timeout, PostgresShutdownMode mode = PostgresShutdownMode.Fast) => Wrap(binaries.PgCtl,
     [
         "-D", clusterDirectory,
-        "-m", "fast",
+        "-m", mode == PostgresShutdownMode.Immediate ? "immediate" : "fast",
         "-w",
         "-t", Seconds(timeout),
         "stop",

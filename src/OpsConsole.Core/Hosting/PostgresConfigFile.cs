@@ -9,7 +9,9 @@ internal static class PostgresConfigFile
     public const string FileName = "opsconsole.conf";
     public const string IncludeLine = "include_if_exists = 'opsconsole.conf'";
 
-    public static string Render(int port)
+    /// <param name="extraSettings">Appended after the console's own; a later line wins in postgresql.conf.</param>
+    /// <exception cref="ArgumentException">A setting name is not a plain (optionally dotted) identifier.</exception>
+    public static string Render(int port, IReadOnlyDictionary<string, string>? extraSettings = null)
     {
         var sb = new StringBuilder();
         sb.AppendLine("# Written by the operations console on every start; edits are overwritten.");
@@ -18,6 +20,17 @@ internal static class PostgresConfigFile
         // TCP only: no dependency on /var/run/postgresql existing or being writable.
         sb.AppendLine("unix_socket_directories = ''");
         sb.AppendLine("max_connections = 200");
+        foreach (var (name, value) in extraSettings ?? new Dictionary<string, string>())
+        {
+            // A name with a newline or '=' would inject other settings; values are quoted, so any text is safe there.
+            if (name.Length == 0 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.'))
+            {
+                throw new ArgumentException($"'{name}' is not a PostgreSQL setting name.", nameof(extraSettings));
+            }
+
+            sb.AppendLine(CultureInfo.InvariantCulture, $"{name} = '{value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "''", StringComparison.Ordinal)}'");
+        }
+
         return sb.ToString();
     }
 

@@ -20,6 +20,28 @@ public class PostgresCommandBuilderTests
     }
 
     [Fact]
+    public void Immediate_stop_passes_mode_immediate_to_pg_ctl()
+    {
+        var builder = new PostgresCommandBuilder(Binaries, runAsPostgres: true, "/usr/sbin/runuser");
+
+        var command = builder.Stop("/data/postgres", TimeSpan.FromSeconds(60), PostgresShutdownMode.Immediate);
+
+        Assert.Equal(
+            ["-u", "postgres", "--", "/usr/lib/postgresql/15/bin/pg_ctl", "-D", "/data/postgres", "-m", "immediate", "-w", "-t", "60", "stop"],
+            command.Arguments);
+    }
+
+    [Fact]
+    public void Extra_initdb_arguments_come_after_the_consoles_own()
+    {
+        var builder = new PostgresCommandBuilder(Binaries, runAsPostgres: false);
+
+        var command = builder.InitDb("/d", "/p", ["--wal-segsize=1", "--waldir=/w"]);
+
+        Assert.Equal(["--no-instructions", "--wal-segsize=1", "--waldir=/w"], command.Arguments.TakeLast(3));
+    }
+
+    [Fact]
     public void Non_root_runs_programs_directly()
     {
         var builder = new PostgresCommandBuilder(Binaries, runAsPostgres: false);
