@@ -24,8 +24,8 @@ namespace OpsConsole.IntegrationTests.Api;
 [Collection(PostgresCollection.Name)]
 public sealed partial class ApiAccessMatrixTests(PostgresFixture postgres) : ConsoleTest(postgres)
 {
-    /// <summary>Managed databases m00..m31 (all the same real database): each call that starts an operation gets a target of its own.</summary>
-    private const int MatrixDatabases = 32;
+    /// <summary>Managed databases m00..m47 (all the same real database): each call that starts an operation gets a target of its own.</summary>
+    private const int MatrixDatabases = 48;
 
     private string _matrixDatabase = "";
 
@@ -121,6 +121,23 @@ public sealed partial class ApiAccessMatrixTests(PostgresFixture postgres) : Con
         ["POST /api/v1/backups/{id}/verify"] = (OperationActors, c => c.Post($"/api/v1/backups/{c.Next(c.VerifiableBackups)}/verify")),
         ["GET /api/v1/backups/{id}/file"] = (OperationActors, c => c.Get($"/api/v1/backups/{c.DownloadableBackup}/file")),
         ["DELETE /api/v1/backups/{id}"] = (OperationActors, c => new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/backups/{c.Next(c.DeletableBackups)}")),
+        ["POST /api/v1/databases/{name}/restores/plan"] = (OperationActors, c => c.Json(HttpMethod.Post, "/api/v1/databases/m16/restores/plan", new { mode = "replace" })),
+        ["GET /api/v1/databases/{name}/restores/plans/{planId}"] = (OperationReaders, c => c.Get($"/api/v1/databases/m16/restores/plans/{c.PlanId}")),
+        // Each request runs its own plan on its own database (the restore then fails on the matrix's fake dump: the call is what counts).
+        ["POST /api/v1/databases/{name}/restores"] = (OperationActors, c =>
+        {
+            var (database, plan) = c.Next(c.RestoreRequests);
+            return c.Json(HttpMethod.Post, $"/api/v1/databases/{database}/restores", new { planId = plan, confirmation = database });
+        }),
+        ["GET /api/v1/databases/{name}/restores"] = (OperationReaders, c => c.Get("/api/v1/databases/m16/restores")),
+        ["GET /api/v1/restores/{id}"] = (OperationReaders, c => c.Get($"/api/v1/restores/{c.RestoreId}")),
+        ["POST /api/v1/restores/{id}/approve"] = (OperationActors, c => c.Post($"/api/v1/restores/{c.NextAwaitingOperation()}/approve")),
+        ["POST /api/v1/restores/{id}/cancel"] = (OperationActors, c => c.Post($"/api/v1/restores/{c.NextAwaitingOperation()}/cancel")),
+        ["POST /api/v1/restores/{id}/swap-back"] = (OperationActors, c =>
+        {
+            var (database, restore) = c.Next(c.SwapBacks);
+            return c.Json(HttpMethod.Post, $"/api/v1/restores/{restore}/swap-back", new { confirmation = database });
+        }),
         ["DELETE /api/v1/silences/{id}"] = (AlertActors, c => new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/silences/{c.SilenceId}")),
         ["POST /api/v1/silences/{id}/extend"] = (AlertActors, c => c.Json(HttpMethod.Post, $"/api/v1/silences/{c.ExtendableSilenceId}/extend", new { duration = "10m" })),
     };
@@ -163,6 +180,14 @@ public sealed partial class ApiAccessMatrixTests(PostgresFixture postgres) : Con
         public Queue<Guid> DeletableBackups { get; init; } = [];
 
         public Guid DownloadableBackup { get; init; }
+
+        public Guid PlanId { get; init; }
+
+        public Guid RestoreId { get; init; }
+
+        public Queue<(string Database, Guid Plan)> RestoreRequests { get; init; } = [];
+
+        public Queue<(string Database, Guid Restore)> SwapBacks { get; init; } = [];
 
         public T Next<T>(Queue<T> pool) => pool.Dequeue();
 
@@ -279,7 +304,7 @@ public sealed partial class ApiAccessMatrixTests(PostgresFixture postgres) : Con
             var operations = scope.ServiceProvider.GetRequiredService<OperationService>();
             var requester = TestPrincipals.Of("matrix-requester", ConsoleRoles.Sre);
             var perOperation = ConsoleRoles.All.Count + 1;
-            for (var i = 0; i < 2 * perOperation; i++)
+            for (var i = 0; i < 4 * perOperation; i++)
             {
                 awaiting.Enqueue((await operations.RequestAsync(requester, new OperationRequest(GateOperation.KindName, $"matrix:{i}", $"Matrix {i}", NeedsApproval: true))).Id);
             }
@@ -287,6 +312,10 @@ public sealed partial class ApiAccessMatrixTests(PostgresFixture postgres) : Con
 
         var perCall = ConsoleRoles.All.Count + 1;
         var backups = await MatrixBackups.ArrangeAsync(Console, [.. Enumerable.Range(16, perCall).Select(i => $"m{i:00}")], [.. Enumerable.Range(24, perCall).Select(i => $"m{i:00}")]);
+        var restoreDatabases = Enumerable.Range(32, perCall).Select(i => $"m{i:00}").ToList();
+        await MatrixBackups.ArrangeAsync(Console, restoreDatabases, []);
+        var (planId, plans) = await MatrixBackups.PlanAsync(Console, "m16", restoreDatabases);
+        var (restoreId, swapBacks) = await MatrixBackups.RestoredAsync(Console, "m16", [.. Enumerable.Range(40, perCall).Select(i => $"m{i:00}")]);
         var context = new MatrixContext(targetId, targetTokenId, targetDisplayId)
         {
             BackupDatabases = new([.. Enumerable.Range(0, perCall).Select(i => $"m{i:00}")]),
@@ -294,6 +323,10 @@ public sealed partial class ApiAccessMatrixTests(PostgresFixture postgres) : Con
             VerifiableBackups = new(backups.Newest),
             DeletableBackups = new(backups.Older),
             DownloadableBackup = backups.Newest[0],
+            PlanId = planId,
+            RestoreId = restoreId,
+            RestoreRequests = new(plans),
+            SwapBacks = new(swapBacks),
             OperationId = awaiting.Peek(),
             AwaitingOperations = awaiting,
             AuditSequence = auditSequence,

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using OpsConsole.Core.Backups;
+using OpsConsole.Core.Access;
 using OpsConsole.Core.Data;
+using OpsConsole.Core.Restores;
 using OpsConsole.IntegrationTests.Infrastructure;
 
 namespace OpsConsole.IntegrationTests.Api;
@@ -55,5 +57,54 @@ internal static class MatrixBackups
 
         await db.SaveChangesAsync();
         return (newest, older);
+    }
+
+    /// <summary>A plan on <paramref name="shown"/> (for reading) and one per database of <paramref name="databases"/> (to run), made by an Sre.</summary>
+    public static async Task<(Guid Shown, IReadOnlyList<(string Database, Guid Plan)> Plans)> PlanAsync(TestConsole console, string shown, IReadOnlyList<string> databases)
+    {
+        var sre = TestPrincipals.Of("matrix-planner", ConsoleRoles.Sre);
+        async Task<Guid> Plan(string database)
+        {
+            await using var scope = console.Services.CreateAsyncScope();
+            var plan = await scope.ServiceProvider.GetRequiredService<RestoreService>().PlanAsync(sre, database, new RestorePlanRequest());
+            return plan.Problems.Count == 0 ? plan.Id : throw new InvalidOperationException($"the matrix plan of {database} has problems: {string.Join("; ", plan.Problems)}");
+        }
+
+        var shownId = await Plan(shown);
+        var plans = new List<(string, Guid)>();
+        foreach (var database in databases)
+        {
+            plans.Add((database, await Plan(database)));
+        }
+
+        return (shownId, plans);
+    }
+
+    /// <summary>A finished restore to read on <paramref name="shown"/>, and one per database that can be swapped back (rows only: the swap back then fails, the call is what counts).</summary>
+    public static async Task<(Guid Shown, IReadOnlyList<(string Database, Guid Restore)> Restores)> RestoredAsync(TestConsole console, string shown, IReadOnlyList<string> databases)
+    {
+        await using var scope = console.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ConsoleDbContext>();
+        var now = DateTimeOffset.UtcNow;
+        StoredRestore Row(string database) => new()
+        {
+            Id = Guid.CreateVersion7(now),
+            PlanId = Guid.NewGuid(),
+            Database = database,
+            Mode = RestoreModes.Replace,
+            BackupId = Guid.NewGuid(),
+            Phase = RestorePhases.Done,
+            RequestedBy = "matrix",
+            RequestedAt = now,
+            SwappedAt = now,
+            SetAside = $"matrix__before_{now:yyyyMMddHHmmss}",
+            KeepUntil = now.AddHours(24),
+        };
+        var shownRow = Row(shown);
+        db.Restores.Add(shownRow);
+        var rows = databases.Select(d => (d, Row(d))).ToList();
+        db.Restores.AddRange(rows.Select(r => r.Item2));
+        await db.SaveChangesAsync();
+        return (shownRow.Id, [.. rows.Select(r => (r.d, r.Item2.Id))]);
     }
 }
