@@ -339,7 +339,8 @@ public sealed partial class RestorePlanner(
         return int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var major) ? major : null;
     }
 
-    private static string ValidNewName(string? name)
+    /// <summary>A new database's name, trimmed, or a <see cref="RestorePlanException"/> naming the field newDatabase.</summary>
+    internal static string ValidNewName(string? name)
     {
         var trimmed = name?.Trim() ?? "";
         if (trimmed.Length == 0)

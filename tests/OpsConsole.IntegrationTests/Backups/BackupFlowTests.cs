@@ -246,6 +246,25 @@ public sealed class BackupFlowTests(PostgresFixture postgres) : ConsoleTest(post
     }
 
     [Fact]
+    public async Task A_safety_backup_is_kept_outside_the_retention_policy()
+    {
+        await WaitForBackupsAsync(1);
+        var safety = await ServiceAsync<BackupService, OperationView>(s => s.BackUpNowAsync(Sre, "shop", BackupPurposes.PreRestore));
+        Assert.Equal(OperationState.Succeeded, (await WaitForFinalAsync(safety.Id)).State);
+        for (var i = 0; i < 2; i++)
+        {
+            var manual = await ServiceAsync<BackupService, OperationView>(s => s.BackUpNowAsync(Sre, "shop"));
+            Assert.Equal(OperationState.Succeeded, (await WaitForFinalAsync(manual.Id)).State);
+        }
+
+        // KeepLast 2 and no generations: the two manual backups stay, the scheduled one expires, the pre-restore one stays.
+        var kept = (await ServiceAsync<BackupService, BackupPage>(s => s.ListBackupsAsync(Sre, "shop"))).Items;
+        Assert.Equal([BackupPurposes.Manual, BackupPurposes.Manual, BackupPurposes.PreRestore], kept.Select(b => b.Purpose));
+        var log = await ServiceAsync<OperationService, IReadOnlyList<OperationLogEntry>>(s => s.ReadLogAsync(Sre, kept[0].OperationId!.Value));
+        Assert.Contains(log, l => l.Text.StartsWith("retention leaves alone 1 safety backup(s)", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Two_consoles_on_one_database_schedule_each_backup_once()
     {
         await using var second = await StartConsoleAsync();
