@@ -18,7 +18,7 @@ namespace OpsConsole.Benchmarks;
 /// </summary>
 public sealed class BackupHarness : IHarness
 {
-    private const string ShopDatabase = "benchshop";
+    internal const string ShopDatabase = "benchshop";
     private const string WarmUpDatabase = "benchwarm";
 
     /// <summary>Bump when <see cref="ShopSeed"/> changes, so a kept cluster seeded the old way is seeded again.</summary>
@@ -206,7 +206,7 @@ public sealed class BackupHarness : IHarness
     /// Creates and seeds the shop database unless a kept cluster already holds one seeded for this --size-mb (the
     /// schema's comment records the target once seeding finished).
     /// </summary>
-    private static async Task EnsureSeededAsync(string adminConnectionString, string shopConnectionString, int sizeMb)
+    internal static async Task EnsureSeededAsync(string adminConnectionString, string shopConnectionString, int sizeMb)
     {
         var marker = $"bench seed v{SeedVersion} complete: --size-mb {sizeMb}";
         var exists = await ScalarAsync(adminConnectionString, $"SELECT count(*) FROM pg_database WHERE datname = '{ShopDatabase}'") is 1L;
@@ -259,7 +259,7 @@ public sealed class BackupHarness : IHarness
             $"seeded {ShopDatabase}: {next - 1:N0} customers, foreign keys, VACUUM (FREEZE, ANALYZE), CHECKPOINT in {watch.Elapsed.TotalSeconds:0} s"));
     }
 
-    private static async Task<string> DescribeAsync(string shopConnectionString)
+    internal static async Task<string> DescribeAsync(string shopConnectionString)
     {
         await using var connection = new NpgsqlConnection(shopConnectionString);
         await connection.OpenAsync();
@@ -274,7 +274,7 @@ public sealed class BackupHarness : IHarness
         return $"database {ShopDatabase}: {Mb(reader.GetInt64(0))} (pg_database_size) on PostgreSQL {reader.GetString(1)}, shared_buffers {reader.GetString(2)}; {reader.GetString(3)}";
     }
 
-    private static string Machine()
+    internal static string Machine()
     {
         var load = LoadAverage();
         var line = $"machine: {Environment.ProcessorCount} cores, load average {load}";
@@ -284,7 +284,7 @@ public sealed class BackupHarness : IHarness
             : line;
     }
 
-    private static string LoadAverage()
+    internal static string LoadAverage()
     {
         try
         {
@@ -296,9 +296,9 @@ public sealed class BackupHarness : IHarness
         }
     }
 
-    private static string Mb(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1024.0 / 1024.0:0.0} MB");
+    internal static string Mb(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1024.0 / 1024.0:0.0} MB");
 
-    private static double Median(List<double> values)
+    internal static double Median(List<double> values)
     {
         var sorted = values.Order().ToList();
         var middle = sorted.Count / 2;
@@ -308,7 +308,7 @@ public sealed class BackupHarness : IHarness
     private static Task<long> DatabaseSizeAsync(string connectionString) =>
         ScalarAsync(connectionString, "SELECT pg_database_size(current_database())").ContinueWith(t => (long)t.Result!, TaskScheduler.Default);
 
-    private static async Task<object?> ScalarAsync(string connectionString, string sql)
+    internal static async Task<object?> ScalarAsync(string connectionString, string sql)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
@@ -317,7 +317,7 @@ public sealed class BackupHarness : IHarness
         return value is DBNull ? null : value;
     }
 
-    private static async Task ExecuteAsync(string connectionString, string sql, params (string Name, int Value)[] parameters)
+    internal static async Task ExecuteAsync(string connectionString, string sql, params (string Name, int Value)[] parameters)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
@@ -334,7 +334,7 @@ public sealed class BackupHarness : IHarness
     /// The operation context outside the runner: nothing to persist or publish (the runner's writes are per log line,
     /// a dozen for a backup), so it prints errors and keeps when each line came, for the stages of a round.
     /// </summary>
-    private sealed class BenchOperationContext : IOperationContext
+    internal sealed class BenchOperationContext : IOperationContext
     {
         private readonly Stopwatch clock = Stopwatch.StartNew();
         private readonly Lock gate = new();
