@@ -74,18 +74,26 @@ public sealed class RestoreOperation(
         Phase = RestorePhases.Requested,
     };
 
+    /// <summary>
+    /// Writes the restore's row unless it exists: the request writes it after the operation is queued, and the runner
+    /// may start the restore before that, so both call this (no unique-key race, whichever comes first).
+    /// </summary>
+    internal static Task EnsureRowAsync(ConsoleDbContext db, StoredRestore row, CancellationToken ct) =>
+        db.Database.ExecuteSqlInterpolatedAsync(
+            $"""
+            INSERT INTO console.restores (id, plan_id, database, mode, backup_id, phase, requested_by, requested_at)
+            VALUES ({row.Id}, {row.PlanId}, {row.Database}, {row.Mode}, {row.BackupId}, {row.Phase}, {row.RequestedBy}, {row.RequestedAt})
+            ON CONFLICT (id) DO NOTHING
+            """, ct);
+
     public async Task<string?> RunAsync(OperationRun run, IOperationContext context)
     {
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(context);
         var planId = Guid.Parse(run.Parameter("plan"), CultureInfo.InvariantCulture);
         var plan = await db.RestorePlans.AsNoTracking().SingleAsync(p => p.Id == planId, context.Cancellation);
-        var row = await db.Restores.SingleOrDefaultAsync(r => r.Id == run.Id, context.Cancellation);
-        if (row is null)
-        {
-            row = NewRow(plan, run.Id, run.RequestedBy, run.RequestedAt);
-            db.Restores.Add(row);
-        }
+        await EnsureRowAsync(db, NewRow(plan, run.Id, run.RequestedBy, run.RequestedAt), context.Cancellation);
+        var row = await db.Restores.SingleAsync(r => r.Id == run.Id, context.Cancellation);
 
         row.ApprovedBy = run.ApprovedBy;
         row.StartedAt = time.GetUtcNow();

@@ -16,7 +16,7 @@ namespace OpsConsole.Core.Restores;
 /// the target's server; what blocks the restore is a problem (the plan cannot be run), what deserves a look a warning.
 /// </summary>
 public sealed partial class RestorePlanner(
-    ConsoleDbContext db, ManagedDatabaseCatalog catalog, BackupStorage storage, IOptions<RestoreOptions> options, TimeProvider time)
+    ConsoleDbContext db, ManagedDatabaseCatalog catalog, BackupStorage storage, ConsoleConnectionStrings console, IOptions<RestoreOptions> options, TimeProvider time)
 {
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -42,6 +42,11 @@ public sealed partial class RestorePlanner(
         var problems = new List<string>();
         var warnings = new List<string>();
         var backupView = BackupService.View(backup);
+
+        if (mode == RestoreModes.Replace && IsConsoleDatabase(connectionString))
+        {
+            problems.Add($"{managed.Name} is the console's own database: restoring it from inside the console would rewind the audit log and this restore's own record; restore it as a new database to inspect it, or restore it with pg_restore while the console is stopped (see the backups guide)");
+        }
 
         if (!backup.Verified)
         {
@@ -184,6 +189,19 @@ public sealed partial class RestorePlanner(
         }
 
         return null;
+    }
+
+    /// <summary>Whether <paramref name="connectionString"/> names the database the console itself runs on (same host, port and database).</summary>
+    private bool IsConsoleDatabase(string connectionString)
+    {
+        static (string, int, string) Key(string cs)
+        {
+            var b = new Npgsql.NpgsqlConnectionStringBuilder(cs);
+            var host = (b.Host ?? "").ToLowerInvariant() is "localhost" or "::1" ? "127.0.0.1" : (b.Host ?? "").ToLowerInvariant();
+            return (host, b.Port, b.Database ?? b.Username ?? "");
+        }
+
+        return Key(connectionString) == Key(console.Owner) || Key(connectionString) == Key(console.Runtime);
     }
 
     /// <summary>The database name on the server (the managed name is the console's; the connection string names the real one).</summary>

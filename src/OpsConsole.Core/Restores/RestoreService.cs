@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Audit;
 using OpsConsole.Core.Backups;
@@ -92,7 +91,7 @@ public sealed class RestoreService(
         var operation = await operations.RequestAsync(caller, new OperationRequest(
             RestoreKinds.Restore, ManagedDatabaseCatalog.Target(managed.Name), title, view.NeedsApproval,
             new Dictionary<string, string> { ["database"] = managed.Name, ["plan"] = plan.Id.ToString() }), cancellationToken);
-        await RecordAsync(RestoreOperation.NewRow(plan, operation.Id, operation.RequestedBy, operation.RequestedAt), cancellationToken);
+        await RestoreOperation.EnsureRowAsync(db, RestoreOperation.NewRow(plan, operation.Id, operation.RequestedBy, operation.RequestedAt), CancellationToken.None);
         return operation;
     }
 
@@ -168,20 +167,4 @@ public sealed class RestoreService(
             r.EndedAt, r.RestoreSeconds, r.SwapMilliseconds, r.RestoredInto, r.SetAside, r.KeepUntil, r.SwappedBackAt, r.SwappedBackBy,
             r.SetAsideDroppedAt, r.PreRestoreBackupId, r.Error);
     }
-
-    private async Task RecordAsync(StoredRestore row, CancellationToken cancellationToken)
-    {
-        // The runner may have started the restore (and written this row) already; its row wins.
-        try
-        {
-            db.Restores.Add(row);
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
-        {
-            db.ChangeTracker.Clear();
-        }
-    }
-
-    internal static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

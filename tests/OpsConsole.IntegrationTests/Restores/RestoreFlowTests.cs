@@ -190,6 +190,22 @@ public sealed class RestoreFlowTests(PostgresFixture postgres) : ConsoleTest(pos
         await Assert.ThrowsAsync<KeyNotFoundException>(() => Restores(s => s.PlanAsync(Sre, "nope", new RestorePlanRequest())));
     }
 
+    [Fact]
+    public async Task The_consoles_own_database_cannot_be_restored_in_place_but_can_be_restored_as_a_new_database()
+    {
+        _extra["ManagedDatabases:self:ConnectionString"] = Postgres.SharedConnectionString;
+        _extra["ManagedDatabases:self:Schedule"] = "0 0 1 1 *";
+        await RestartConsoleAsync();
+        await AlertTesting.WaitUntilAsync(async () => (await Backups(s => s.ListBackupsAsync(Sre, "self"))).Total >= 1, "the first backup of self", TimeSpan.FromSeconds(90));
+
+        var inPlace = await Restores(s => s.PlanAsync(Sre, "self", new RestorePlanRequest()));
+        Assert.Contains(inPlace.Problems, p => p.Contains("the console's own database", StringComparison.Ordinal));
+        var refused = await Assert.ThrowsAsync<RestorePlanException>(() => Restores(s => s.RequestAsync(Sre, "self", inPlace.Id, "self")));
+        Assert.Equal("planId", refused.ParamName);
+        var asNew = await Restores(s => s.PlanAsync(Sre, "self", new RestorePlanRequest(Mode: RestoreModes.NewDatabase, NewDatabase: "self_inspect_" + Guid.NewGuid().ToString("N")[..6])));
+        Assert.DoesNotContain(asNew.Problems, p => p.Contains("the console's own database", StringComparison.Ordinal));
+    }
+
     private async Task<BackupView> WaitForFirstBackupAsync()
     {
         BackupPage? page = null;
