@@ -32,6 +32,7 @@ public sealed class LiveHub(LiveHubForwarder forwarder, IAuthorizationService au
         [Core.Operations.OperationTopics.Changed.Name] = ConsolePolicies.OperationsRead,
         [Core.Operations.OperationTopics.LogGrew.Name] = ConsolePolicies.OperationsRead,
         [Core.Backups.BackupTopics.Changed.Name] = ConsolePolicies.BackupsRead,
+        [Core.Restores.RestoreKinds.Changed.Name] = ConsolePolicies.BackupsRead,
     };
 
     public async Task Join(string topic)
