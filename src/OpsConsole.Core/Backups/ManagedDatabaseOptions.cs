@@ -37,7 +37,7 @@ public sealed class ManagedDatabaseOptions
 
     public int KeepMonthly { get; set; } = RetentionPolicy.Default.Monthly;
 
-    /// <summary>Restores onto it are refused unless forced with a typed confirmation (production data).</summary>
+    /// <summary>Production data: a badge on the pages, and a restore onto it waits for a second person's approval (as with <see cref="RequireApproval"/>).</summary>
     public bool Protected { get; set; }
 
     /// <summary>Dangerous actions on it (restore, erasure) wait for a second person's approval.</summary>
