@@ -83,8 +83,19 @@ public sealed class RestoreOperation(
         var row = await db.Restores.SingleOrDefaultAsync(r => r.Id == run.Id, context.Cancellation);
         if (row is null)
         {
-            row = NewRow(plan, run.Id, run.RequestedBy, run.RequestedAt);
-            db.Restores.Add(row);
+            // RestoreService.RequestAsync writes this row just after queueing the operation, so the runner can get here
+            // first: whichever insert comes second gets a unique violation, and this side then reads the request's row.
+            db.Restores.Add(NewRow(plan, run.Id, run.RequestedBy, run.RequestedAt));
+            try
+            {
+                await db.SaveChangesAsync(CancellationToken.None);
+            }
+            catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+            {
+                db.ChangeTracker.Clear();
+            }
+
+            row = await db.Restores.SingleAsync(r => r.Id == run.Id, context.Cancellation);
         }
 
         row.ApprovedBy = run.ApprovedBy;
