@@ -242,6 +242,7 @@ public sealed class RestoreOperation(
             {
                 // The original was never touched; the half-restored copy goes (its own deadline: a cancel must not stop it).
                 row.SetAside = null;
+                await EmptyAsync(connectionString, into, context);
                 await DropAsync(connectionString, into, context);
             }
         }
@@ -332,6 +333,54 @@ public sealed class RestoreOperation(
         }
     }
 
+    /// <summary>
+    /// Gives a half-restored copy's disk space back before it is dropped. DROP DATABASE forces a checkpoint, and a
+    /// checkpoint on a full data disk PANICs the server (it must write files), taking the original down with it; the
+    /// files of dropped tables are truncated at commit, without one. Best effort: the DROP DATABASE follows anyway.
+    /// </summary>
+    internal static async Task EmptyAsync(string connectionString, string database, IOperationContext context)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        try
+        {
+            await using (var admin = await EngineConnections.OpenAsync(EngineConnections.Parse(connectionString, RestoreDrill.MaintenanceDatabase), deadline.Token))
+            {
+                if (!await ExistsAsync(admin, database, deadline.Token))
+                {
+                    return;
+                }
+
+                // A killed pg_restore's session may still hold its table locks.
+                await using var end = new NpgsqlCommand("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", admin);
+                end.Parameters.Add(new NpgsqlParameter { Value = database });
+                await end.ExecuteScalarAsync(deadline.Token);
+            }
+
+            await using var copy = await EngineConnections.OpenAsync(EngineConnections.Parse(connectionString, database), deadline.Token);
+            var schemas = new List<string>();
+            await using (var list = new NpgsqlCommand(
+                @"SELECT nspname FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\_toast%' AND nspname NOT LIKE 'pg\_temp\_%' ORDER BY 1", copy))
+            await using (var reader = await list.ExecuteReaderAsync(deadline.Token))
+            {
+                while (await reader.ReadAsync(deadline.Token))
+                {
+                    schemas.Add(TableKey.QuoteIdentifier(reader.GetString(0)));
+                }
+            }
+
+            if (schemas.Count > 0)
+            {
+                await using var drop = new NpgsqlCommand($"DROP SCHEMA {string.Join(", ", schemas)} CASCADE", copy);
+                await drop.ExecuteNonQueryAsync(deadline.Token);
+                context.Log($"emptied {database} (its space is free before the DROP DATABASE checkpoint)");
+            }
+        }
+        catch (Exception ex) when (ex is NpgsqlException or DatabaseConnectionException or OperationCanceledException)
+        {
+            context.Log($"could not empty {database} before dropping it ({ex.Message})", OperationLogLevel.Warning);
+        }
+    }
+
     /// <summary>A scratch name for <paramref name="live"/> no database has yet: names have second precision, so a swap back within the second of its restore needs the next one.</summary>
     internal static async Task<string> FreeNameAsync(string connectionString, string live, ScratchPurpose purpose, DateTimeOffset at, CancellationToken ct)
     {
@@ -348,6 +397,11 @@ public sealed class RestoreOperation(
     internal static async Task<bool> ExistsAsync(string connectionString, string database, CancellationToken ct)
     {
         await using var admin = await EngineConnections.OpenAsync(EngineConnections.Parse(connectionString, RestoreDrill.MaintenanceDatabase), ct);
+        return await ExistsAsync(admin, database, ct);
+    }
+
+    private static async Task<bool> ExistsAsync(NpgsqlConnection admin, string database, CancellationToken ct)
+    {
         await using var command = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", admin);
         command.Parameters.Add(new NpgsqlParameter { Value = database });
         return await command.ExecuteScalarAsync(ct) is not null;
