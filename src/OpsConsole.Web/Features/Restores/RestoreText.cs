@@ -33,6 +33,26 @@ public static class RestoreText
         };
     }
 
+    /// <summary>
+    /// The banner's words without what the step is doing, for the wall's large type: "Restore of shop in progress, step 3
+    /// of 6"; <see cref="StepDetail"/> is the rest ("restoring public.orders").
+    /// </summary>
+    public static string Headline(ActiveRestore restore)
+    {
+        ArgumentNullException.ThrowIfNull(restore);
+        return StepDetail(restore) is { } detail ? Banner(restore)[..^(detail.Length + 2)] : Banner(restore);
+    }
+
+    /// <summary>What a running step is doing ("restoring public.orders"), after its number; null without one.</summary>
+    public static string? StepDetail(ActiveRestore restore)
+    {
+        ArgumentNullException.ThrowIfNull(restore);
+        return restore.State == OperationState.Running && restore.Step is { } step && step.StartsWith("step ", StringComparison.Ordinal)
+               && step.IndexOf(": ", StringComparison.Ordinal) is var colon and > 0 && colon + 2 < step.Length
+            ? step[(colon + 2)..]
+            : null;
+    }
+
     /// <summary>"restore" (running), "approval" (waiting for a person), "queued": a token for styles and tests.</summary>
     public static string BannerState(OperationState state) => state switch
     {

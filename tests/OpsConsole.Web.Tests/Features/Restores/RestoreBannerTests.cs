@@ -39,11 +39,13 @@ public sealed class RestoreBannerTests : RestoresTestBed
         await Active.StartAsync(CancellationToken.None);
 
         var sre = RenderAs<RestoreBanner>(Sam);
+        var admin = RenderAs<RestoreBanner>(Person("u-bob", "bob", ConsoleRoles.Admin));
         var compliance = RenderAs<RestoreBanner>(Person("u-cleo", "cleo", ConsoleRoles.Compliance));
 
         sre.WaitForAssertion(() => Assert.Equal("Restore of shop awaits approval (requested by sam)", Text(sre)), Timeout);
         Assert.Equal("approval", sre.Find("[data-testid=restore-banner]").GetAttribute("data-state"));
-        Assert.Single(sre.FindAll("[data-testid=restore-banner-link]"));
+        Assert.Equal("open it", sre.Find("[data-testid=restore-banner-link]").TextContent.Trim()); // sam asked for it
+        admin.WaitForAssertion(() => Assert.Equal("review and approve", admin.Find("[data-testid=restore-banner-link]").TextContent.Trim()), Timeout);
         compliance.WaitForAssertion(() => Assert.Equal("Restore of shop awaits approval (requested by sam)", Text(compliance)), Timeout);
         Assert.Empty(compliance.FindAll("[data-testid=restore-banner-link]"));
         Assert.Equal(waiting.Id.ToString(), sre.Find("[data-testid=restore-banner]").GetAttribute("data-operation"));
@@ -73,7 +75,8 @@ public sealed class RestoreBannerTests : RestoresTestBed
         var running = Operations.Add(FakeRestoreCommands.Operation(RestoreKinds.Restore, "shop", OperationState.Running, "step 3 of 6: restoring public.orders", 0.42));
         PublishChanged(running);
 
-        cut.WaitForAssertion(() => Assert.Equal("Restore of shop in progress, step 3 of 6: restoring public.orders", cut.Find("[data-testid=wall-restore-text]").TextContent), Timeout);
+        cut.WaitForAssertion(() => Assert.Equal("Restore of shop in progress, step 3 of 6", cut.Find("[data-testid=wall-restore-text]").TextContent), Timeout);
+        Assert.Equal("restoring public.orders", cut.Find("[data-testid=wall-restore-detail]").TextContent);
 
         PublishChanged(Operations.Add(running with { State = OperationState.Failed, Error = "pg_restore exited with code 1" }));
         cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("[data-testid=wall-restores]")), Timeout);

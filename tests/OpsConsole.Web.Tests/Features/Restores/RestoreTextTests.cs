@@ -17,6 +17,17 @@ public sealed class RestoreTextTests
     public void The_banner_names_the_database_and_the_step_or_the_wait(string kind, OperationState state, string? step, string expected) =>
         Assert.Equal(expected, RestoreText.Banner(new ActiveRestore(Guid.NewGuid(), kind, "shop", state, step, null, "sam", "Restore shop")));
 
+    [Theory]
+    [InlineData(OperationState.Running, "step 3 of 6: restoring public.orders", "Restore of shop in progress, step 3 of 6", "restoring public.orders")]
+    [InlineData(OperationState.Running, "starting", "Restore of shop in progress, starting", null)]
+    [InlineData(OperationState.AwaitingApproval, null, "Restore of shop awaits approval (requested by sam)", null)]
+    public void The_wall_shows_the_headline_large_and_what_the_step_does_apart(OperationState state, string? step, string headline, string? detail)
+    {
+        var restore = new ActiveRestore(Guid.NewGuid(), RestoreKinds.Restore, "shop", state, step, null, "sam", "Restore shop");
+        Assert.Equal(headline, RestoreText.Headline(restore));
+        Assert.Equal(detail, RestoreText.StepDetail(restore));
+    }
+
     [Fact]
     public void A_restore_can_be_requested_only_with_the_exact_name_a_runnable_plan_and_before_it_expires()
     {
