@@ -5,7 +5,10 @@ using OpsConsole.Web.Hosting;
 
 namespace OpsConsole.Web.Features.Restores;
 
-/// <summary>Restores: the capability, its pages (plan and history on a database's page) and /api/v1/databases/{name}/restores, /restores.</summary>
+/// <summary>
+/// Restores: the capability, its pages (the plan page /databases/{name}/restore, the history on a database's page, the banner
+/// on every page and the wall's strip) and /api/v1/databases/{name}/restores, /restores.
+/// </summary>
 public static class RestoresWebHosting
 {
     public static WebApplicationBuilder AddRestoresWeb(this WebApplicationBuilder builder)
@@ -14,6 +17,11 @@ public static class RestoresWebHosting
         builder.Require<Core.Backups.ManagedDatabaseCatalog>(nameof(BackupsWebHosting.AddBackupsWeb), nameof(AddRestoresWeb),
             "restores restore the managed databases' backups");
         builder.AddConsoleRestores();
+        builder.Services.AddSingleton<IRestoreCommands, RestoreCommands>(); // the pages' scope-per-call way into RestoreService
+        builder.Services.AddSingleton<RestoreFeed>();
+        // The banner on every page and the wall's strip read this one list; it reads after each operation change.
+        builder.Services.AddSingleton<ActiveRestores>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ActiveRestores>());
         return builder;
     }
 

@@ -6,6 +6,7 @@ using MudBlazor.Services;
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Backups;
 using OpsConsole.Web.Features.Backups;
+using OpsConsole.Web.Features.Restores;
 using OpsConsole.Web.Tests.Shared;
 
 namespace OpsConsole.Web.Tests.Features.Backups;
@@ -26,6 +27,9 @@ public abstract class BackupsComponentTest : BunitContext, IAsyncLifetime
         Host = host;
         Services.AddSingleton(host.Commands);
         Services.AddSingleton(host.Services.GetRequiredService<BackupFeed>());
+        // The page's restore history, over the host's real restore service.
+        Services.AddSingleton(host.Services.GetRequiredService<IRestoreCommands>());
+        Services.AddSingleton(host.Services.GetRequiredService<RestoreFeed>());
         Services.AddSingleton(TimeProvider.System);
         Services.AddViewerTime();
         Services.AddMudServices();

@@ -188,7 +188,9 @@ public sealed class BackupsHost : IAsyncLifetime
         return (row.DeletedBy, row.DeleteReason);
     }
 
-    public int FeedSubscribers => Subscribers(BackupTopics.Changed.Name) + Subscribers(BackupTopics.Probed.Name) + Subscribers(OperationTopics.Changed.Name);
+    /// <summary>The page's live subscriptions: its backup feed's three and its restore history's two (restores and operations).</summary>
+    public int FeedSubscribers => Subscribers(BackupTopics.Changed.Name) + Subscribers(BackupTopics.Probed.Name) + Subscribers(OperationTopics.Changed.Name)
+        + Subscribers(OpsConsole.Core.Restores.RestoreKinds.Changed.Name);
 
     private int Subscribers(string topic) => Bus.Statistics.Topics.TryGetValue(topic, out var t) ? t.Subscribers : 0;
 

@@ -133,6 +133,22 @@ public sealed class DatabaseDetailPageTests(BackupsHost host) : BackupsComponent
         Assert.Empty(cut.FindAll("[data-testid=db-backup-verify]"));
         Assert.Empty(cut.FindAll("[data-testid=db-backup-download]"));
         Assert.Empty(cut.FindAll("[data-testid=db-backup-delete]"));
+        Assert.Empty(cut.FindAll("[data-testid=db-restore]"));
+        Assert.Empty(cut.FindAll("[data-testid=db-backup-restore]"));
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=restore-history-empty]")), Timeout); // a viewer reads the history
+    }
+
+    [Fact]
+    public async Task Restore_is_offered_on_the_page_and_on_each_backup_with_that_backup_chosen()
+    {
+        var backup = BackupsHost.Backup(BackupsHost.Shop, TimeSpan.FromHours(1));
+        await Host.AddAsync(backup);
+        var cut = RenderPage(BackupsHost.Shop, Sre);
+
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=db-backup]")), Timeout);
+        Assert.Equal("/databases/shop/restore", cut.Find("[data-testid=db-restore]").GetAttribute("href"));
+        Assert.Equal($"/databases/shop/restore?backup={backup.Id}", Backup(cut, backup.Id).QuerySelector("[data-testid=db-backup-restore]")!.GetAttribute("href"));
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=restore-history-empty]")), Timeout);
     }
 
     [Fact]
@@ -140,7 +156,7 @@ public sealed class DatabaseDetailPageTests(BackupsHost host) : BackupsComponent
     {
         var before = Host.FeedSubscribers;
         var cut = RenderPage(BackupsHost.Shop, Sre);
-        cut.WaitForAssertion(() => Assert.Equal(before + 3, Host.FeedSubscribers), Timeout);
+        cut.WaitForAssertion(() => Assert.Equal(before + 5, Host.FeedSubscribers), Timeout);
 
         await Host.AddAsync(BackupsHost.Backup(BackupsHost.Shop, TimeSpan.FromMinutes(2)));
         cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=db-backup]")), Timeout);

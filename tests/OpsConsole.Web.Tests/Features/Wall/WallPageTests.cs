@@ -39,6 +39,9 @@ public sealed class WallPageTests : BunitContext
         Services.AddSingleton<TimeProvider>(_time);
         Services.AddSingleton(new ConsoleAlertBoard(_bus, _time));
         Services.AddSingleton(_backups);
+        // The restore strip's list, never started here: no restore runs in these tests.
+        Services.AddSingleton(sp => new OpsConsole.Web.Features.Restores.ActiveRestores(sp.GetRequiredService<IServiceScopeFactory>(), _bus,
+            new OpsConsole.Core.Data.DatabaseState(), _time, Microsoft.Extensions.Logging.Abstractions.NullLogger<OpsConsole.Web.Features.Restores.ActiveRestores>.Instance));
         Services.AddSingleton<IOptions<WallOptions>>(Options.Create(_options));
         Services.AddSingleton<ServiceOverview>(_ => _overview!.Overview);
         Services.AddSingleton(sp => new OpsConsole.Core.Board.StatusBoard(
