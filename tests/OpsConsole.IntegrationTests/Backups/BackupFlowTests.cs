@@ -289,6 +289,9 @@ public sealed class BackupFlowTests(PostgresFixture postgres) : ConsoleTest(post
         BackupPage? page = null;
         await AlertTesting.WaitUntilAsync(async () => (page = await ServiceAsync<BackupService, BackupPage>(s => s.ListBackupsAsync(Sre, "shop"))).Total >= count,
             $"{count} backup(s) of shop", TimeSpan.FromSeconds(90));
+        // A backup is listed before its operation ends (retention runs after): wait for that too, or the next request meets a busy database.
+        await AlertTesting.WaitUntilAsync(async () => (await ServiceAsync<OperationService, IReadOnlyList<OperationView>>(s => s.ListAsync(Sre, new OperationQuery(ActiveOnly: true, Target: "database:shop")))).Count == 0,
+            "the operations on shop to end", TimeSpan.FromSeconds(90));
         return page!.Items;
     }
 

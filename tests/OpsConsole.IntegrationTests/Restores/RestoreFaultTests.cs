@@ -420,8 +420,13 @@ public sealed class RestoreFaultTests(PostgresFixture postgres, ManagedClusterFi
         Assert.Contains(expected, done.Result, StringComparison.Ordinal);
     }
 
-    private async Task WaitForFirstBackupAsync() =>
+    private async Task WaitForFirstBackupAsync()
+    {
         await AlertTesting.WaitUntilAsync(async () => (await Backups(s => s.ListBackupsAsync(Sre, "shop"))).Items.Any(b => b.Verified), "the first backup of shop", Timeout);
+        // Listed before its operation ends (retention runs after): a restore requested now would meet a busy database.
+        await AlertTesting.WaitUntilAsync(async () => (await Operations(s => s.ListAsync(Sre, new OperationQuery(ActiveOnly: true, Target: "database:shop")))).Count == 0,
+            "the operations on shop to end", Timeout);
+    }
 
     private async Task<OperationView> WaitForFinalAsync(Guid id)
     {

@@ -210,6 +210,9 @@ public sealed class RestoreFlowTests(PostgresFixture postgres) : ConsoleTest(pos
     {
         BackupPage? page = null;
         await AlertTesting.WaitUntilAsync(async () => (page = await Backups(s => s.ListBackupsAsync(Sre, "shop"))).Total >= 1, "the first backup of shop", TimeSpan.FromSeconds(90));
+        // A backup is listed before its operation ends (retention runs after): wait for that too, or a restore meets a busy database.
+        await AlertTesting.WaitUntilAsync(async () => (await Operations(s => s.ListAsync(Sre, new OperationQuery(ActiveOnly: true, Target: "database:shop")))).Count == 0,
+            "the operations on shop to end", TimeSpan.FromSeconds(90));
         return page!.Items[0];
     }
 
