@@ -52,6 +52,9 @@ public static class ConsolePolicies
     /// <summary>Restores: planning one, requesting it, approving or cancelling it, swapping back (reading them is <see cref="BackupsRead"/>).</summary>
     public const string RestoresAct = "console.restores.act";
 
+    /// <summary>Schema migrations: rehearsing, applying, undoing and approving them (reading them is <see cref="BackupsRead"/>).</summary>
+    public const string MigrationsAct = "console.migrations.act";
+
     /// <summary>Roles allowed by each policy; the single source of truth for nav and tests.</summary>
     public static IReadOnlyDictionary<string, string[]> Roles { get; } = new Dictionary<string, string[]>
     {
@@ -68,6 +71,7 @@ public static class ConsolePolicies
         [BackupsRead] = [ConsoleRoles.Admin, ConsoleRoles.Sre, ConsoleRoles.OnCall, ConsoleRoles.Viewer],
         [BackupsAct] = [ConsoleRoles.Admin, ConsoleRoles.Sre],
         [RestoresAct] = [ConsoleRoles.Admin, ConsoleRoles.Sre],
+        [MigrationsAct] = [ConsoleRoles.Admin, ConsoleRoles.Sre],
         [WallRead] = [ConsoleRoles.Display, ConsoleRoles.Viewer, ConsoleRoles.Sre, ConsoleRoles.OnCall, ConsoleRoles.Admin, ConsoleRoles.Compliance, ConsoleRoles.Auditor],
     };
 

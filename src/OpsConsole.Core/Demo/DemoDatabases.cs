@@ -13,7 +13,8 @@ public static class DemoDatabases
 {
     public const string ConsoleName = "console";
 
-    public static IReadOnlyDictionary<string, string?> Entries(IConfiguration configuration, string clusterAdminConnectionString)
+    /// <param name="shopMigrations">SampleShop's migrations folder (beside its binary); null or missing: none.</param>
+    public static IReadOnlyDictionary<string, string?> Entries(IConfiguration configuration, string clusterAdminConnectionString, string? shopMigrations = null)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentException.ThrowIfNullOrWhiteSpace(clusterAdminConnectionString);
@@ -41,6 +42,11 @@ public static class DemoDatabases
         var sampleShop = new NpgsqlConnectionStringBuilder(clusterAdminConnectionString) { Database = SampleShopDatabase.Name }.ConnectionString;
         // Every 6 hours with a 7-hour RPO, so a demo left running shows freshness move; a nightly drill.
         Add(SampleShopDatabase.Name, sampleShop, "0 */6 * * *", "7h", "30 4 * * *");
+        if (shopMigrations is not null && Directory.Exists(shopMigrations) && !section.GetSection(SampleShopDatabase.Name).Exists())
+        {
+            entries[$"{ManagedDatabaseOptions.Section}:{SampleShopDatabase.Name}:Migrations:Path"] = shopMigrations;
+        }
+
         // The console's own database plays production: protected, and its dangerous actions need a second person.
         Add(ConsoleName, clusterAdminConnectionString, "15 3 * * *", "26h", "45 4 * * 0", production: true);
         return entries;

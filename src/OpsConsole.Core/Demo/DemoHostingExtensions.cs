@@ -31,7 +31,7 @@ public static class DemoHostingExtensions
             builder.Configuration.AddInMemoryCollection(DemoRules.Entries(builder.Configuration, DemoRules.DefaultFile(builder.Environment.ContentRootPath)));
             if (clusterAdminConnectionString is not null)
             {
-                builder.Configuration.AddInMemoryCollection(DemoDatabases.Entries(builder.Configuration, clusterAdminConnectionString));
+                builder.Configuration.AddInMemoryCollection(DemoDatabases.Entries(builder.Configuration, clusterAdminConnectionString, DemoMigrations.FolderBeside(plan.ShopAssembly)));
             }
         }
 
@@ -40,6 +40,7 @@ public static class DemoHostingExtensions
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SampleShopSupervisor>());
         builder.Services.AddSingleton<IFirstScrapeGate, SampleShopStartGate>();
         builder.Services.AddSingleton<IBackupTargetGate, SampleShopBackupGate>();
+        builder.Services.AddHostedService<DemoMigrations>();
         return builder;
     }
 }

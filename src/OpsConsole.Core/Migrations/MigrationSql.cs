@@ -254,6 +254,12 @@ public static class MigrationSql
 
         if (Starts("ALTER", "TABLE"))
         {
+            if (Has("VALIDATE") && Has("CONSTRAINT"))
+            {
+                return (LockSeverity.Info, "SHARE UPDATE EXCLUSIVE, scans the table",
+                    "checks every row, but reads and writes of the table go on meanwhile (the second half of NOT VALID, then VALIDATE)");
+            }
+
             if (Has("TYPE") && Has("ALTER") && w.Count(x => x == "ALTER") >= 2)
             {
                 return (LockSeverity.Warning, "ACCESS EXCLUSIVE, rewrites the table",

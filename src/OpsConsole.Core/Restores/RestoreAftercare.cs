@@ -65,7 +65,7 @@ public sealed class SwapBackOperation(
         };
         db.Restores.Add(row);
         await db.SaveChangesAsync(CancellationToken.None);
-        context.Progress(0.1, RestoreSteps.Words(1, 1, $"swap {previous} back in as {live}"));
+        context.Progress(0.1, OperationSteps.Words(1, 1, $"swap {previous} back in as {live}"));
         SwapResult swap;
         try
         {

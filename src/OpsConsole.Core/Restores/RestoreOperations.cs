@@ -122,7 +122,7 @@ public sealed class RestoreOperation(
         var connectionString = catalog.ConnectionString(managed);
         var live = RestorePlanner.LiveName(connectionString);
         var replace = plan.Mode == RestoreModes.Replace;
-        var steps = new RestoreSteps(context, RestorePlanner.StepNames(plan.Mode, live, plan.NewDatabase, RestoreService.PlanView(plan).Connections.Count, options.Value.KeepPrevious));
+        var steps = new OperationSteps(context, RestorePlanner.StepNames(plan.Mode, live, plan.NewDatabase, RestoreService.PlanView(plan).Connections.Count, options.Value.KeepPrevious));
         var step = 1;
 
         // 1. The plan that was approved is the plan that runs.

@@ -5,6 +5,7 @@ using OpsConsole.Web.Features.Backups;
 using OpsConsole.Web.Features.Audit;
 using OpsConsole.Web.Features.Identity;
 using OpsConsole.Web.Features.Identity.Account;
+using OpsConsole.Web.Features.Migrations;
 using OpsConsole.Web.Features.Operations;
 using OpsConsole.Web.Features.Restores;
 using OpsConsole.Web.Features.SystemStatus;
@@ -50,6 +51,7 @@ public static class ApiEndpoints
         endpoints.MapOperations();
         endpoints.MapBackups();
         endpoints.MapRestores();
+        endpoints.MapMigrations();
         return endpoints;
     }
 }

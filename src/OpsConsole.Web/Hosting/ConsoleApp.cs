@@ -12,6 +12,7 @@ using OpsConsole.Web.Features.Identity;
 using OpsConsole.Web.Features.Identity.Account;
 using OpsConsole.Web.Features.Live;
 using OpsConsole.Web.Features.Metrics;
+using OpsConsole.Web.Features.Migrations;
 using OpsConsole.Web.Features.Operations;
 using OpsConsole.Web.Features.Restores;
 using OpsConsole.Web.Features.SystemStatus;
@@ -128,6 +129,7 @@ public static class ConsoleHostExtensions
         builder.AddDemoPlatform(dataDirectory, embeddedAdminConnectionString); // before Metrics and Alerts: it adds the sampleshop target and rule file
         builder.AddBackupsWeb(dataDirectory); // after the demo (its managed databases), before Alerts (the backup rule file)
         builder.AddRestoresWeb();
+        builder.AddMigrationsWeb();
         builder.AddMetricsWeb();
         builder.AddAlertsWeb(); // after Metrics: the console's rule engine evaluates over its metric store
         builder.AddWallWeb();

@@ -92,7 +92,7 @@ public sealed class RestoreRulesTests
     public void Steps_number_themselves_and_map_progress_into_their_share()
     {
         var context = new RecordingContext();
-        var steps = new RestoreSteps(context, ["check", "back up", "restore", "count", "swap", "keep"]);
+        var steps = new OperationSteps(context, ["check", "back up", "restore", "count", "swap", "keep"]);
 
         var restore = steps.Enter(3);
         restore.Progress(0.5, "restoring public.orders");

@@ -14,6 +14,9 @@ public enum ScratchPurpose
 
     /// <summary>The original database a restore moved aside: the way back, never swept automatically.</summary>
     Before,
+
+    /// <summary>A copy that pending schema migrations are rehearsed on, dropped when the rehearsal ends.</summary>
+    Rehearsal,
 }
 
 /// <summary>
@@ -68,6 +71,7 @@ public static class ScratchDatabaseName
         ScratchPurpose.Drill => "__drill_",
         ScratchPurpose.Restore => "__restore_",
         ScratchPurpose.Before => "__before_",
+        ScratchPurpose.Rehearsal => "__rehearse_",
         _ => throw new ArgumentOutOfRangeException(nameof(purpose), purpose, null),
     };
 }

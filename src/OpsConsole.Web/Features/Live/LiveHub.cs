@@ -33,6 +33,7 @@ public sealed class LiveHub(LiveHubForwarder forwarder, IAuthorizationService au
         [Core.Operations.OperationTopics.LogGrew.Name] = ConsolePolicies.OperationsRead,
         [Core.Backups.BackupTopics.Changed.Name] = ConsolePolicies.BackupsRead,
         [Core.Restores.RestoreKinds.Changed.Name] = ConsolePolicies.BackupsRead,
+        [Core.Migrations.MigrationTopics.Changed.Name] = ConsolePolicies.BackupsRead,
     };
 
     public async Task Join(string topic)

@@ -62,7 +62,7 @@ public static class RestoreApiEndpoints
 
         database.MapPost("/plan", async Task<Results<Created<RestorePlanResponse>, ProblemHttpResult>> (string name, HttpContext http, RestoreService service, CancellationToken ct) =>
             {
-                var (body, bad) = await ReadAsync<RestorePlanBody>(http, ct);
+                var (body, bad) = await ApiBodies.ReadAsync<RestorePlanBody>(http, ct);
                 if (bad is not null)
                 {
                     return bad;
@@ -89,7 +89,7 @@ public static class RestoreApiEndpoints
 
         database.MapPost("", async Task<Results<Accepted<OperationResponse>, ProblemHttpResult>> (string name, HttpContext http, RestoreService service, TimeProvider time, CancellationToken ct) =>
             {
-                var (body, bad) = await ReadAsync<RestoreRequestBody>(http, ct);
+                var (body, bad) = await ApiBodies.ReadAsync<RestoreRequestBody>(http, ct);
                 if (bad is not null)
                 {
                     return bad;
@@ -138,7 +138,7 @@ public static class RestoreApiEndpoints
 
         restores.MapPost("/{id:guid}/swap-back", async Task<Results<Accepted<OperationResponse>, ProblemHttpResult>> (Guid id, HttpContext http, RestoreService service, TimeProvider time, CancellationToken ct) =>
             {
-                var (body, bad) = await ReadAsync<SwapBackBody>(http, ct);
+                var (body, bad) = await ApiBodies.ReadAsync<SwapBackBody>(http, ct);
                 return bad ?? await GuardAsync(async () => Accepted(await service.SwapBackAsync(http.User, id, body?.Confirmation, ct), time));
             })
             .Accepts<SwapBackBody>("application/json")
@@ -151,23 +151,6 @@ public static class RestoreApiEndpoints
 
     private static Accepted<OperationResponse> Accepted(OperationView op, TimeProvider time) =>
         TypedResults.Accepted($"{ApiEndpoints.Prefix}/operations/{op.Id}", OperationResponse.From(op, time.GetUtcNow()));
-
-    private static async Task<(T? Body, ProblemHttpResult? Bad)> ReadAsync<T>(HttpContext http, CancellationToken ct) where T : class
-    {
-        if (http.Request.ContentLength is 0 || !http.Request.HasJsonContentType())
-        {
-            return (null, null);
-        }
-
-        try
-        {
-            return (await http.Request.ReadFromJsonAsync<T>(ct), null);
-        }
-        catch (System.Text.Json.JsonException ex)
-        {
-            return (null, ApiProblem.Invalid(ex.Path is { Length: > 2 } path ? path.TrimStart('$', '.') : "body", $"The body is not valid: {ex.Message}"));
-        }
-    }
 
     private static async Task<Results<T, ProblemHttpResult>> GuardAsync<T>(Func<Task<T>> act) where T : IResult
     {

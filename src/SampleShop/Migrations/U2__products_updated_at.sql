@@ -1,0 +1,1 @@
+ALTER TABLE shop.products DROP COLUMN IF EXISTS updated_at;

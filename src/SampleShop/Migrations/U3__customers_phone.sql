@@ -1,0 +1,1 @@
+ALTER TABLE shop.customers DROP COLUMN IF EXISTS phone;
