@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using OpsConsole.Core.Attention;
 using OpsConsole.Core.Backups;
 using OpsConsole.Core.Operations;
 
@@ -24,6 +25,8 @@ public static class MigrationsHosting
         services.AddOperationKind<RehearseMigrationsOperation>();
         services.AddOperationKind<ApplyMigrationsOperation>();
         services.AddOperationKind<UndoMigrationOperation>();
+        services.AddAttentionSource<MigrationWatch>();
+        services.AddHostedService(sp => sp.GetRequiredService<MigrationWatch>());
         return builder;
     }
 }
