@@ -350,7 +350,7 @@ public sealed class RehearseMigrationsOperation(MigrationSteps steps, BackupStor
             var restoreCtx = numbered.Enter(2);
             await using (var admin = await EngineConnections.OpenAsync(maintenance, context.Cancellation))
             {
-                var tools = PgClientTools.Locate(server: await EngineConnections.ServerVersionAsync(admin, context.Cancellation));
+                var tools = storage.Tools();
                 _ = await PgRestore.CreateDatabaseLikeAsync(admin, source.Database ?? target.Name, scratch, context.Cancellation);
                 created = true;
                 restoreCtx.Log($"scratch database {scratch} created");

@@ -70,7 +70,7 @@ public sealed class MigrationService(
     public async Task<OperationView> RehearseAsync(ClaimsPrincipal caller, string database, string? upTo = null, CancellationToken cancellationToken = default)
     {
         await actions.DemandAsync(caller, ActRule, cancellationToken);
-        var (target, plan, version) = await PlanAsync(database, upTo, requireApplicable: false, cancellationToken);
+        var (target, plan, version) = await PlanAsync(database, upTo, requireApplicable: true, cancellationToken);
         if (plan.Steps.Count == 0)
         {
             throw new MigrationRequestException("upTo", $"{database} has no pending migration{(version is null ? "" : " up to " + version)} to rehearse.");
