@@ -401,7 +401,7 @@ public sealed class MigrationFlowTests(PostgresFixture postgres, MigrationFlowTe
     }
 
     [Fact]
-    public async Task On_a_database_that_requires_approval_the_apply_waits_the_requester_cannot_approve_it_and_a_second_sre_can()
+    public async Task On_a_database_that_requires_approval_the_apply_waits_a_second_sre_approves_it_and_a_plan_changed_meanwhile_is_not_run()
     {
         var site = host.Site("approval");
         site.Write("V1__approved.sql", "CREATE TABLE approved (id int);\n");
@@ -427,6 +427,20 @@ public sealed class MigrationFlowTests(PostgresFixture postgres, MigrationFlowTe
         var done = await Console.WaitForFinalAsync(id);
         Assert.True(done.State == OperationState.Succeeded, done.Error);
         Assert.Equal([("1", "mig-sre (approved by mig-sre2)", true)], (await site.HistoryAsync()).Select(h => (h.Version, h.InstalledBy, h.Success)));
+
+        // Another tool applies what waits for approval: the approved run finds the plan changed and applies nothing twice.
+        site.Write("V2__approved_note.sql", "ALTER TABLE approved ADD COLUMN note text;\n");
+        var waiting = await Sre.AcceptedAsync("approval", "apply");
+        await site.ApplyDirectlyAsync("V2__approved_note.sql");
+        using (var approve = await host.SecondSre.PostAsync(new Uri($"/api/v1/operations/{waiting}/approve", UriKind.Relative), null))
+        {
+            Assert.Equal(HttpStatusCode.OK, approve.StatusCode);
+        }
+
+        var stale = await Console.WaitForFinalAsync(waiting);
+        Assert.Equal(OperationState.Failed, stale.State);
+        Assert.Contains("the pending migrations changed since they were requested (now nothing pending", stale.Error, StringComparison.Ordinal);
+        Assert.Equal([("1", "mig-sre (approved by mig-sre2)"), ("2", "test-setup")], (await site.HistoryAsync()).Select(h => (h.Version, h.InstalledBy)));
     }
 
     [Fact]
