@@ -18,7 +18,12 @@ public static class ApiBodies
         }
         catch (System.Text.Json.JsonException ex)
         {
-            return (null, ApiProblem.Invalid(ex.Path is { Length: > 2 } path ? path.TrimStart('$', '.') : "body", $"The body is not valid: {ex.Message}"));
+            // 400, as the framework's own binding and the webhook answer for a body that cannot be read (422 is for readable values that are wrong).
+            return (null, TypedResults.Problem(
+                title: "The body cannot be read",
+                detail: $"The body is not valid: {ex.Message}",
+                statusCode: StatusCodes.Status400BadRequest,
+                extensions: new Dictionary<string, object?> { ["field"] = ex.Path is { Length: > 2 } path ? path.TrimStart('$', '.') : "body" }));
         }
     }
 }

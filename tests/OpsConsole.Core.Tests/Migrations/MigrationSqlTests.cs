@@ -36,6 +36,7 @@ public sealed class MigrationSqlTests
     [InlineData("ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (c) REFERENCES customers (id) NOT VALID", true, LockSeverity.Info, "briefly")]
     [InlineData("ALTER TABLE orders ADD COLUMN token uuid DEFAULT gen_random_uuid()", true, LockSeverity.Warning, "rewrites the table")]
     [InlineData("ALTER TABLE orders ADD COLUMN gift boolean NOT NULL DEFAULT false", true, LockSeverity.Info, "briefly")]
+    [InlineData("ALTER TABLE orders VALIDATE CONSTRAINT fk", true, LockSeverity.Info, "SHARE UPDATE EXCLUSIVE")]
     [InlineData("VACUUM FULL orders", false, LockSeverity.Warning, "rewrites the table")]
     [InlineData("VACUUM orders", true, LockSeverity.Refused, "cannot run in a transaction")]
     [InlineData("DROP TABLE old_orders", true, LockSeverity.Warning, "destroys data")]

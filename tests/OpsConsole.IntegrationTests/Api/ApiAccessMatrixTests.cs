@@ -10,6 +10,8 @@ using OpsConsole.Core.Audit.Search;
 using OpsConsole.Core.Identity.ApiTokens;
 using OpsConsole.Core.Identity.Displays;
 using OpsConsole.Core.Identity.Sessions;
+using OpsConsole.Core.Migrations;
+using OpsConsole.Core.Migrations.Engine;
 using OpsConsole.Core.Operations;
 using OpsConsole.IntegrationTests.Alerts;
 using OpsConsole.IntegrationTests.Infrastructure;
@@ -27,11 +29,24 @@ public sealed partial class ApiAccessMatrixTests(PostgresFixture postgres) : Con
     /// <summary>Managed databases m00..m47 (all the same real database): each call that starts an operation gets a target of its own.</summary>
     private const int MatrixDatabases = 48;
 
+    /// <summary>
+    /// Managed databases g00..g24 with migrations (all one other real database and one folder): a target of its own for
+    /// each rehearsal, apply and undo call, and g24 to read. They require approval, so applies and undos wait and never
+    /// run; a rehearsal runs on a copy of its fake backup and fails there, touching no other call's target.
+    /// </summary>
+    private static readonly int MigrationDatabases = (3 * (ConsoleRoles.All.Count + 1)) + 1;
+
     private string _matrixDatabase = "";
+    private string _migrationDatabase = "";
+    private DirectoryInfo? _migrationFolder;
+
+    private string MigrationShown => $"g{MigrationDatabases - 1:00}";
 
     protected override async Task<TestConsole> StartConsoleAsync()
     {
         _matrixDatabase = _matrixDatabase.Length > 0 ? _matrixDatabase : await Postgres.CreateEmptyDatabaseAsync();
+        _migrationDatabase = _migrationDatabase.Length > 0 ? _migrationDatabase : await Postgres.CreateEmptyDatabaseAsync();
+        _migrationFolder ??= MatrixMigrationFolder();
         var settings = new Dictionary<string, string?> { ["Backups:CatchUp"] = "false" };
         for (var i = 0; i < MatrixDatabases; i++)
         {
@@ -39,7 +54,31 @@ public sealed partial class ApiAccessMatrixTests(PostgresFixture postgres) : Con
             settings[$"ManagedDatabases:m{i:00}:Schedule"] = "0 0 1 1 *";
         }
 
+        for (var i = 0; i < MigrationDatabases; i++)
+        {
+            settings[$"ManagedDatabases:g{i:00}:ConnectionString"] = _migrationDatabase;
+            settings[$"ManagedDatabases:g{i:00}:Schedule"] = "0 0 1 1 *";
+            settings[$"ManagedDatabases:g{i:00}:RequireApproval"] = "true";
+            settings[$"ManagedDatabases:g{i:00}:Migrations:Path"] = _migrationFolder.FullName;
+        }
+
         return await TestConsole.StartAsync(Postgres.SharedConnectionString, settings, OperationGates.Register);
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        _migrationFolder?.Delete(recursive: true);
+    }
+
+    /// <summary>V1 (applied in <see cref="ArrangeAsync"/>, with its undo U1) and V2 (pending).</summary>
+    private static DirectoryInfo MatrixMigrationFolder()
+    {
+        var folder = Directory.CreateTempSubdirectory("opsconsole-matrix-migrations-");
+        File.WriteAllText(Path.Combine(folder.FullName, "V1__matrix.sql"), "CREATE TABLE matrix_migrated (id int);\n");
+        File.WriteAllText(Path.Combine(folder.FullName, "U1__matrix.sql"), "DROP TABLE matrix_migrated;\n");
+        File.WriteAllText(Path.Combine(folder.FullName, "V2__matrix_note.sql"), "ALTER TABLE matrix_migrated ADD COLUMN note text;\n");
+        return folder;
     }
 
     private static readonly string[] SystemReaders = [ConsoleRoles.Admin, ConsoleRoles.Sre, ConsoleRoles.OnCall];
@@ -138,6 +177,16 @@ public sealed partial class ApiAccessMatrixTests(PostgresFixture postgres) : Con
             var (database, restore) = c.Next(c.SwapBacks);
             return c.Json(HttpMethod.Post, $"/api/v1/restores/{restore}/swap-back", new { confirmation = database });
         }),
+        ["GET /api/v1/databases/{name}/migrations"] = (OperationReaders, c => c.Get($"/api/v1/databases/{c.MigrationShown}/migrations")),
+        ["GET /api/v1/databases/{name}/migrations/runs"] = (OperationReaders, c => c.Get($"/api/v1/databases/{c.MigrationShown}/migrations/runs")),
+        ["GET /api/v1/migration-runs/{id}"] = (OperationReaders, c => c.Get($"/api/v1/migration-runs/{c.MigrationRunId}")),
+        // Each on a database of its own (a busy target answers 409). Applies and undos wait for an approval; rehearsals run and fail on the fake backup.
+        ["POST /api/v1/databases/{name}/migrations/rehearsals"] = (OperationActors, c =>
+            c.Json(HttpMethod.Post, $"/api/v1/databases/{c.Next(c.MigrationRehearsals)}/migrations/rehearsals", new { upTo = "2" })),
+        ["POST /api/v1/databases/{name}/migrations/apply"] = (OperationActors, c =>
+            c.Json(HttpMethod.Post, $"/api/v1/databases/{c.Next(c.MigrationApplies)}/migrations/apply", new { upTo = "2" })),
+        ["POST /api/v1/databases/{name}/migrations/undo"] = (OperationActors, c =>
+            c.Json(HttpMethod.Post, $"/api/v1/databases/{c.Next(c.MigrationUndos)}/migrations/undo", new { version = "1" })),
         ["DELETE /api/v1/silences/{id}"] = (AlertActors, c => new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/silences/{c.SilenceId}")),
         ["POST /api/v1/silences/{id}/extend"] = (AlertActors, c => c.Json(HttpMethod.Post, $"/api/v1/silences/{c.ExtendableSilenceId}/extend", new { duration = "10m" })),
     };
@@ -188,6 +237,16 @@ public sealed partial class ApiAccessMatrixTests(PostgresFixture postgres) : Con
         public Queue<(string Database, Guid Plan)> RestoreRequests { get; init; } = [];
 
         public Queue<(string Database, Guid Restore)> SwapBacks { get; init; } = [];
+
+        public string MigrationShown { get; init; } = "";
+
+        public Guid MigrationRunId { get; init; }
+
+        public Queue<string> MigrationRehearsals { get; init; } = [];
+
+        public Queue<string> MigrationApplies { get; init; } = [];
+
+        public Queue<string> MigrationUndos { get; init; } = [];
 
         public T Next<T>(Queue<T> pool) => pool.Dequeue();
 
@@ -316,6 +375,9 @@ public sealed partial class ApiAccessMatrixTests(PostgresFixture postgres) : Con
         await MatrixBackups.ArrangeAsync(Console, restoreDatabases, []);
         var (planId, plans) = await MatrixBackups.PlanAsync(Console, "m16", restoreDatabases);
         var (restoreId, swapBacks) = await MatrixBackups.RestoredAsync(Console, "m16", [.. Enumerable.Range(40, perCall).Select(i => $"m{i:00}")]);
+        var rehearsals = Enumerable.Range(0, perCall).Select(i => $"g{i:00}").ToList();
+        await MatrixBackups.ArrangeAsync(Console, rehearsals, []);
+        var migrationRunId = await ArrangeMigrationsAsync();
         var context = new MatrixContext(targetId, targetTokenId, targetDisplayId)
         {
             BackupDatabases = new([.. Enumerable.Range(0, perCall).Select(i => $"m{i:00}")]),
@@ -327,6 +389,11 @@ public sealed partial class ApiAccessMatrixTests(PostgresFixture postgres) : Con
             RestoreId = restoreId,
             RestoreRequests = new(plans),
             SwapBacks = new(swapBacks),
+            MigrationShown = MigrationShown,
+            MigrationRunId = migrationRunId,
+            MigrationRehearsals = new(rehearsals),
+            MigrationApplies = new([.. Enumerable.Range(perCall, perCall).Select(i => $"g{i:00}")]),
+            MigrationUndos = new([.. Enumerable.Range(2 * perCall, perCall).Select(i => $"g{i:00}")]),
             OperationId = awaiting.Peek(),
             AwaitingOperations = awaiting,
             AuditSequence = auditSequence,
@@ -337,6 +404,21 @@ public sealed partial class ApiAccessMatrixTests(PostgresFixture postgres) : Con
             ExtendableSilenceId = extendableSilenceId,
         };
         return (tokens, context);
+    }
+
+    /// <summary>Applies V1 to the migrations' real database (as another tool would) and requests an apply of V2 on the shown database: its run is read.</summary>
+    private async Task<Guid> ArrangeMigrationsAsync()
+    {
+        using var context = new RecordingOperationContext();
+        var v1 = MigrationFiles.Read(_migrationFolder!.FullName).Migrations[0];
+        var outcome = Assert.Single(await MigrationRunner.RunAsync(
+            new Npgsql.NpgsqlConnectionStringBuilder(_migrationDatabase), [v1],
+            new MigrationRunSettings(TimeSpan.FromSeconds(5), TimeSpan.Zero, "matrix", null, "matrix setup"), context));
+        Assert.True(outcome.Succeeded, outcome.Error);
+        await using var scope = Console.Services.CreateAsyncScope();
+        var requested = await scope.ServiceProvider.GetRequiredService<MigrationService>().ApplyAsync(TestPrincipals.Of("matrix-requester", ConsoleRoles.Sre), MigrationShown);
+        Assert.Equal(OperationState.AwaitingApproval, requested.State);
+        return requested.Id;
     }
 
     private async Task<Guid> NewSessionAsync(string userName)

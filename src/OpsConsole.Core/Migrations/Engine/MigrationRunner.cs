@@ -220,13 +220,14 @@ public static class MigrationRunner
 
     private static async Task<IReadOnlyList<LockTaken>> LocksAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct)
     {
-        // Locks are held until commit, so one look before the commit sees every lock the migration took.
+        // Locks are held until commit, so one look before the commit sees every lock the migration took. A TOAST table is
+        // locked with its table and named by no one, so it is left out.
         await using var command = new NpgsqlCommand(
             """
             SELECT c.oid::regclass::text, l.mode
             FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
             WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted
-              AND c.relnamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)
+              AND c.relnamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace, 'pg_toast'::regnamespace)
             """, connection, transaction);
         var strongest = new Dictionary<string, int>(StringComparer.Ordinal);
         await using var reader = await command.ExecuteReaderAsync(ct);
