@@ -44,8 +44,13 @@ public static class MigrationText
     /// <summary>The first 12 hex digits of a checksum or fingerprint: enough to compare on screen.</summary>
     public static string Short(string? sha256) => sha256 is null ? "—" : sha256.Length <= 12 ? sha256 : sha256[..12];
 
-    /// <summary>"0.4 s", "4 min 05 s"; "—" when unknown.</summary>
-    public static string Seconds(double? seconds) => seconds is { } s ? DatabaseText.Seconds(s) : "—";
+    /// <summary>"5 ms", "1.4 s", "4 min 05 s"; "—" when unknown. Most migrations take milliseconds, where "0.0 s" would say nothing.</summary>
+    public static string Seconds(double? seconds) => seconds switch
+    {
+        null or double.NaN or < 0 => "—",
+        < 1 => string.Create(Culture, $"{Math.Round(seconds.Value * 1000, MidpointRounding.AwayFromZero):0} ms"),
+        _ => DatabaseText.Seconds(seconds.Value),
+    };
 
     /// <summary>"info", "warning", "refused": a lock flag's severity as a word and a token.</summary>
     public static string Severity(LockSeverity severity) => severity.ToString().ToLowerInvariant();
@@ -122,7 +127,7 @@ public static class MigrationText
         {
             var seconds = run.Outcomes.Sum(o => o.Seconds);
             var files = run.Outcomes.Count > 0 ? run.Outcomes.Count : run.Plan.Count;
-            return $"succeeded: {Migrations(files)} in {DatabaseText.Seconds(seconds)}";
+            return $"succeeded: {Migrations(files)} in {Seconds(seconds)}";
         }
 
         return run.State switch
@@ -193,8 +198,7 @@ public static class MigrationText
     public static string HistoryType(string type) => type == MigrationHistory.UndoType ? "undo" : "migration";
 
     /// <summary>"12 ms", "1.3 s".</summary>
-    public static string Milliseconds(int milliseconds) =>
-        milliseconds < 1000 ? string.Create(Culture, $"{milliseconds} ms") : DatabaseText.Seconds(milliseconds / 1000.0);
+    public static string Milliseconds(int milliseconds) => Seconds(milliseconds / 1000.0);
 
     /// <summary>The pending files in plan order, each with its entry (SQL, flags) where the status has one.</summary>
     public static IReadOnlyList<(PlannedMigration File, MigrationEntryView? Entry)> PendingFiles(MigrationsView view)

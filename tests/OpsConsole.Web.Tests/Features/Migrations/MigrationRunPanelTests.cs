@@ -30,6 +30,7 @@ public sealed class MigrationRunPanelTests : MigrationsTestBed
         Assert.Contains("taken first", cut.Find("[data-testid=migration-panel-backup]").TextContent, StringComparison.Ordinal);
         Assert.Equal(["none", "none"], cut.FindAll("[data-testid=migration-panel-run] [data-testid=migration-run-file]").Select(r => r.GetAttribute("data-result")));
         Assert.Empty(cut.FindAll("[data-testid=migration-panel-run] [data-testid=migration-run-link]")); // already on its page
+        Assert.Single(cut.FindAll("[data-testid=operation-state]")); // the page's own chip stays the only one by that id
     }
 
     [Fact]

@@ -104,5 +104,7 @@ public sealed class MigrationTextTests
         Assert.Equal("undo", MigrationText.HistoryType(MigrationHistory.UndoType));
         Assert.Equal("850 ms", MigrationText.Milliseconds(850));
         Assert.Equal("1.5 s", MigrationText.Milliseconds(1500));
+        Assert.Equal("5 ms", MigrationText.Seconds(0.0051717));
+        Assert.Equal("—", MigrationText.Seconds(null));
     }
 }
