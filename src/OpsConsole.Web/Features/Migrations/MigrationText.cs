@@ -119,7 +119,8 @@ public static class MigrationText
         ArgumentNullException.ThrowIfNull(run);
         if (Failed(run))
         {
-            var where = FailedAt(run) is { } at ? $" at {at}" : "";
+            // The runner's error usually names the file and line itself; then they are not said twice.
+            var where = FailedAt(run) is { } at && !(run.Error ?? "").Contains(run.FailedFile!, StringComparison.Ordinal) ? $" at {at}" : "";
             return $"failed{where}: {run.Error ?? "no reason was recorded"}";
         }
 

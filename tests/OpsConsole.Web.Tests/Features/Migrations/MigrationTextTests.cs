@@ -58,6 +58,7 @@ public sealed class MigrationTextTests
         var died = FakeMigrationCommands.Run(MigrationRunKinds.Rehearsal, state: OperationState.Failed, succeeded: null, error: "console restarted during the operation");
 
         Assert.Equal("failed at V4__idx.sql, line 5: lock timeout", MigrationText.Outcome(failed));
+        Assert.Equal("failed: V4__idx.sql line 5 failed: division by zero", MigrationText.Outcome(failed with { Error = "V4__idx.sql line 5 failed: division by zero" }));
         Assert.Equal("succeeded: 2 migrations in 1.5 s", MigrationText.Outcome(done));
         Assert.Equal("awaiting approval", MigrationText.Outcome(waiting));
         Assert.Equal("failed: console restarted during the operation", MigrationText.Outcome(died));
