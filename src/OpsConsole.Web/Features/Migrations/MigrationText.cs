@@ -103,6 +103,24 @@ public static class MigrationText
             : file;
     }
 
+    /// <summary>A failed file's result: "failed at line 5: lock timeout"; the line left out when the error already says where.</summary>
+    public static string FileFailure(MigrationOutcome outcome)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
+        var error = outcome.Error ?? "no reason was recorded";
+        return outcome.FailedLine is { } line && !error.Contains(outcome.FileName, StringComparison.Ordinal)
+            ? string.Create(Culture, $"failed at line {line}: {error}")
+            : $"failed: {error}";
+    }
+
+    /// <summary>The line <paramref name="file"/> failed at in <paramref name="run"/>, if that run ran this very file (same checksum) and it failed.</summary>
+    public static int? FailedLine(MigrationRunView? run, PlannedMigration file)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        return run?.Outcomes.LastOrDefault(o => o.FileName == file.FileName && string.Equals(o.Checksum, file.Checksum, StringComparison.OrdinalIgnoreCase))
+            is { Succeeded: false } failed ? failed.FailedLine : null;
+    }
+
     /// <summary>Whether a run ended badly (its own verdict, or its operation failing before any file ran).</summary>
     public static bool Failed(MigrationRunView run)
     {

@@ -52,6 +52,7 @@ public sealed class MigrationRunPanelTests : MigrationsTestBed
         Assert.EndsWith($"/databases/shop/restore?backup={backup}", cut.Find("[data-testid=migration-panel-restore]").GetAttribute("href"), StringComparison.Ordinal);
         Assert.Single(cut.FindAll("[data-testid=migration-panel-no-rehearsal]"));
         Assert.Null(cut.FindAll("[data-testid=migration-panel-file]")[0].QuerySelector("[data-testid=migration-panel-no-sql]"));
+        Assert.Empty(cut.FindAll("[data-testid=migration-panel-file]")[0].QuerySelectorAll("[data-failed]")); // V3 succeeded
         Assert.NotNull(cut.FindAll("[data-testid=migration-panel-file]")[1].QuerySelector("[data-testid=migration-panel-no-sql]"));
     }
 

@@ -60,6 +60,14 @@ public sealed class MigrationTextTests
         Assert.Equal("failed at V4__idx.sql, line 5: lock timeout", MigrationText.Outcome(failed));
         Assert.Equal("failed: V4__idx.sql line 5 failed: division by zero", MigrationText.Outcome(failed with { Error = "V4__idx.sql line 5 failed: division by zero" }));
         Assert.Equal("succeeded: 2 migrations in 1.5 s", MigrationText.Outcome(done));
+        Assert.Equal("failed at line 2: boom", MigrationText.FileFailure(FakeMigrationCommands.Outcome(file, succeeded: false, failedLine: 2, error: "boom")));
+        Assert.Equal("failed: V4__idx.sql line 2 failed: boom",
+            MigrationText.FileFailure(FakeMigrationCommands.Outcome(file, succeeded: false, failedLine: 2, error: "V4__idx.sql line 2 failed: boom")));
+        var ranFailing = FakeMigrationCommands.Run(MigrationRunKinds.Apply, state: OperationState.Failed, plan: [file], succeeded: false,
+            outcomes: [FakeMigrationCommands.Outcome(file, succeeded: false, failedLine: 7, error: "boom")]);
+        Assert.Equal(7, MigrationText.FailedLine(ranFailing, file));
+        Assert.Null(MigrationText.FailedLine(ranFailing, file with { Checksum = "other" })); // the file changed since: its lines are not those
+        Assert.Null(MigrationText.FailedLine(done, file));
         Assert.Equal("awaiting approval", MigrationText.Outcome(waiting));
         Assert.Equal("failed: console restarted during the operation", MigrationText.Outcome(died));
     }

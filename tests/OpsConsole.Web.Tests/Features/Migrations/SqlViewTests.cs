@@ -32,6 +32,14 @@ public sealed class SqlViewTests : MigrationsTestBed
     }
 
     [Fact]
+    public void The_line_a_run_failed_at_is_marked()
+    {
+        var cut = Render<SqlView>(p => p.Add(x => x.Sql, "SELECT 1;\nSELECT 1/0;\nSELECT 3;").Add(x => x.FailedLine, 2));
+
+        Assert.Equal([null, "true", null], cut.FindAll("[data-testid=sql-line]").Select(l => l.GetAttribute("data-failed")));
+    }
+
+    [Fact]
     public void Html_in_the_sql_is_shown_as_text_never_as_markup()
     {
         const string sql = "COMMENT ON TABLE shop.notes IS '<script>alert(\"x\")</script>';\n"
