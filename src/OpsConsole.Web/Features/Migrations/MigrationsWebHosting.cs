@@ -1,6 +1,7 @@
 using OpsConsole.Core.Migrations;
 using OpsConsole.Web.Api;
 using OpsConsole.Web.Features.Backups;
+using OpsConsole.Web.Features.Operations;
 using OpsConsole.Web.Hosting;
 
 namespace OpsConsole.Web.Features.Migrations;
@@ -19,8 +20,13 @@ public static class MigrationsWebHosting
         builder.AddConsoleMigrations();
         builder.Services.AddSingleton<IMigrationCommands, MigrationCommands>();
         builder.Services.AddSingleton<MigrationFeed>();
+        builder.Services.AddMigrationSections();
         return builder;
     }
+
+    /// <summary>The operation page's panel for the migration kinds: the SQL, the rehearsal and each file's outcome.</summary>
+    public static IServiceCollection AddMigrationSections(this IServiceCollection services) =>
+        services.AddOperationDetailSection<MigrationRunPanel>(MigrationKinds.All);
 
     public static IEndpointRouteBuilder MapMigrations(this IEndpointRouteBuilder endpoints)
     {

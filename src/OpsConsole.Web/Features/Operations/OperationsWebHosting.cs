@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using OpsConsole.Core.Operations;
 using OpsConsole.Web.Api;
 using OpsConsole.Web.Hosting;
@@ -11,6 +12,8 @@ public static class OperationsWebHosting
     {
         builder.RequireShell(nameof(AddOperationsWeb));
         builder.AddConsoleOperations();
+        // Capabilities add their sections of the operation page (AddOperationDetailSection); with none, it shows the generic facts.
+        builder.Services.TryAddSingleton<OperationDetailSections>();
         return builder;
     }
 

@@ -6,6 +6,7 @@ using MudBlazor.Services;
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Live;
 using OpsConsole.Core.Operations;
+using OpsConsole.Web.Features.Operations;
 using OpsConsole.Web.Tests.Shared;
 
 namespace OpsConsole.Web.Tests.Features.Operations;
@@ -26,6 +27,7 @@ public abstract class OperationsTestBed : BunitContext, IAsyncLifetime
         Services.AddSingleton<ILiveEvents>(Bus);
         Services.AddSingleton(new OperationFeed(Bus));
         Services.AddSingleton<IOperationService>(Operations);
+        Services.AddSingleton(new OperationDetailSections([]));
         Services.AddMudServices();
         Services.AddViewerTime();
         JSInterop.Mode = JSRuntimeMode.Loose;
