@@ -107,7 +107,7 @@ public sealed class MigrationsTests(ITestOutputHelper output) : IAsyncLifetime
         await Expect(confirm).ToBeVisibleAsync();
         await Expect(confirm.GetByTestId("migration-confirm-file")).ToHaveCountAsync(2);
         await SaveAsync(admin.Page, "migrations-apply-confirm");
-        await confirm.GetByTestId("migration-confirm-accept").ClickAsync();
+        await admin.Page.GetByTestId("migration-confirm-accept").ClickAsync(); // MudDialog renders its actions beside the content
         await Expect(admin.Page).ToHaveURLAsync(new Regex("/operations/[0-9a-f-]{36}$"));
         var operationPath = new Uri(admin.Page.Url).AbsolutePath;
         await Expect(admin.Page.GetByTestId("operation-state")).ToHaveAttributeAsync("data-state", "awaiting approval");
@@ -152,7 +152,7 @@ public sealed class MigrationsTests(ITestOutputHelper output) : IAsyncLifetime
             Assert.True(await reader.ReadAsync());
             Assert.Equal(1L, reader.GetInt64(0));
             Assert.Equal(1L, reader.GetInt64(1));
-            Assert.Equal("1:True,2:True,3:True,4:True", reader.GetString(2));
+            Assert.Equal("1:true,2:true,3:true,4:true", reader.GetString(2));
         }
 
         await Flows.OpenInteractiveAsync(admin.Page, "/databases/sampleshop/migrations");
