@@ -177,12 +177,8 @@ public static class MigrationText
         return view.CanApply && view.LockHolder is null;
     }
 
-    /// <summary>Whether a rehearsal can be asked for (blockers do not stop one: it shows what would happen on a copy).</summary>
-    public static bool CanRehearse(MigrationsView view)
-    {
-        ArgumentNullException.ThrowIfNull(view);
-        return view.Configured && view.Unreachable is null && view.Pending.Count > 0 && view.LockHolder is null;
-    }
+    /// <summary>Whether a rehearsal can be asked for: as for an apply (a blocked plan would be refused by the service, and a copy has the same drift).</summary>
+    public static bool CanRehearse(MigrationsView view) => CanApply(view);
 
     /// <summary>"Apply 2 migrations…": the button, which opens the confirmation.</summary>
     public static string ApplyButton(int count) => $"Apply {Migrations(count)}…";

@@ -35,7 +35,7 @@ public sealed class MigrationTextTests
         Assert.False(MigrationText.CanApply(FakeMigrationCommands.Shop(unreachable: "refused")));
         Assert.False(MigrationText.CanApply(FakeMigrationCommands.Shop(holder: new MigrationLockHolder("psql", "postgres", null, FakeMigrationCommands.T0, 7))));
         Assert.False(MigrationText.CanApply(FakeMigrationCommands.Shop(migrations: [FakeMigrationCommands.Applied("1", "x", "SELECT 1;")])));
-        Assert.True(MigrationText.CanRehearse(FakeMigrationCommands.Shop(blockers: ["x"])));
+        Assert.False(MigrationText.CanRehearse(FakeMigrationCommands.Shop(blockers: ["x"])));
     }
 
     [Fact]
