@@ -291,9 +291,8 @@ public sealed class UndoMigrationOperation(MigrationSteps steps, BackupTaker tak
     /// <summary>The undo script of <paramref name="version"/> when it is the newest applied (or failed) migration.</summary>
     private static MigrationFile UndoFile(MigrationFolder folder, IReadOnlyList<HistoryRow> history, string version)
     {
-        var effective = MigrationHistory.Effective(history);
-        var newest = effective.MaxBy(a => a.Version);
-        if (newest is null || newest.Version.Text != version && !newest.Version.Equals(MigrationVersion.TryParse(version, out var v) ? v : null))
+        var newest = MigrationService.UndoTarget(MigrationStatus.Compute(folder, MigrationHistory.Effective(history)));
+        if (newest is null || !newest.Version.Equals(MigrationVersion.TryParse(version, out var v) ? v : null))
         {
             throw new InvalidOperationException($"version {version} is not the newest applied migration{(newest is null ? "" : $" (that is {newest.Version})")}; nothing was run");
         }

@@ -314,13 +314,20 @@ public sealed class MigrationService(
             file?.Sql, undo?.FileName, undo?.Sql);
     }
 
-    private static UndoCandidate? UndoOf(IReadOnlyList<MigrationStatusEntry> status, MigrationFolder folder)
-    {
-        var newest = status.Where(e => e.Applied is not null && e.State is MigrationState.Applied or MigrationState.Failed).MaxBy(e => e.Version);
-        return newest?.File is { } file && folder.Undo.TryGetValue(newest.Version, out var undo)
+    private static UndoCandidate? UndoOf(IReadOnlyList<MigrationStatusEntry> status, MigrationFolder folder) =>
+        UndoTarget(status) is { File: { } file } newest && folder.Undo.TryGetValue(newest.Version, out var undo)
             ? new UndoCandidate(newest.Version.Text, file.FileName, undo.FileName, newest.State)
             : null;
-    }
+
+    /// <summary>
+    /// What an undo reverts: the newest migration that left something in the database — applied, or failed while
+    /// non-transactional (its first statements committed). A failed transactional one left nothing, so it is skipped,
+    /// as Flyway's undo reverts the newest successfully applied version.
+    /// </summary>
+    internal static MigrationStatusEntry? UndoTarget(IReadOnlyList<MigrationStatusEntry> status) =>
+        status.Where(e => e.Applied is not null && (e.State is MigrationState.Applied or MigrationState.Changed or MigrationState.Missing
+                          || (e.State == MigrationState.Failed && e.File is not null && MigrationSql.IsNonTransactional(e.File.Sql))))
+            .MaxBy(e => e.Version);
 
     private static string Count(int n) => n == 1 ? "1 migration" : $"{n} migrations";
 }
