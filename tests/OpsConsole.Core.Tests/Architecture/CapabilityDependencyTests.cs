@@ -20,7 +20,7 @@ public sealed class CapabilityDependencyTests
         ["Identity", "Operations"], // accounts, sign-in, sessions, API tokens, displays; tracked long actions
         ["Metrics"],
         ["Alerts"], // rules over Metrics; turns other capabilities' live signals into alerts
-        ["Backups"], // managed databases, pg_dump, retention, drills (their freshness alerts go through Alerts)
+        ["Backups", "Keys"], // managed databases, pg_dump, retention, drills; signing key rings, JWKS (their freshness and rotation alerts go through Alerts)
         ["Restores"], // plan, approve and swap in a backup; keeps the database it replaced for a swap back
         ["Migrations"], // versioned SQL of managed databases: files, states against the history table, lock flags
         ["Board", "Demo", "Wall"], // the status board reads every capability below it
