@@ -10,6 +10,7 @@ using OpsConsole.Web.Features.Backups;
 using OpsConsole.Web.Features.Board;
 using OpsConsole.Web.Features.Identity;
 using OpsConsole.Web.Features.Identity.Account;
+using OpsConsole.Web.Features.Keys;
 using OpsConsole.Web.Features.Live;
 using OpsConsole.Web.Features.Metrics;
 using OpsConsole.Web.Features.Migrations;
@@ -130,6 +131,7 @@ public static class ConsoleHostExtensions
         builder.AddBackupsWeb(dataDirectory); // after the demo (its managed databases), before Alerts (the backup rule file)
         builder.AddRestoresWeb();
         builder.AddMigrationsWeb();
+        builder.AddKeysWeb(); // after Live: the JWKS of every instance follows keys.changed
         builder.AddMetricsWeb();
         builder.AddAlertsWeb(); // after Metrics: the console's rule engine evaluates over its metric store
         builder.AddWallWeb();
@@ -213,6 +215,7 @@ public static class ConsoleHostExtensions
 
         app.MapConsoleHealth();
         app.MapMetrics("/metrics");
+        app.MapKeys(); // the public JWKS documents, anonymous and outside /api/v1
         app.MapAccountEndpoints();
         app.MapConsoleApi();
         app.MapOpenApi().AllowAnonymous(); // /openapi/v1.json: the API's contract is public, its operations are not

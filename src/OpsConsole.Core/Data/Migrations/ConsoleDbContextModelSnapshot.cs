@@ -1192,6 +1192,69 @@ namespace OpsConsole.Core.Data.Migrations
                     b.ToTable("UserSessions", "console");
                 });
 
+            modelBuilder.Entity("OpsConsole.Core.Keys.StoredSigningKey", b =>
+                {
+                    b.Property<string>("Ring")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("ring");
+
+                    b.Property<string>("Kid")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("kid");
+
+                    b.Property<DateTimeOffset>("ActivateAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("activate_at");
+
+                    b.Property<string>("Algorithm")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("algorithm");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("created_by");
+
+                    b.Property<byte[]>("ProtectedPrivateKey")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("protected_private_key");
+
+                    b.Property<string>("PublicJwk")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("public_jwk");
+
+                    b.Property<DateTimeOffset>("PublishAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("publish_at");
+
+                    b.Property<DateTimeOffset?>("RemoveAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("remove_at");
+
+                    b.Property<DateTimeOffset?>("RetireAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("retire_at");
+
+                    b.Property<DateTimeOffset?>("RevokedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("revoked_at");
+
+                    b.HasKey("Ring", "Kid");
+
+                    b.ToTable("signing_keys", "console");
+                });
+
             modelBuilder.Entity("OpsConsole.Core.Migrations.StoredMigrationRun", b =>
                 {
                     b.Property<Guid>("Id")

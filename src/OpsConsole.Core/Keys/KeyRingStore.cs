@@ -1,0 +1,135 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using OpsConsole.Core.Audit;
+using OpsConsole.Core.Data;
+
+namespace OpsConsole.Core.Keys;
+
+/// <summary>The configured rings, parsed once (the options were validated at start).</summary>
+public sealed class ConfiguredKeyRings
+{
+    public ConfiguredKeyRings(IOptions<KeysOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var (rings, maxAge, _) = KeyRings.Parse(options.Value);
+        Rings = rings;
+        JwksMaxAge = maxAge;
+    }
+
+    public IReadOnlyList<KeyRing> Rings { get; }
+
+    public TimeSpan JwksMaxAge { get; }
+
+    public KeyRing? Find(string name) => Rings.FirstOrDefault(r => string.Equals(r.Name, name, StringComparison.Ordinal));
+}
+
+/// <summary>
+/// The rings' key versions in <c>signing_keys</c>: read as <see cref="SigningKeyView"/>s (never with the private part) and
+/// <see cref="KeyVersion"/>s for <see cref="KeyTimeline"/>; creates a ring's first key. The private key is protected with
+/// Data Protection, whose key ring is in PostgreSQL, so every instance can open it.
+/// </summary>
+public sealed class KeyRingStore(ConsoleDbContext db, AuditedActions actions, IDataProtectionProvider dataProtection, TimeProvider time)
+{
+    public const string PrivateKeyPurpose = "OpsConsole.Keys.PrivateKey.v1";
+
+    internal static readonly JsonSerializerOptions JwkJson = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    /// <summary>Every stored key of <paramref name="rings"/> (all rings when null), oldest activation first.</summary>
+    public async Task<IReadOnlyList<SigningKeyView>> ReadAsync(IReadOnlyCollection<string>? rings = null, CancellationToken cancellationToken = default)
+    {
+        var query = db.SigningKeys.AsNoTracking();
+        if (rings is not null)
+        {
+            var names = rings.ToArray();
+            query = query.Where(k => names.Contains(k.Ring));
+        }
+
+        // Projected: the protected private key is never loaded for a read.
+        var rows = await query
+            .OrderBy(k => k.Ring).ThenBy(k => k.ActivateAt).ThenBy(k => k.CreatedAt)
+            .Select(k => new { k.Ring, k.Kid, k.Algorithm, k.PublicJwk, k.CreatedAt, k.PublishAt, k.ActivateAt, k.RetireAt, k.RemoveAt, k.RevokedAt, k.CreatedBy })
+            .ToListAsync(cancellationToken);
+        return [.. rows.Select(r => new SigningKeyView(
+            r.Ring, r.Kid, r.Algorithm, JsonSerializer.Deserialize<PublicJwk>(r.PublicJwk, JwkJson)!,
+            new KeyVersion(r.Kid, r.CreatedAt, r.PublishAt, r.ActivateAt, r.RetireAt, r.RemoveAt, r.RevokedAt), r.CreatedBy))];
+    }
+
+    /// <summary>A ring's versions, for <see cref="KeyTimeline"/>.</summary>
+    public async Task<IReadOnlyList<KeyVersion>> ReadVersionsAsync(string ring, CancellationToken cancellationToken = default) =>
+        [.. (await ReadAsync([ring], cancellationToken)).Select(k => k.Version)];
+
+    /// <summary>
+    /// Creates <paramref name="ring"/>'s first key (signing at once) when it has none; true when this call created it.
+    /// Instances starting together take turns on a transaction-scoped advisory lock keyed by the ring and re-read under
+    /// it, so a ring gets exactly one first key. Audited (<c>keys.created</c>, by the system); <c>keys.changed</c> after commit.
+    /// </summary>
+    public Task<bool> EnsureActiveAsync(KeyRing ring, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(ring);
+        return actions.RunAsync(AuditActors.System, async work =>
+        {
+            var lockName = "opsconsole.keys." + ring.Name;
+            await db.Database.ExecuteSqlInterpolatedAsync($"SELECT pg_advisory_xact_lock(hashtextextended({lockName}, 0))", cancellationToken);
+            if (await db.SigningKeys.AnyAsync(k => k.Ring == ring.Name, cancellationToken))
+            {
+                return false;
+            }
+
+            var now = ToStoredPrecision(time.GetUtcNow());
+            var change = KeyTimeline.Rotate(ring, [], "new", now);
+            var generated = KeyMaterial.Generate(ring.Algorithm, ring.RsaKeySize);
+            try
+            {
+                var version = change.Versions.Single();
+                db.SigningKeys.Add(new StoredSigningKey
+                {
+                    Ring = ring.Name,
+                    Kid = generated.Kid,
+                    Algorithm = ring.Algorithm.Name,
+                    PublicJwk = JsonSerializer.Serialize(generated.PublicJwk, JwkJson),
+                    ProtectedPrivateKey = dataProtection.CreateProtector(PrivateKeyPurpose).Protect(generated.PrivateKeyPkcs8),
+                    CreatedAt = version.CreatedAt,
+                    PublishAt = version.PublishAt,
+                    ActivateAt = version.ActivateAt,
+                    CreatedBy = work.CallerName,
+                });
+                await db.SaveChangesAsync(cancellationToken);
+            }
+            finally
+            {
+                CryptographicOperations.ZeroMemory(generated.PrivateKeyPkcs8);
+            }
+
+            await work.RecordAsync("keys.created", "key_ring", ring.Name,
+                ("kid", generated.Kid), ("algorithm", ring.Algorithm.Name), ("reason", "first key of the ring"));
+            work.Publish(KeyTopics.Changed, new KeysChanged(ring.Name));
+            return true;
+        }, cancellationToken);
+    }
+
+    /// <summary>The private key of a version, unprotected and loaded for signing (the sign API's and the tests' way in).</summary>
+    internal async Task<SigningKey> OpenAsync(string ring, string kid, CancellationToken cancellationToken = default)
+    {
+        var row = await db.SigningKeys.AsNoTracking().SingleAsync(k => k.Ring == ring && k.Kid == kid, cancellationToken);
+        var algorithm = SigningAlgorithm.Find(row.Algorithm) ?? throw new InvalidOperationException($"Key {ring}/{kid} has an unknown algorithm {row.Algorithm}.");
+        var pkcs8 = dataProtection.CreateProtector(PrivateKeyPurpose).Unprotect(row.ProtectedPrivateKey);
+        try
+        {
+            return KeyMaterial.Import(pkcs8, algorithm, kid);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(pkcs8);
+        }
+    }
+
+    /// <summary>PostgreSQL keeps microseconds: instants are truncated before they are stored so they read back equal.</summary>
+    internal static DateTimeOffset ToStoredPrecision(DateTimeOffset value) =>
+        new(value.UtcTicks - (value.UtcTicks % 10), TimeSpan.Zero);
+}

@@ -1,0 +1,32 @@
+using OpsConsole.Core.Keys;
+using OpsConsole.Web.Hosting;
+
+namespace OpsConsole.Web.Features.Keys;
+
+/// <summary>
+/// Signing keys: the capability (rings, their stored keys, the JWKS cache) and the public JWKS endpoints
+/// /.well-known/jwks.json and /keys/{ring}/jwks.json. Not part of /api/v1 (they are public documents, like /health).
+/// </summary>
+public static class KeysWebHosting
+{
+    public static WebApplicationBuilder AddKeysWeb(this WebApplicationBuilder builder)
+    {
+        builder.RequireShell(nameof(AddKeysWeb));
+        builder.AddConsoleKeys();
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapKeys(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        endpoints.MapGet("/.well-known/jwks.json", (HttpContext context, JwksCache cache, ConfiguredKeyRings rings) =>
+                JwksResponse.Write(context, cache.All, rings.JwksMaxAge))
+            .AllowAnonymous().ExcludeFromDescription();
+        endpoints.MapGet("/keys/{ring}/jwks.json", (string ring, HttpContext context, JwksCache cache, ConfiguredKeyRings rings) =>
+                cache.ForRing(ring) is { } document
+                    ? JwksResponse.Write(context, document, rings.JwksMaxAge)
+                    : TypedResults.Problem($"There is no key ring \"{ring}\".", title: "Not found", statusCode: StatusCodes.Status404NotFound))
+            .AllowAnonymous().ExcludeFromDescription();
+        return endpoints;
+    }
+}
