@@ -33,9 +33,6 @@ public sealed partial class JwksCache(
     /// <summary>The ring's published keys, or null for a ring that is not configured.</summary>
     public JwksDocument? ForRing(string ring) => _published.ByRing.GetValueOrDefault(ring);
 
-    /// <summary>Signalled after each rebuild (tests wait on it).</summary>
-    public event Action? Rebuilt;
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (rings.Rings.Count == 0)
@@ -118,7 +115,6 @@ public sealed partial class JwksCache(
         }
 
         _published = new Published(Jwks.Build(all), byRing);
-        Rebuilt?.Invoke();
         return NextChange(keys.Select(k => k.Version), now);
     }
 

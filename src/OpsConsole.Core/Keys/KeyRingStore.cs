@@ -81,12 +81,11 @@ public sealed class KeyRingStore(ConsoleDbContext db, AuditedActions actions, ID
                 return false;
             }
 
-            var now = ToStoredPrecision(time.GetUtcNow());
-            var change = KeyTimeline.Rotate(ring, [], "new", now);
             var generated = KeyMaterial.Generate(ring.Algorithm, ring.RsaKeySize);
             try
             {
-                var version = change.Versions.Single();
+                // The timeline's rule for a ring without a signing key: published and signing from now.
+                var version = KeyTimeline.Rotate(ring, [], generated.Kid, ToStoredPrecision(time.GetUtcNow())).Versions.Single();
                 db.SigningKeys.Add(new StoredSigningKey
                 {
                     Ring = ring.Name,
