@@ -311,8 +311,6 @@ public sealed class UndoMigrationOperation(MigrationSteps steps, BackupTaker tak
 /// </summary>
 public sealed class RehearseMigrationsOperation(MigrationSteps steps, BackupStorage storage, ConsoleDbContext db, TimeProvider time) : IOperationKind
 {
-    private static readonly TimeSpan DropTimeout = TimeSpan.FromMinutes(2);
-
     public string Name => MigrationKinds.Rehearse;
 
     public AccessRule Access => MigrationService.ActRule;
@@ -385,7 +383,7 @@ public sealed class RehearseMigrationsOperation(MigrationSteps steps, BackupStor
             if (created)
             {
                 var dropCtx = numbered.Enter(4);
-                await DropAsync(maintenance, scratch, dropCtx);
+                await RestoreDrill.DropAsync(maintenance, scratch, dropCtx);
             }
         }
 
@@ -398,20 +396,6 @@ public sealed class RehearseMigrationsOperation(MigrationSteps steps, BackupStor
 
         return string.Create(CultureInfo.InvariantCulture,
             $"rehearsed {outcomes.Count} migration(s) on a copy of {backup.FileName}: all succeeded in {outcomes.Sum(o => o.Seconds):0.00} s{(warning is null ? "" : " (" + warning + ")")}");
-    }
-
-    private static async Task DropAsync(NpgsqlConnectionStringBuilder maintenance, string scratch, IOperationContext ctx)
-    {
-        using var deadline = new CancellationTokenSource(DropTimeout);
-        try
-        {
-            await BackupCleanup.DropDatabaseAsync(maintenance, scratch, deadline.Token);
-            ctx.Log($"scratch database {scratch} dropped");
-        }
-        catch (Exception ex) when (ex is NpgsqlException or DatabaseConnectionException or OperationCanceledException)
-        {
-            ctx.Log($"could not drop the scratch database {scratch}: {ex.Message}; the next console start drops it", OperationLogLevel.Error);
-        }
     }
 
     public async Task CleanupAsync(OperationRun run, IOperationContext context)

@@ -110,8 +110,11 @@ public static class RestoreDrill
         }
     }
 
-    /// <summary>Always runs, even after a cancel (its own deadline, not the operation's token): WITH (FORCE) ends stray sessions.</summary>
-    private static async Task DropAsync(NpgsqlConnectionStringBuilder maintenance, string scratch, IOperationContext ctx)
+    /// <summary>
+    /// Always runs, even after a cancel (its own deadline, not the operation's token): WITH (FORCE) ends stray sessions.
+    /// Also drops a migration rehearsal's copy.
+    /// </summary>
+    internal static async Task DropAsync(NpgsqlConnectionStringBuilder maintenance, string scratch, IOperationContext ctx)
     {
         using var deadline = new CancellationTokenSource(DropTimeout);
         try

@@ -123,28 +123,10 @@ public static class MigrationApiEndpoints
         return database;
     }
 
-    private static Accepted<OperationResponse> Accepted(OperationView op, TimeProvider time) =>
-        TypedResults.Accepted($"{ApiEndpoints.Prefix}/operations/{op.Id}", OperationResponse.From(op, time.GetUtcNow()));
+    private static Accepted<OperationResponse> Accepted(OperationView op, TimeProvider time) => OperationApiEndpoints.Started(op, time);
 
-    private static async Task<Results<T, ProblemHttpResult>> GuardAsync<T>(Func<Task<T>> act) where T : IResult
-    {
-        try
-        {
-            return await act();
-        }
-        catch (KeyNotFoundException ex)
-        {
-            return NotFound(ex.Message);
-        }
-        catch (MigrationRequestException ex)
-        {
-            return ApiProblem.Invalid(ex.ParamName ?? "body", ex.Message.Split(" (Parameter", 2)[0]);
-        }
-        catch (OperationRefusedException ex)
-        {
-            return OperationApiEndpoints.Refused(ex);
-        }
-    }
+    private static Task<Results<T, ProblemHttpResult>> GuardAsync<T>(Func<Task<T>> act) where T : IResult =>
+        OperationApiEndpoints.GuardAsync<T, MigrationRequestException>(act);
 
     private static ProblemHttpResult NotFound(string message) => TypedResults.Problem(message, title: "Not found", statusCode: StatusCodes.Status404NotFound);
 }

@@ -99,6 +99,41 @@ public static class OperationApiEndpoints
     }
 
     /// <summary>The problem for a refused request or action: 403 for self-approval, 409 (with the blocking operation) otherwise.</summary>
+    /// <summary>202 with the operation a capability's action started, and where to follow it.</summary>
+    public static Accepted<OperationResponse> Started(OperationView op, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(op);
+        ArgumentNullException.ThrowIfNull(time);
+        return TypedResults.Accepted($"{ApiEndpoints.Prefix}/operations/{op.Id}", OperationResponse.From(op, time.GetUtcNow()));
+    }
+
+    /// <summary>
+    /// Runs a capability's action: an unknown target is a 404, its own refusal <typeparamref name="TInvalid"/> a 422 naming
+    /// the field, a busy target a 409 (<see cref="Refused"/>).
+    /// </summary>
+    public static async Task<Results<T, ProblemHttpResult>> GuardAsync<T, TInvalid>(Func<Task<T>> act)
+        where T : IResult
+        where TInvalid : ArgumentException
+    {
+        ArgumentNullException.ThrowIfNull(act);
+        try
+        {
+            return await act();
+        }
+        catch (KeyNotFoundException ex)
+        {
+            return TypedResults.Problem(ex.Message, title: "Not found", statusCode: StatusCodes.Status404NotFound);
+        }
+        catch (TInvalid ex)
+        {
+            return ApiProblem.Invalid(ex.ParamName ?? "body", ex.Message.Split(" (Parameter", 2)[0]);
+        }
+        catch (OperationRefusedException ex)
+        {
+            return Refused(ex);
+        }
+    }
+
     public static ProblemHttpResult Refused(OperationRefusedException ex)
     {
         ArgumentNullException.ThrowIfNull(ex);

@@ -149,28 +149,10 @@ public static class RestoreApiEndpoints
         return database;
     }
 
-    private static Accepted<OperationResponse> Accepted(OperationView op, TimeProvider time) =>
-        TypedResults.Accepted($"{ApiEndpoints.Prefix}/operations/{op.Id}", OperationResponse.From(op, time.GetUtcNow()));
+    private static Accepted<OperationResponse> Accepted(OperationView op, TimeProvider time) => OperationApiEndpoints.Started(op, time);
 
-    private static async Task<Results<T, ProblemHttpResult>> GuardAsync<T>(Func<Task<T>> act) where T : IResult
-    {
-        try
-        {
-            return await act();
-        }
-        catch (KeyNotFoundException ex)
-        {
-            return NotFound(ex.Message);
-        }
-        catch (RestorePlanException ex)
-        {
-            return ApiProblem.Invalid(ex.ParamName ?? "body", ex.Message.Split(" (Parameter", 2)[0]);
-        }
-        catch (OperationRefusedException ex)
-        {
-            return OperationApiEndpoints.Refused(ex);
-        }
-    }
+    private static Task<Results<T, ProblemHttpResult>> GuardAsync<T>(Func<Task<T>> act) where T : IResult =>
+        OperationApiEndpoints.GuardAsync<T, RestorePlanException>(act);
 
     private static async Task<Results<Ok<OperationResponse>, ProblemHttpResult>> ActAsync(Func<Task<OperationView>> act, TimeProvider time)
     {
