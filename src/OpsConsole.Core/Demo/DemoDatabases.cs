@@ -53,8 +53,12 @@ public static class DemoDatabases
     }
 }
 
-/// <summary>Holds SampleShop's first scheduled backup until SampleShop listens (its database exists by then).</summary>
-public sealed class SampleShopBackupGate(SampleShopSupervisor supervisor, TimeProvider time) : IBackupTargetGate
+/// <summary>
+/// Holds SampleShop's first scheduled backup until SampleShop listens (its database exists by then) and the demo's first
+/// migrations are done: pg_dump holds ACCESS SHARE on every table it dumps, and on a busy machine their ALTER TABLE
+/// waited behind it past its 5 s lock_timeout (CI, 2026-12-07), leaving the demo with a failed migration.
+/// </summary>
+public sealed class SampleShopBackupGate(SampleShopSupervisor supervisor, DemoMigrations migrations, TimeProvider time) : IBackupTargetGate
 {
     public async Task WaitAsync(string database, CancellationToken cancellationToken)
     {
@@ -66,6 +70,7 @@ public sealed class SampleShopBackupGate(SampleShopSupervisor supervisor, TimePr
         try
         {
             await supervisor.Listening.WaitAsync(SampleShopStartGate.StartTimeout, time, cancellationToken);
+            await migrations.Settled.WaitAsync(SampleShopStartGate.StartTimeout, time, cancellationToken);
         }
         catch (TimeoutException)
         {

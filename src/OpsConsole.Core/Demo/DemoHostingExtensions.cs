@@ -40,7 +40,8 @@ public static class DemoHostingExtensions
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SampleShopSupervisor>());
         builder.Services.AddSingleton<IFirstScrapeGate, SampleShopStartGate>();
         builder.Services.AddSingleton<IBackupTargetGate, SampleShopBackupGate>();
-        builder.Services.AddHostedService<DemoMigrations>();
+        builder.Services.AddSingleton<DemoMigrations>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<DemoMigrations>());
         return builder;
     }
 }

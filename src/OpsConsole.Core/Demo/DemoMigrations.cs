@@ -22,7 +22,24 @@ public sealed partial class DemoMigrations(SampleShopSupervisor supervisor, ISer
     /// <summary>SampleShop's migrations folder, copied beside its binary.</summary>
     public static string FolderBeside(string shopAssembly) => Path.Combine(Path.GetDirectoryName(Path.GetFullPath(shopAssembly)) ?? "", "Migrations");
 
+    private readonly TaskCompletionSource _settled = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes when the setup is done, skipped or failed, or the console stops: nothing of it runs any more.</summary>
+    public Task Settled => _settled.Task;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await SetUpAsync(stoppingToken);
+        }
+        finally
+        {
+            _settled.TrySetResult();
+        }
+    }
+
+    private async Task SetUpAsync(CancellationToken stoppingToken)
     {
         if (services.GetService<MigrationCatalog>()?.Find(SampleShopDatabase.Name) is not { } target)
         {
