@@ -55,6 +55,15 @@ public static class ConsolePolicies
     /// <summary>Schema migrations: rehearsing, applying, undoing and approving them (reading them is <see cref="BackupsRead"/>).</summary>
     public const string MigrationsAct = "console.migrations.act";
 
+    /// <summary>Signing key rings: their versions, states and timeline (public metadata; no page or API returns private keys).</summary>
+    public const string KeysRead = "console.keys.read";
+
+    /// <summary>Rotating a key ring ("Rotate now"), and approving or cancelling a rotation.</summary>
+    public const string KeysRotate = "console.keys.rotate";
+
+    /// <summary>Emergency revocation of a key version, and approving or cancelling one.</summary>
+    public const string KeysRevoke = "console.keys.revoke";
+
     /// <summary>Roles allowed by each policy; the single source of truth for nav and tests.</summary>
     public static IReadOnlyDictionary<string, string[]> Roles { get; } = new Dictionary<string, string[]>
     {
@@ -72,6 +81,9 @@ public static class ConsolePolicies
         [BackupsAct] = [ConsoleRoles.Admin, ConsoleRoles.Sre],
         [RestoresAct] = [ConsoleRoles.Admin, ConsoleRoles.Sre],
         [MigrationsAct] = [ConsoleRoles.Admin, ConsoleRoles.Sre],
+        [KeysRead] = [ConsoleRoles.Admin, ConsoleRoles.Sre, ConsoleRoles.OnCall, ConsoleRoles.Viewer, ConsoleRoles.Auditor, ConsoleRoles.Compliance],
+        [KeysRotate] = [ConsoleRoles.Admin, ConsoleRoles.Sre],
+        [KeysRevoke] = [ConsoleRoles.Admin],
         [WallRead] = [ConsoleRoles.Display, ConsoleRoles.Viewer, ConsoleRoles.Sre, ConsoleRoles.OnCall, ConsoleRoles.Admin, ConsoleRoles.Compliance, ConsoleRoles.Auditor],
     };
 

@@ -1,14 +1,17 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using OpsConsole.Core.Operations;
 
 namespace OpsConsole.Core.Keys;
 
 public static class KeysHosting
 {
     /// <summary>
-    /// Signing key rings (<c>Keys</c>, validated at start): the store of key versions, and the JWKS cache that creates each
-    /// ring's first key at start and keeps the published JWKS in memory. Call after AddConsoleData and the live events.
+    /// Signing key rings (<c>Keys</c>, validated at start): the store of key versions, the JWKS cache that creates each
+    /// ring's first key at start and keeps the published JWKS in memory, rotations and revocations as operations, and the
+    /// scheduler of due rotations. The host registers an <see cref="Hosting.ILocalAddress"/> (the self-check fetches the
+    /// JWKS over HTTP). Call after AddConsoleData, the live events and the operations.
     /// </summary>
     public static IHostApplicationBuilder AddConsoleKeys(this IHostApplicationBuilder builder)
     {
@@ -20,6 +23,13 @@ public static class KeysHosting
         services.AddScoped<KeyRingStore>();
         services.AddSingleton<JwksCache>();
         services.AddHostedService(sp => sp.GetRequiredService<JwksCache>());
+        services.AddScoped<KeysService>();
+        services.AddHttpClient(JwksSelfCheck.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(5));
+        services.AddScoped<JwksSelfCheck>();
+        services.AddOperationKind<RotateKeyOperation>();
+        services.AddOperationKind<RevokeKeyOperation>();
+        services.AddSingleton<KeyRotationScheduler>();
+        services.AddHostedService(sp => sp.GetRequiredService<KeyRotationScheduler>());
         return builder;
     }
 }

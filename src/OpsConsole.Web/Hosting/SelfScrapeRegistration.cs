@@ -29,8 +29,12 @@ public sealed partial class SelfScrapeRegistration(
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>The first http(s) address's /metrics as a loopback URL (<see cref="LoopbackBase"/>).</summary>
+    public static string? MetricsUrl(IEnumerable<string> addresses) =>
+        LoopbackBase(addresses) is { } root ? new Uri(root, "/metrics").ToString() : null;
+
     /// <summary>The first http(s) address as a loopback URL: wildcard hosts (0.0.0.0, [::], +, *) are reachable on 127.0.0.1.</summary>
-    public static string? MetricsUrl(IEnumerable<string> addresses)
+    public static Uri? LoopbackBase(IEnumerable<string> addresses)
     {
         ArgumentNullException.ThrowIfNull(addresses);
         var ordered = addresses.OrderBy(a => a.StartsWith("https:", StringComparison.OrdinalIgnoreCase) ? 1 : 0);
@@ -43,7 +47,7 @@ public sealed partial class SelfScrapeRegistration(
             }
 
             var host = uri.Host is "0.0.0.0" or "[::]" or "::" ? "127.0.0.1" : uri.Host;
-            return new UriBuilder(uri.Scheme, host, uri.Port, "/metrics").Uri.ToString();
+            return new UriBuilder(uri.Scheme, host, uri.Port, "/").Uri;
         }
 
         return null;
@@ -69,4 +73,10 @@ public sealed partial class SelfScrapeRegistration(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The console's own /metrics is not scraped: the server reported no http address")]
     private partial void LogNoAddress();
+}
+
+/// <summary>This instance's loopback address from the server's bound addresses (known once Kestrel listens).</summary>
+public sealed class ServerLocalAddress(IServer server) : OpsConsole.Core.Hosting.ILocalAddress
+{
+    public Uri? BaseAddress => SelfScrapeRegistration.LoopbackBase(server.Features.Get<IServerAddressesFeature>()?.Addresses ?? []);
 }

@@ -10,6 +10,7 @@ using OpsConsole.Core.Audit.Search;
 using OpsConsole.Core.Identity.ApiTokens;
 using OpsConsole.Core.Identity.Displays;
 using OpsConsole.Core.Identity.Sessions;
+using OpsConsole.Core.Keys;
 using OpsConsole.Core.Migrations;
 using OpsConsole.Core.Migrations.Engine;
 using OpsConsole.Core.Operations;
@@ -42,6 +43,14 @@ public sealed partial class ApiAccessMatrixTests(PostgresFixture postgres) : Con
 
     private string MigrationShown => $"g{MigrationDatabases - 1:00}";
 
+    private static readonly int PerCall = ConsoleRoles.All.Count + 1;
+
+    private static IEnumerable<string> RotatedRings => Enumerable.Range(0, PerCall).Select(i => $"k{i:00}");
+
+    private static IEnumerable<string> RevokedRings => Enumerable.Range(0, PerCall).Select(i => $"r{i:00}");
+
+    private static IEnumerable<string> KeyRings => [.. RotatedRings, .. RevokedRings, "shown"];
+
     protected override async Task<TestConsole> StartConsoleAsync()
     {
         _matrixDatabase = _matrixDatabase.Length > 0 ? _matrixDatabase : await Postgres.CreateEmptyDatabaseAsync();
@@ -60,6 +69,12 @@ public sealed partial class ApiAccessMatrixTests(PostgresFixture postgres) : Con
             settings[$"ManagedDatabases:g{i:00}:Schedule"] = "0 0 1 1 *";
             settings[$"ManagedDatabases:g{i:00}:RequireApproval"] = "true";
             settings[$"ManagedDatabases:g{i:00}:Migrations:Path"] = _migrationFolder.FullName;
+        }
+
+        // Key rings: k00.. each rotated by one call, r00.. each with a pending key one call revokes, and "shown" to read.
+        foreach (var ring in KeyRings)
+        {
+            settings[$"Keys:Rings:{ring}:Algorithm"] = "ES256";
         }
 
         return await TestConsole.StartAsync(Postgres.SharedConnectionString, settings, OperationGates.Register);
@@ -87,6 +102,7 @@ public sealed partial class ApiAccessMatrixTests(PostgresFixture postgres) : Con
     private static readonly string[] AlertActors = [ConsoleRoles.Admin, ConsoleRoles.Sre, ConsoleRoles.OnCall];
     private static readonly string[] OperationReaders = [ConsoleRoles.Admin, ConsoleRoles.Sre, ConsoleRoles.OnCall, ConsoleRoles.Viewer];
     private static readonly string[] OperationActors = [ConsoleRoles.Admin, ConsoleRoles.Sre];
+    private static readonly string[] KeyReaders = [ConsoleRoles.Admin, ConsoleRoles.Sre, ConsoleRoles.OnCall, ConsoleRoles.Viewer, ConsoleRoles.Auditor, ConsoleRoles.Compliance];
 
     /// <summary>"METHOD /path" -> roles that get 2xx and how to build a valid request; others get 403, anonymous 401.</summary>
     private static readonly Dictionary<string, (string[] Roles, Func<MatrixContext, HttpRequestMessage> Build)> Matrix = new(StringComparer.Ordinal)
@@ -178,6 +194,20 @@ public sealed partial class ApiAccessMatrixTests(PostgresFixture postgres) : Con
             return c.Json(HttpMethod.Post, $"/api/v1/restores/{restore}/swap-back", new { confirmation = database });
         }),
         ["GET /api/v1/databases/{name}/migrations"] = (OperationReaders, c => c.Get($"/api/v1/databases/{c.MigrationShown}/migrations")),
+        ["GET /api/v1/keys"] = (KeyReaders, c => c.Get("/api/v1/keys")),
+        ["GET /api/v1/keys/{ring}"] = (KeyReaders, c => c.Get("/api/v1/keys/shown")),
+        // Each call rotates a ring of its own (a second rotation of one ring is refused while its new key is pending).
+        ["POST /api/v1/keys/{ring}/rotate"] = (OperationActors, c =>
+        {
+            var ring = c.Next(c.RotatedRings);
+            return c.Json(HttpMethod.Post, $"/api/v1/keys/{ring}/rotate", new { confirmation = ring });
+        }),
+        // Each call revokes the pending key of a ring of its own (which cancels that ring's rotation).
+        ["POST /api/v1/keys/{ring}/versions/{kid}/revoke"] = ([ConsoleRoles.Admin], c =>
+        {
+            var (ring, kid) = c.Next(c.RevocableKeys);
+            return c.Json(HttpMethod.Post, $"/api/v1/keys/{ring}/versions/{kid}/revoke", new { confirmation = kid, reason = "matrix" });
+        }),
         ["GET /api/v1/databases/{name}/migrations/runs"] = (OperationReaders, c => c.Get($"/api/v1/databases/{c.MigrationShown}/migrations/runs")),
         ["GET /api/v1/migration-runs/{id}"] = (OperationReaders, c => c.Get($"/api/v1/migration-runs/{c.MigrationRunId}")),
         // Each on a database of its own (a busy target answers 409). Applies and undos wait for an approval; rehearsals run and fail on the fake backup.
@@ -247,6 +277,10 @@ public sealed partial class ApiAccessMatrixTests(PostgresFixture postgres) : Con
         public Queue<string> MigrationApplies { get; init; } = [];
 
         public Queue<string> MigrationUndos { get; init; } = [];
+
+        public Queue<string> RotatedRings { get; init; } = [];
+
+        public Queue<(string Ring, string Kid)> RevocableKeys { get; init; } = [];
 
         public T Next<T>(Queue<T> pool) => pool.Dequeue();
 
@@ -378,6 +412,7 @@ public sealed partial class ApiAccessMatrixTests(PostgresFixture postgres) : Con
         var rehearsals = Enumerable.Range(0, perCall).Select(i => $"g{i:00}").ToList();
         await MatrixBackups.ArrangeAsync(Console, rehearsals, []);
         var migrationRunId = await ArrangeMigrationsAsync();
+        var revocable = await ArrangeKeysAsync();
         var context = new MatrixContext(targetId, targetTokenId, targetDisplayId)
         {
             BackupDatabases = new([.. Enumerable.Range(0, perCall).Select(i => $"m{i:00}")]),
@@ -394,6 +429,8 @@ public sealed partial class ApiAccessMatrixTests(PostgresFixture postgres) : Con
             MigrationRehearsals = new(rehearsals),
             MigrationApplies = new([.. Enumerable.Range(perCall, perCall).Select(i => $"g{i:00}")]),
             MigrationUndos = new([.. Enumerable.Range(2 * perCall, perCall).Select(i => $"g{i:00}")]),
+            RotatedRings = new(RotatedRings),
+            RevocableKeys = new(revocable),
             OperationId = awaiting.Peek(),
             AwaitingOperations = awaiting,
             AuditSequence = auditSequence,
@@ -419,6 +456,27 @@ public sealed partial class ApiAccessMatrixTests(PostgresFixture postgres) : Con
         var requested = await scope.ServiceProvider.GetRequiredService<MigrationService>().ApplyAsync(TestPrincipals.Of("matrix-requester", ConsoleRoles.Sre), MigrationShown);
         Assert.Equal(OperationState.AwaitingApproval, requested.State);
         return requested.Id;
+    }
+
+    /// <summary>Waits for every ring's first key, then gives each r ring a pending key (a rotation stored directly, no operation).</summary>
+    private async Task<IReadOnlyList<(string Ring, string Kid)>> ArrangeKeysAsync()
+    {
+        using (var client = Console.CreateClient())
+        {
+            await Keys.SigningKeyTests.WaitForKeysAsync(client, "/.well-known/jwks.json", KeyRings.Count());
+        }
+
+        var pending = new List<(string, string)>();
+        await using var scope = Console.Services.CreateAsyncScope();
+        var rings = scope.ServiceProvider.GetRequiredService<ConfiguredKeyRings>();
+        var store = scope.ServiceProvider.GetRequiredService<KeyRingStore>();
+        foreach (var ring in RevokedRings)
+        {
+            var change = await store.RotateAsync(rings.Find(ring)!, immediate: false, new KeyChangeCause("matrix"));
+            pending.Add((ring, change!.NewKid!));
+        }
+
+        return pending;
     }
 
     private async Task<Guid> NewSessionAsync(string userName)

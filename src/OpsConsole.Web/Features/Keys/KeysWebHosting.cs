@@ -1,4 +1,5 @@
 using OpsConsole.Core.Keys;
+using OpsConsole.Web.Api;
 using OpsConsole.Web.Hosting;
 
 namespace OpsConsole.Web.Features.Keys;
@@ -12,6 +13,7 @@ public static class KeysWebHosting
     public static WebApplicationBuilder AddKeysWeb(this WebApplicationBuilder builder)
     {
         builder.RequireShell(nameof(AddKeysWeb));
+        builder.Services.AddSingleton<OpsConsole.Core.Hosting.ILocalAddress, ServerLocalAddress>();
         builder.AddConsoleKeys();
         return builder;
     }
@@ -27,6 +29,7 @@ public static class KeysWebHosting
                     ? JwksResponse.Write(context, document, rings.JwksMaxAge)
                     : TypedResults.Problem($"There is no key ring \"{ring}\".", title: "Not found", statusCode: StatusCodes.Status404NotFound))
             .AllowAnonymous().ExcludeFromDescription();
+        endpoints.MapConsoleApiGroup().MapKeyApi();
         return endpoints;
     }
 }

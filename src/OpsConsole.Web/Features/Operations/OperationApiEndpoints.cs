@@ -98,7 +98,6 @@ public static class OperationApiEndpoints
         }
     }
 
-    /// <summary>The problem for a refused request or action: 403 for self-approval, 409 (with the blocking operation) otherwise.</summary>
     /// <summary>202 with the operation a capability's action started, and where to follow it.</summary>
     public static Accepted<OperationResponse> Started(OperationView op, TimeProvider time)
     {
@@ -134,6 +133,7 @@ public static class OperationApiEndpoints
         }
     }
 
+    /// <summary>The problem for a refused request or action: 403 for self-approval, 409 (with the blocking operation) otherwise.</summary>
     public static ProblemHttpResult Refused(OperationRefusedException ex)
     {
         ArgumentNullException.ThrowIfNull(ex);
