@@ -29,6 +29,7 @@ public static class DemoHostingExtensions
         {
             builder.Configuration.AddInMemoryCollection(DemoTargets.Entries(builder.Configuration, demo.MetricsUrl()));
             builder.Configuration.AddInMemoryCollection(DemoRules.Entries(builder.Configuration, DemoRules.DefaultFile(builder.Environment.ContentRootPath)));
+            builder.Configuration.AddInMemoryCollection(DemoKeys.Entries(builder.Configuration));
             if (clusterAdminConnectionString is not null)
             {
                 builder.Configuration.AddInMemoryCollection(DemoDatabases.Entries(builder.Configuration, clusterAdminConnectionString, DemoMigrations.FolderBeside(plan.ShopAssembly)));
