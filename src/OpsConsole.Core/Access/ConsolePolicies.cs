@@ -64,6 +64,9 @@ public static class ConsolePolicies
     /// <summary>Emergency revocation of a key version, and approving or cancelling one.</summary>
     public const string KeysRevoke = "console.keys.revoke";
 
+    /// <summary>The sign API: services' tokens with the Signer role, and no one else (a person never needs a token signed by hand).</summary>
+    public const string KeysSign = "console.keys.sign";
+
     /// <summary>Roles allowed by each policy; the single source of truth for nav and tests.</summary>
     public static IReadOnlyDictionary<string, string[]> Roles { get; } = new Dictionary<string, string[]>
     {
@@ -84,6 +87,7 @@ public static class ConsolePolicies
         [KeysRead] = [ConsoleRoles.Admin, ConsoleRoles.Sre, ConsoleRoles.OnCall, ConsoleRoles.Viewer, ConsoleRoles.Auditor, ConsoleRoles.Compliance],
         [KeysRotate] = [ConsoleRoles.Admin, ConsoleRoles.Sre],
         [KeysRevoke] = [ConsoleRoles.Admin],
+        [KeysSign] = [ConsoleRoles.Signer],
         [WallRead] = [ConsoleRoles.Display, ConsoleRoles.Viewer, ConsoleRoles.Sre, ConsoleRoles.OnCall, ConsoleRoles.Admin, ConsoleRoles.Compliance, ConsoleRoles.Auditor],
     };
 

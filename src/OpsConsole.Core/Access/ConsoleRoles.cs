@@ -11,7 +11,10 @@ public static class ConsoleRoles
     public const string Viewer = nameof(Viewer);
     public const string Display = nameof(Display);
 
-    public static IReadOnlyList<string> All { get; } = [Admin, Sre, OnCall, Compliance, Auditor, Viewer, Display];
+    /// <summary>A service's API token that may call the sign API (POST /api/v1/keys/{ring}/sign) and nothing else.</summary>
+    public const string Signer = nameof(Signer);
+
+    public static IReadOnlyList<string> All { get; } = [Admin, Sre, OnCall, Compliance, Auditor, Viewer, Display, Signer];
 
     /// <summary>Case-insensitive lookup that returns the canonical spelling, or null for an unknown role.</summary>
     public static string? Normalize(string? role) =>

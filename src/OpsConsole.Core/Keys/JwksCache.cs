@@ -33,6 +33,13 @@ public sealed partial class JwksCache(
     /// <summary>The ring's published keys, or null for a ring that is not configured.</summary>
     public JwksDocument? ForRing(string ring) => _published.ByRing.GetValueOrDefault(ring);
 
+    /// <summary>
+    /// The kid that signs for <paramref name="ring"/> at <paramref name="now"/>, from the versions last read (no database):
+    /// an activation or a retirement needs no rebuild, since the instants are in the versions.
+    /// </summary>
+    public string? SigningKid(string ring, DateTimeOffset now) =>
+        _published.Versions.TryGetValue(ring, out var versions) ? KeyTimeline.Signing(versions, now)?.Kid : null;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (rings.Rings.Count == 0)
@@ -104,6 +111,7 @@ public sealed partial class JwksCache(
 
         var now = time.GetUtcNow();
         var byRing = new Dictionary<string, JwksDocument>(StringComparer.Ordinal);
+        var versionsByRing = new Dictionary<string, IReadOnlyList<KeyVersion>>(StringComparer.Ordinal);
         var all = new List<PublicJwk>();
         foreach (var ring in rings.Rings)
         {
@@ -111,10 +119,11 @@ public sealed partial class JwksCache(
             var published = KeyTimeline.Snapshot(ring, [.. ringKeys.Select(k => k.Version)], now).Published;
             var jwks = published.Select(v => ringKeys.First(k => k.Kid == v.Kid).PublicJwk).ToList();
             byRing[ring.Name] = Jwks.Build(jwks);
+            versionsByRing[ring.Name] = [.. ringKeys.Select(k => k.Version)];
             all.AddRange(jwks);
         }
 
-        _published = new Published(Jwks.Build(all), byRing);
+        _published = new Published(Jwks.Build(all), byRing, versionsByRing);
         return NextChange(keys.Select(k => k.Version), now);
     }
 
@@ -134,12 +143,12 @@ public sealed partial class JwksCache(
         base.Dispose();
     }
 
-    private sealed record Published(JwksDocument All, IReadOnlyDictionary<string, JwksDocument> ByRing)
+    private sealed record Published(JwksDocument All, IReadOnlyDictionary<string, JwksDocument> ByRing, IReadOnlyDictionary<string, IReadOnlyList<KeyVersion>> Versions)
     {
         public static Published Empty(IReadOnlyList<KeyRing> rings)
         {
             var empty = Jwks.Build([]);
-            return new Published(empty, rings.ToDictionary(r => r.Name, _ => empty, StringComparer.Ordinal));
+            return new Published(empty, rings.ToDictionary(r => r.Name, _ => empty, StringComparer.Ordinal), new Dictionary<string, IReadOnlyList<KeyVersion>>(StringComparer.Ordinal));
         }
     }
 

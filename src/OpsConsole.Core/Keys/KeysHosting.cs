@@ -24,6 +24,7 @@ public static class KeysHosting
         services.AddSingleton<JwksCache>();
         services.AddHostedService(sp => sp.GetRequiredService<JwksCache>());
         services.AddScoped<KeysService>();
+        services.AddSingleton<KeySigner>();
         services.AddHttpClient(JwksSelfCheck.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(5));
         services.AddScoped<JwksSelfCheck>();
         services.AddOperationKind<RotateKeyOperation>();

@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.Metadata;
 using OpsConsole.Core.Data;
 
 namespace OpsConsole.Web.Hosting;
@@ -54,6 +56,13 @@ public sealed class StorableTextMiddleware(RequestDelegate next)
 
         if (IsJson(request.ContentType) && request.Body.CanRead)
         {
+            // The endpoint's own body limit must hold before this reads the body for it (over it: 413 by the exception handler).
+            if (request.HttpContext.GetEndpoint()?.Metadata.GetMetadata<IRequestSizeLimitMetadata>()?.MaxRequestBodySize is { } max
+                && request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+            {
+                limit.MaxRequestBodySize = max;
+            }
+
             request.EnableBuffering();
             var body = await ReadAsync(request.Body, request.HttpContext.RequestAborted);
             request.Body.Position = 0;
@@ -195,3 +204,6 @@ public sealed class StorableTextMiddleware(RequestDelegate next)
         }).AsTask();
     }
 }
+
+/// <summary>An endpoint's request body limit (minimal APIs have no attribute of their own for it); honoured before any middleware reads the body.</summary>
+public sealed record BodySizeLimit(long? MaxRequestBodySize) : IRequestSizeLimitMetadata;

@@ -27,8 +27,13 @@ namespace OpsConsole.IntegrationTests.Api;
 [Collection(PostgresCollection.Name)]
 public sealed partial class ApiAccessMatrixTests(PostgresFixture postgres) : ConsoleTest(postgres)
 {
-    /// <summary>Managed databases m00..m47 (all the same real database): each call that starts an operation gets a target of its own.</summary>
-    private const int MatrixDatabases = 48;
+    /// <summary>
+    /// Managed databases m00.. (all the same real database), six runs of one per caller (anonymous and each role): each call
+    /// that starts an operation gets a target of its own. The third run holds backups; its first database is the one read.
+    /// </summary>
+    private static readonly int MatrixDatabases = 6 * (ConsoleRoles.All.Count + 1);
+
+    private static string Shown => $"m{2 * (ConsoleRoles.All.Count + 1):00}";
 
     /// <summary>
     /// Managed databases g00..g24 with migrations (all one other real database and one folder): a target of its own for
@@ -169,22 +174,22 @@ public sealed partial class ApiAccessMatrixTests(PostgresFixture postgres) : Con
         ["POST /api/v1/operations/{id}/approve"] = (OperationActors, c => c.Post($"/api/v1/operations/{c.NextAwaitingOperation()}/approve")),
         ["POST /api/v1/operations/{id}/cancel"] = (OperationActors, c => c.Post($"/api/v1/operations/{c.NextAwaitingOperation()}/cancel")),
         ["GET /api/v1/databases"] = (OperationReaders, c => c.Get("/api/v1/databases")),
-        ["GET /api/v1/databases/{name}/backups"] = (OperationReaders, c => c.Get("/api/v1/databases/m16/backups")),
+        ["GET /api/v1/databases/{name}/backups"] = (OperationReaders, c => c.Get($"/api/v1/databases/{Shown}/backups")),
         // Each call that starts an operation gets a database (or a backup in a database) of its own: a busy target answers 409.
         ["POST /api/v1/databases/{name}/backups"] = (OperationActors, c => c.Post($"/api/v1/databases/{c.Next(c.BackupDatabases)}/backups")),
         ["POST /api/v1/databases/{name}/drills"] = (OperationActors, c => c.Post($"/api/v1/databases/{c.Next(c.DrillDatabases)}/drills")),
         ["POST /api/v1/backups/{id}/verify"] = (OperationActors, c => c.Post($"/api/v1/backups/{c.Next(c.VerifiableBackups)}/verify")),
         ["GET /api/v1/backups/{id}/file"] = (OperationActors, c => c.Get($"/api/v1/backups/{c.DownloadableBackup}/file")),
         ["DELETE /api/v1/backups/{id}"] = (OperationActors, c => new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/backups/{c.Next(c.DeletableBackups)}")),
-        ["POST /api/v1/databases/{name}/restores/plan"] = (OperationActors, c => c.Json(HttpMethod.Post, "/api/v1/databases/m16/restores/plan", new { mode = "replace" })),
-        ["GET /api/v1/databases/{name}/restores/plans/{planId}"] = (OperationReaders, c => c.Get($"/api/v1/databases/m16/restores/plans/{c.PlanId}")),
+        ["POST /api/v1/databases/{name}/restores/plan"] = (OperationActors, c => c.Json(HttpMethod.Post, $"/api/v1/databases/{Shown}/restores/plan", new { mode = "replace" })),
+        ["GET /api/v1/databases/{name}/restores/plans/{planId}"] = (OperationReaders, c => c.Get($"/api/v1/databases/{Shown}/restores/plans/{c.PlanId}")),
         // Each request runs its own plan on its own database (the restore then fails on the matrix's fake dump: the call is what counts).
         ["POST /api/v1/databases/{name}/restores"] = (OperationActors, c =>
         {
             var (database, plan) = c.Next(c.RestoreRequests);
             return c.Json(HttpMethod.Post, $"/api/v1/databases/{database}/restores", new { planId = plan, confirmation = database });
         }),
-        ["GET /api/v1/databases/{name}/restores"] = (OperationReaders, c => c.Get("/api/v1/databases/m16/restores")),
+        ["GET /api/v1/databases/{name}/restores"] = (OperationReaders, c => c.Get($"/api/v1/databases/{Shown}/restores")),
         ["GET /api/v1/restores/{id}"] = (OperationReaders, c => c.Get($"/api/v1/restores/{c.RestoreId}")),
         ["POST /api/v1/restores/{id}/approve"] = (OperationActors, c => c.Post($"/api/v1/restores/{c.NextAwaitingOperation()}/approve")),
         ["POST /api/v1/restores/{id}/cancel"] = (OperationActors, c => c.Post($"/api/v1/restores/{c.NextAwaitingOperation()}/cancel")),
@@ -194,6 +199,7 @@ public sealed partial class ApiAccessMatrixTests(PostgresFixture postgres) : Con
             return c.Json(HttpMethod.Post, $"/api/v1/restores/{restore}/swap-back", new { confirmation = database });
         }),
         ["GET /api/v1/databases/{name}/migrations"] = (OperationReaders, c => c.Get($"/api/v1/databases/{c.MigrationShown}/migrations")),
+        ["POST /api/v1/keys/{ring}/sign"] = ([ConsoleRoles.Signer], c => c.Json(HttpMethod.Post, "/api/v1/keys/shown/sign", new { claims = new { sub = "matrix" } })),
         ["GET /api/v1/keys"] = (KeyReaders, c => c.Get("/api/v1/keys")),
         ["GET /api/v1/keys/{ring}"] = (KeyReaders, c => c.Get("/api/v1/keys/shown")),
         // Each call rotates a ring of its own (a second rotation of one ring is refused while its new key is pending).
@@ -404,11 +410,11 @@ public sealed partial class ApiAccessMatrixTests(PostgresFixture postgres) : Con
         }
 
         var perCall = ConsoleRoles.All.Count + 1;
-        var backups = await MatrixBackups.ArrangeAsync(Console, [.. Enumerable.Range(16, perCall).Select(i => $"m{i:00}")], [.. Enumerable.Range(24, perCall).Select(i => $"m{i:00}")]);
-        var restoreDatabases = Enumerable.Range(32, perCall).Select(i => $"m{i:00}").ToList();
+        var backups = await MatrixBackups.ArrangeAsync(Console, [.. Enumerable.Range(2 * perCall, perCall).Select(i => $"m{i:00}")], [.. Enumerable.Range(3 * perCall, perCall).Select(i => $"m{i:00}")]);
+        var restoreDatabases = Enumerable.Range(4 * perCall, perCall).Select(i => $"m{i:00}").ToList();
         await MatrixBackups.ArrangeAsync(Console, restoreDatabases, []);
-        var (planId, plans) = await MatrixBackups.PlanAsync(Console, "m16", restoreDatabases);
-        var (restoreId, swapBacks) = await MatrixBackups.RestoredAsync(Console, "m16", [.. Enumerable.Range(40, perCall).Select(i => $"m{i:00}")]);
+        var (planId, plans) = await MatrixBackups.PlanAsync(Console, Shown, restoreDatabases);
+        var (restoreId, swapBacks) = await MatrixBackups.RestoredAsync(Console, Shown, [.. Enumerable.Range(5 * perCall, perCall).Select(i => $"m{i:00}")]);
         var rehearsals = Enumerable.Range(0, perCall).Select(i => $"g{i:00}").ToList();
         await MatrixBackups.ArrangeAsync(Console, rehearsals, []);
         var migrationRunId = await ArrangeMigrationsAsync();

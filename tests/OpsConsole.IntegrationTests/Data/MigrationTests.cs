@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using OpsConsole.Core.Access;
 using OpsConsole.Core.Data;
 using OpsConsole.IntegrationTests.Infrastructure;
 
@@ -20,7 +21,7 @@ public sealed class MigrationTests(PostgresFixture postgres)
         var db = scope.ServiceProvider.GetRequiredService<ConsoleDbContext>();
         Assert.Empty(await db.Database.GetPendingMigrationsAsync());
         Assert.Equal(db.Database.GetMigrations(), await db.Database.GetAppliedMigrationsAsync());
-        Assert.Equal(7, await db.Roles.CountAsync());
+        Assert.Equal(ConsoleRoles.All.Count, await db.Roles.CountAsync());
         var admin = await db.Users.SingleAsync();
         Assert.Equal("admin", admin.UserName);
         Assert.True(admin.MustChangePassword);

@@ -1,4 +1,6 @@
 using System.Security.Claims;
+using System.Text.Json;
+using OpsConsole.Web.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Alerts.Rules;
@@ -14,6 +16,15 @@ public sealed record RotateKeyRingBody(string? Confirmation, bool Immediate = fa
 
 /// <summary>Body of POST /keys/{ring}/versions/{kid}/revoke: the kid (or its first 8 characters) typed as confirmation, and why.</summary>
 public sealed record RevokeKeyBody(string? Confirmation, string? Reason);
+
+/// <summary>
+/// Body of POST /keys/{ring}/sign: the token's claims (any but iat, nbf, exp and jti, which the console sets) and its
+/// lifetime as a Prometheus duration (default 1h, at most the ring's MaxTokenLifetime).
+/// </summary>
+public sealed record SignBody(JsonElement? Claims, string? Lifetime);
+
+/// <summary>A signed token: the compact JWS (its header carries kid and alg), and its validity in UTC.</summary>
+public sealed record SignResponse(string Token, string Kid, string Alg, DateTimeOffset IssuedAt, DateTimeOffset ExpiresAt);
 
 /// <summary>One key version: <c>state</c> is scheduled, pending, active, retired, removed or revoked. Its public JWK only.</summary>
 public sealed record KeyVersionResponse(
@@ -95,7 +106,62 @@ public static class KeyApiEndpoints
             .WithName("RevokeKey")
             .WithSummary("Emergency revocation: the key leaves the JWKS at once and every token it signed fails. 202 with the operation (awaiting a second Admin's approval on rings with RequireApproval); 422 for a wrong confirmation, no reason, or the only signing key with no successor");
 
+        keys.MapPost("/{ring}/sign", async Task<Results<Ok<SignResponse>, ProblemHttpResult>> (string ring, HttpContext http, KeySigner signer, CancellationToken ct) =>
+            {
+                var (body, bad) = await ApiBodies.ReadAsync<SignBody>(http, ct);
+                if (bad is not null)
+                {
+                    return bad;
+                }
+
+                if (body?.Claims is not { } claims)
+                {
+                    return ApiProblem.Invalid("claims", "Send {\"claims\": {…}} with the token's claims (a JSON object).");
+                }
+
+                TimeSpan? lifetime = null;
+                if (!string.IsNullOrWhiteSpace(body.Lifetime))
+                {
+                    if (!PromDuration.TryParse(body.Lifetime, out var parsed, out var error))
+                    {
+                        return ApiProblem.Invalid("lifetime", $"\"{body.Lifetime}\" is not a duration such as 15m or 1h ({error}).");
+                    }
+
+                    lifetime = parsed;
+                }
+
+                return await GuardSignAsync(async () =>
+                {
+                    var signed = await signer.SignAsync(ring, claims, lifetime, http.User.Identity?.Name ?? "unknown", ct);
+                    return TypedResults.Ok(new SignResponse(signed.Token, signed.Kid, signed.Algorithm, signed.IssuedAt, signed.ExpiresAt));
+                });
+            })
+            .Accepts<SignBody>("application/json")
+            .WithMetadata(new BodySizeLimit(MaxSignBody))
+            .RequireAuthorization(ConsolePolicies.KeysSign)
+            .WithName("SignWithKeyRing")
+            .WithSummary("Sign a set of claims with the ring's signing key (the private key never leaves the console): 200 with the compact JWS, its kid and validity. Signer role only; counted per caller in /metrics, not audited one by one. 422 for a reserved claim (iat, nbf, exp, jti) or a lifetime past MaxTokenLifetime; 413 above 16 KiB");
+
         return keys;
+    }
+
+    /// <summary>Claims of a session or service token fit in a few hundred bytes; 16 KiB leaves room and bounds the work per call.</summary>
+    public const int MaxSignBody = 16 * 1024;
+
+    private static async Task<Results<Ok<SignResponse>, ProblemHttpResult>> GuardSignAsync(Func<Task<Ok<SignResponse>>> act)
+    {
+        try
+        {
+            return await act();
+        }
+        catch (KeyNotFoundException ex)
+        {
+            return TypedResults.Problem(ex.Message, title: "Not found", statusCode: StatusCodes.Status404NotFound);
+        }
+        catch (SignRequestException ex)
+        {
+            return ApiProblem.Invalid(ex.ParamName ?? "body", ex.Message.Split(" (Parameter", 2)[0]);
+        }
     }
 
     private static Task<Results<T, ProblemHttpResult>> GuardAsync<T>(Func<Task<T>> act) where T : IResult =>

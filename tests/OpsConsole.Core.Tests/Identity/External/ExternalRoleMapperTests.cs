@@ -65,7 +65,7 @@ public sealed class OidcOptionsValidatorTests
 
         var result = Validator.Validate(null, options);
 
-        Assert.Equal(["Authentication:Oidc:RoleMap:ops names unknown role 'Superuser' (known: Admin, Sre, OnCall, Compliance, Auditor, Viewer, Display)."], result.Failures);
+        Assert.Equal(["Authentication:Oidc:RoleMap:ops names unknown role 'Superuser' (known: Admin, Sre, OnCall, Compliance, Auditor, Viewer, Display, Signer)."], result.Failures);
     }
 
     [Fact]
