@@ -3,12 +3,14 @@ using SampleShop.Customers;
 using SampleShop.Data;
 using SampleShop.Hosting;
 using SampleShop.Orders;
+using SampleShop.Sessions;
 using SampleShop.Simulation;
 using SampleShop.Traffic;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddShopHost();
 builder.AddShopDatabase();
+builder.AddShopSessions();
 builder.AddShopTraffic();
 
 var app = builder.Build();
@@ -16,6 +18,7 @@ app.UseShopPipeline();
 app.MapProducts();
 app.MapCustomers();
 app.MapOrders();
+app.MapSessions();
 app.MapFaultControl();
 
 // The schema is applied before the shop listens; a failure ends the process (its supervisor retries with backoff).

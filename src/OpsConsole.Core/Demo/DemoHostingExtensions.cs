@@ -37,6 +37,7 @@ public static class DemoHostingExtensions
         }
 
         builder.Services.AddSingleton(plan);
+        builder.Services.AddSingleton<ISampleShopEnvironment, DemoSessions>();
         builder.Services.AddSingleton<SampleShopSupervisor>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SampleShopSupervisor>());
         builder.Services.AddSingleton<IFirstScrapeGate, SampleShopStartGate>();

@@ -14,7 +14,8 @@ namespace OpsConsole.Core.Demo;
 /// gone and exits by itself (SampleShop:ParentProcessId).
 /// </summary>
 public sealed partial class SampleShopSupervisor(
-    DemoPlan plan, IOptions<DemoOptions> options, TimeProvider time, ILogger<SampleShopSupervisor> logger) : BackgroundService
+    DemoPlan plan, IOptions<DemoOptions> options, TimeProvider time, ILogger<SampleShopSupervisor> logger, IEnumerable<ISampleShopEnvironment>? environments = null)
+    : BackgroundService
 {
     /// <summary>A run this long counts as healthy: the next failure starts the backoff from the beginning again.</summary>
     private static readonly TimeSpan HealthyRun = TimeSpan.FromMinutes(1);
@@ -125,7 +126,16 @@ public sealed partial class SampleShopSupervisor(
     /// <summary>Starts SampleShop and waits for it to exit (its exit code), or stops it when the console stops.</summary>
     private async Task<int> RunOnceAsync(string connectionString, CancellationToken stoppingToken)
     {
-        using var process = new Process { StartInfo = StartInfo(connectionString), EnableRaisingEvents = true };
+        var startInfo = StartInfo(connectionString);
+        foreach (var environment in environments ?? [])
+        {
+            foreach (var (name, value) in await environment.GetAsync(stoppingToken))
+            {
+                startInfo.Environment[name] = value;
+            }
+        }
+
+        using var process = new Process { StartInfo = startInfo, EnableRaisingEvents = true };
         process.OutputDataReceived += (_, e) => OnOutput(e.Data, error: false);
         process.ErrorDataReceived += (_, e) => OnOutput(e.Data, error: true);
         lock (_gate)

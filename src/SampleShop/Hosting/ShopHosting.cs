@@ -50,6 +50,8 @@ public static class ShopHosting
         app.UseStatusCodePages();
         app.UseRateLimiter();
         app.UseSimulatedOutage();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.MapHealthChecks("/health");
         app.MapMetrics("/metrics");
         return app;

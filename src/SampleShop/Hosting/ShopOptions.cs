@@ -20,6 +20,10 @@ public sealed class ShopOptions
     [ValidateObjectMembers]
     public TrafficOptions Traffic { get; set; } = new();
 
+    [Required]
+    [ValidateObjectMembers]
+    public ShopSessionOptions Sessions { get; set; } = new();
+
     /// <summary>The process that launched the shop (the console); the shop stops when it is gone. Null: not watched.</summary>
     [Range(1, int.MaxValue)]
     public int? ParentProcessId { get; set; }
@@ -137,6 +141,47 @@ public sealed class TrafficOptions : IValidatableObject
         if (!string.IsNullOrWhiteSpace(BaseUrl) && (!Uri.TryCreate(BaseUrl, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
         {
             yield return new ValidationResult($"SampleShop:Traffic:BaseUrl must be an absolute http(s) URL (got \"{BaseUrl}\").", [nameof(BaseUrl)]);
+        }
+    }
+}
+
+/// <summary>
+/// Customer sessions (<c>SampleShop:Sessions</c>): tokens minted through the console's sign API and validated against its
+/// JWKS. Off unless <see cref="ConsoleUrl"/> is set; minting also needs <see cref="SignToken"/> (a Signer API token).
+/// </summary>
+public sealed class ShopSessionOptions : IValidatableObject
+{
+    /// <summary>The console's base address, e.g. http://127.0.0.1:5190/ (sign API and JWKS).</summary>
+    public string? ConsoleUrl { get; set; }
+
+    /// <summary>The key ring that signs the shop's tokens.</summary>
+    [RegularExpression("^[a-z0-9][a-z0-9_-]{0,39}$")]
+    public string Ring { get; set; } = "sampleshop";
+
+    /// <summary>A console API token with the Signer role (a secret: from the environment, never from a file in git).</summary>
+    public string? SignToken { get; set; }
+
+    public string Issuer { get; set; } = "sampleshop";
+
+    public string Audience { get; set; } = "sampleshop-api";
+
+    /// <summary>A session token's lifetime; at most the ring's MaxTokenLifetime (the console refuses longer).</summary>
+    public TimeSpan Lifetime { get; set; } = TimeSpan.FromMinutes(30);
+
+    public bool Enabled => !string.IsNullOrWhiteSpace(ConsoleUrl);
+
+    public Uri JwksUrl => new(new Uri(ConsoleUrl!), $"/keys/{Ring}/jwks.json");
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (Enabled && (!Uri.TryCreate(ConsoleUrl, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
+        {
+            yield return new ValidationResult($"SampleShop:Sessions:ConsoleUrl must be an absolute http(s) URL (got \"{ConsoleUrl}\").", [nameof(ConsoleUrl)]);
+        }
+
+        if (Lifetime <= TimeSpan.Zero || Lifetime > TimeSpan.FromDays(1))
+        {
+            yield return new ValidationResult("SampleShop:Sessions:Lifetime must be positive and at most 1.00:00:00.", [nameof(Lifetime)]);
         }
     }
 }

@@ -21,8 +21,13 @@ public sealed class TrafficGenerator : IDisposable
     private int _inFlight;
     private long _sent;
 
-    public TrafficGenerator(HttpClient http, TrafficOptions options, Random random)
+    /// <summary>Session tokens by customer, reused until shortly before they expire (so tokens of a retired key keep being sent).</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, (string Token, DateTimeOffset ExpiresAt)> _sessions = new();
+    private readonly bool _withSessions;
+
+    public TrafficGenerator(HttpClient http, TrafficOptions options, Random random, bool withSessions = false)
     {
+        _withSessions = withSessions;
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(random);
@@ -124,13 +129,22 @@ public sealed class TrafficGenerator : IDisposable
             TrafficRequest next;
             lock (_randomGate)
             {
-                next = TrafficPlan.Next(_random);
+                next = TrafficPlan.Next(_random, _withSessions);
             }
 
+            next = WithSession(next);
             using var request = new HttpRequestMessage(next.Method, new Uri(next.Path, UriKind.Relative));
             if (next.Body is not null)
             {
                 request.Content = JsonContent.Create(next.Body);
+            }
+            else if (next.Session == SessionStep.SignIn)
+            {
+                request.Content = JsonContent.Create(new { customerId = next.CustomerId });
+            }
+            else if (next.Session == SessionStep.AsCustomer)
+            {
+                request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _sessions[next.CustomerId!.Value].Token);
             }
 
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -138,6 +152,11 @@ public sealed class TrafficGenerator : IDisposable
             using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token);
             Interlocked.Increment(ref _sent);
             ShopMetrics.TrafficRequests.WithLabels(((int)response.StatusCode).ToString(CultureInfo.InvariantCulture)).Inc();
+            if (next.Session == SessionStep.SignIn && response.IsSuccessStatusCode
+                && await response.Content.ReadFromJsonAsync<Sessions.SessionResponse>(timeout.Token) is { } session)
+            {
+                _sessions[next.CustomerId!.Value] = (session.Token, session.ExpiresAt);
+            }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -157,6 +176,13 @@ public sealed class TrafficGenerator : IDisposable
             _slots.Release();
         }
     }
+
+    /// <summary>A call as a customer without a live session signs them in instead.</summary>
+    private TrafficRequest WithSession(TrafficRequest next) =>
+        next.Session == SessionStep.AsCustomer
+        && (!_sessions.TryGetValue(next.CustomerId!.Value, out var session) || session.ExpiresAt < DateTimeOffset.UtcNow.AddMinutes(1))
+            ? new TrafficRequest(HttpMethod.Post, "/api/sessions", Session: SessionStep.SignIn, CustomerId: next.CustomerId)
+            : next;
 
     public void Dispose()
     {

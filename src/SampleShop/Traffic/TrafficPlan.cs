@@ -3,8 +3,16 @@ using SampleShop.Orders;
 
 namespace SampleShop.Traffic;
 
+/// <summary>What a request does with customer sessions: nothing, sign a customer in, or call as a signed-in customer.</summary>
+public enum SessionStep
+{
+    None,
+    SignIn,
+    AsCustomer,
+}
+
 /// <summary>One request the generator sends.</summary>
-public sealed record TrafficRequest(HttpMethod Method, string Path, PlaceOrderRequest? Body = null);
+public sealed record TrafficRequest(HttpMethod Method, string Path, PlaceOrderRequest? Body = null, SessionStep Session = SessionStep.None, int? CustomerId = null);
 
 /// <summary>
 /// What a shop's day looks like, one request at a time: mostly catalog reads, profile views (a few of unknown
@@ -17,9 +25,19 @@ public static class TrafficPlan
 
     private static readonly string[] Categories = ["kitchen", "pantry", "accessories", "stationery", "home"];
 
-    public static TrafficRequest Next(Random random)
+    /// <param name="sessions">Whether the shop has console-signed sessions: then one request in ten signs in or calls /api/me.</param>
+    public static TrafficRequest Next(Random random, bool sessions = false)
     {
         ArgumentNullException.ThrowIfNull(random);
+        if (sessions && random.NextDouble() < 0.1)
+        {
+            // Sign-ins are rarer than calls: a session is reused until it expires, across key rotations.
+            var customer = random.Next(1, SeededCustomers + 1);
+            return random.NextDouble() < 0.3
+                ? new TrafficRequest(HttpMethod.Post, "/api/sessions", Session: SessionStep.SignIn, CustomerId: customer)
+                : new TrafficRequest(HttpMethod.Get, "/api/me", Session: SessionStep.AsCustomer, CustomerId: customer);
+        }
+
         var roll = random.NextDouble();
         return roll switch
         {

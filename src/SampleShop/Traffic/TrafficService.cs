@@ -36,7 +36,8 @@ public sealed partial class TrafficService(
 
         var http = httpClients.CreateClient(HttpClientName);
         http.BaseAddress = new Uri(string.IsNullOrWhiteSpace(traffic.BaseUrl) ? OwnAddress() : traffic.BaseUrl);
-        using var generator = new TrafficGenerator(http, traffic, Random.Shared);
+        var sessions = options.Value.Sessions;
+        using var generator = new TrafficGenerator(http, traffic, Random.Shared, sessions.Enabled && !string.IsNullOrEmpty(sessions.SignToken));
         LogStarted(http.BaseAddress, traffic.RequestsPerSecond, traffic.BurstRequests, traffic.BurstInterval);
 
         var nextBurst = time.GetUtcNow() + traffic.FirstBurstAfter;

@@ -40,3 +40,23 @@ public sealed class TrafficPlanTests
         Assert.All(customerIds, id => Assert.InRange(id, 1, TrafficPlan.SeededCustomers + (TrafficPlan.SeededCustomers / 10)));
     }
 }
+
+public sealed class TrafficPlanSessionTests
+{
+    [Fact]
+    public void With_sessions_about_one_request_in_ten_signs_in_or_calls_as_a_seeded_customer_and_without_none_does()
+    {
+        var random = new Random(5);
+        var requests = Enumerable.Range(0, 2000).Select(_ => TrafficPlan.Next(random, sessions: true)).ToList();
+
+        var session = requests.Where(r => r.Session != SessionStep.None).ToList();
+        Assert.InRange(session.Count, 150, 250);
+        Assert.All(session, r => Assert.InRange(r.CustomerId!.Value, 1, TrafficPlan.SeededCustomers));
+        Assert.All(session.Where(r => r.Session == SessionStep.SignIn), r => Assert.Equal((HttpMethod.Post, "/api/sessions"), (r.Method, r.Path)));
+        Assert.All(session.Where(r => r.Session == SessionStep.AsCustomer), r => Assert.Equal((HttpMethod.Get, "/api/me"), (r.Method, r.Path)));
+        Assert.True(session.Count(r => r.Session == SessionStep.AsCustomer) > session.Count(r => r.Session == SessionStep.SignIn));
+
+        var plain = new Random(5);
+        Assert.All(Enumerable.Range(0, 500).Select(_ => TrafficPlan.Next(plain)), r => Assert.Equal(SessionStep.None, r.Session));
+    }
+}
