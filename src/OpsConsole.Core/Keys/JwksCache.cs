@@ -38,7 +38,11 @@ public sealed partial class JwksCache(
     /// an activation or a retirement needs no rebuild, since the instants are in the versions.
     /// </summary>
     public string? SigningKid(string ring, DateTimeOffset now) =>
-        _published.Versions.TryGetValue(ring, out var versions) ? KeyTimeline.Signing(versions, now)?.Kid : null;
+        VersionsOf(ring) is { } versions ? KeyTimeline.Signing(versions, now)?.Kid : null;
+
+    /// <summary>The ring's versions as last read, or null before the first read (or for a ring that is not configured).</summary>
+    public IReadOnlyList<KeyVersion>? VersionsOf(string ring) =>
+        _published.Versions.GetValueOrDefault(ring);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

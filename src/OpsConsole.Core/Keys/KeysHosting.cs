@@ -1,12 +1,17 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using OpsConsole.Core.Alerts.Rules;
+using OpsConsole.Core.Attention;
 using OpsConsole.Core.Operations;
 
 namespace OpsConsole.Core.Keys;
 
 public static class KeysHosting
 {
+    public const string RuleFileName = "keys.rules.yml";
+
     /// <summary>
     /// Signing key rings (<c>Keys</c>, validated at start): the store of key versions, the JWKS cache that creates each
     /// ring's first key at start and keeps the published JWKS in memory, rotations and revocations as operations, and the
@@ -18,6 +23,12 @@ public static class KeysHosting
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
         services.AddOptions<KeysOptions>().BindConfiguration(KeysOptions.Section).ValidateOnStart();
+        if (builder.Configuration.GetSection($"{KeysOptions.Section}:{nameof(KeysOptions.Rings)}").GetChildren().Any()
+            && builder.Configuration.GetValue($"{KeysOptions.Section}:DefaultRules", true))
+        {
+            builder.Configuration.AddInMemoryCollection(RuleFileEntries.Append(builder.Configuration, RuleFileEntries.Default(builder.Environment.ContentRootPath, RuleFileName)));
+        }
+
         services.AddSingleton<IValidateOptions<KeysOptions>, KeysOptionsValidator>();
         services.AddSingleton<ConfiguredKeyRings>();
         services.AddScoped<KeyRingStore>();
@@ -29,6 +40,8 @@ public static class KeysHosting
         services.AddScoped<JwksSelfCheck>();
         services.AddOperationKind<RotateKeyOperation>();
         services.AddOperationKind<RevokeKeyOperation>();
+        services.AddAttentionSource<KeyWatch>();
+        services.AddHostedService(sp => sp.GetRequiredService<KeyWatch>());
         services.AddSingleton<KeyRotationScheduler>();
         services.AddHostedService(sp => sp.GetRequiredService<KeyRotationScheduler>());
         return builder;

@@ -38,8 +38,8 @@ public sealed class DemoPlatformTests(PostgresFixture postgres)
             var target = Assert.Single(console.Services.GetRequiredService<IOptions<MetricsOptions>>().Value.Targets);
             Assert.Equal(("sampleshop", $"{shopUrl}/metrics", "demo"), (target.Name, target.Url, target.Labels["env"]));
             // The repository's files, relative to the content root (the checkout), so edits survive a rebuild: SampleShop's
-            // rules, and the backup rules of the databases the demo manages (SampleShop's and the console's own).
-            Assert.Equal([DemoRules.RepositoryFile, "src/OpsConsole.Web/rules/backups.rules.yml"],
+            // rules, the backup rules of the databases the demo manages (SampleShop's and the console's own), the key rules of its rings.
+            Assert.Equal([DemoRules.RepositoryFile, "src/OpsConsole.Web/rules/backups.rules.yml", "src/OpsConsole.Web/rules/keys.rules.yml"],
                 console.Services.GetRequiredService<IOptions<AlertRulesOptions>>().Value.RuleFiles);
             Assert.Equal(["console", "sampleshop"], console.Services.GetRequiredService<OpsConsole.Core.Backups.ManagedDatabaseCatalog>().All.Select(d => d.Name));
 

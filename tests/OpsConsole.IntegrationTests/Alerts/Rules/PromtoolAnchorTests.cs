@@ -52,6 +52,24 @@ public sealed partial class PromtoolAnchorTests
         Assert.Contains("SUCCESS: 4 rules found", output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("backups.rules.yml", 7)]
+    [InlineData("keys.rules.yml", 4)]
+    public async Task The_shipped_default_rules_pass_promtool_check_rules_and_load_in_the_console(string file, int count)
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "rules", file);
+        Assert.True(File.Exists(path), $"{path} is not beside the binary");
+
+        var (code, output) = await RunAsync("check", "rules", path);
+        Assert.True(code == 0, output);
+        Assert.Contains($"SUCCESS: {count} rules found", output, StringComparison.Ordinal);
+
+        var result = await new RuleSetLoader(AppContext.BaseDirectory)
+            .LoadAsync([path], TimeSpan.FromSeconds(15), new InputSeriesEngine([], DateTimeOffset.UnixEpoch), null, CancellationToken.None);
+        Assert.True(result.Succeeded, result.ErrorText);
+        Assert.Equal(count, result.RuleSet!.Groups.Sum(g => g.Rules.Count));
+    }
+
     [Fact]
     public async Task The_shipped_SampleShop_rules_load_in_the_console()
     {
