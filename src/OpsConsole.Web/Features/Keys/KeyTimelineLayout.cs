@@ -48,6 +48,9 @@ public sealed record KeyTimelineLayout(
     /// <summary>A revocation's cut is drawn at least this wide (percent), so a key revoked at its end is still visible.</summary>
     public const double MinRevokedWidth = 1.5;
 
+    /// <summary>Any window is drawn at least this wide (percent): an hour's lead time on a monthly ring still shows as a sliver.</summary>
+    public const double MinWidth = 0.6;
+
     public const int MaxTicks = 8;
 
     private static readonly TimeSpan[] TickSteps =
@@ -122,11 +125,7 @@ public sealed record KeyTimelineLayout(
             }
 
             var left = scale.X(from);
-            var width = scale.X(to) - left;
-            if (kind == KeySegmentKind.Revoked)
-            {
-                width = Math.Min(Math.Max(width, MinRevokedWidth), 100 - left);
-            }
+            var width = Math.Min(Math.Max(scale.X(to) - left, kind == KeySegmentKind.Revoked ? MinRevokedWidth : MinWidth), 100 - left);
 
             if (width > 0)
             {

@@ -44,10 +44,11 @@ public sealed class KeyTimelineLayoutTests
         Assert.Equal([KeySegmentKind.Published, KeySegmentKind.Signing], added.Select(s => s.Kind));
         Assert.Equal((T0, T0.AddHours(1)), (added[0].From, added[0].To));
         Assert.True(added[1].OpenEnded);
-        // Windows meet: the published window ends where signing starts, the old key's signing where the new key's starts.
-        Assert.Equal(added[0].Left + added[0].Width, added[1].Left, 2);
+        // Windows meet: the old key's signing ends where the new key's starts; the new key is published from now. The hour
+        // of lead time is narrower than a pixel on this week-long picture, so it is drawn at the least width.
         Assert.Equal(old[1].Left + old[1].Width, added[1].Left, 2);
         Assert.Equal(layout.NowX, added[0].Left, 2);
+        Assert.Equal(KeyTimelineLayout.MinWidth, added[0].Width, 3);
     }
 
     [Fact]
