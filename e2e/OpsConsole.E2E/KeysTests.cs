@@ -6,7 +6,8 @@ namespace OpsConsole.E2E;
 /// <summary>
 /// Signing keys in the browser against the real console with its demo (rings sampleshop and partners): an admin rotates
 /// sampleshop from its page with the typed confirmation; a viewer with the same page open sees the new pending version in
-/// the table and on the timeline without a reload. Screenshots of both pages at two sizes.
+/// the table and on the timeline without a reload; then the admin revokes the old key (the pending one takes over) and the
+/// viewer sees that too. Screenshots of both pages at two sizes.
 /// </summary>
 public sealed class KeysTests(ITestOutputHelper output) : IAsyncLifetime
 {
@@ -31,7 +32,7 @@ public sealed class KeysTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task An_admin_rotates_sampleshop_and_a_viewer_sees_the_new_pending_key_appear_live()
+    public async Task An_admin_rotates_sampleshop_then_revokes_the_old_key_and_a_viewer_sees_both_live()
     {
         await using var chromium = await Chromium.LaunchAsync();
         var viewerPassword = await console.CreateUserAsync("vera", "Viewer");
@@ -88,8 +89,27 @@ public sealed class KeysTests(ITestOutputHelper output) : IAsyncLifetime
         await Expect(admin.Page.Locator("[data-testid=operation-row]", new() { HasText = "Rotate sampleshop" }).GetByTestId("operation-state"))
             .ToHaveAttributeAsync("data-state", "succeeded", new() { Timeout = 60_000 });
 
-        // Screenshots of both pages at the two sizes people use.
+        // The admin revokes the old key: the preview says the pending key signs early; the viewer sees it revoked live.
         await Flows.OpenInteractiveAsync(admin.Page, "/keys/sampleshop");
+        var oldRow = admin.Page.Locator("[data-testid=key-version-row][data-state=active]");
+        var oldKid = await oldRow.GetAttributeAsync("data-kid");
+        var oldShort = oldKid![..8];
+        await oldRow.GetByTestId("key-version-revoke").ClickAsync();
+        await Expect(admin.Page.GetByTestId("revoke-warning").Filter(new() { HasText = "signs from now" })).ToHaveCountAsync(1);
+        await Expect(admin.Page.GetByTestId("revoke-submit")).ToBeDisabledAsync();
+        await admin.Page.Locator("[data-testid=revoke-typed-field] input").FillAsync(oldShort);
+        await admin.Page.Locator("[data-testid=revoke-reason-field] input").FillAsync("e2e: the old key is retired early");
+        await Screenshots.SaveAsync(admin.Page, "key-revoke-dialog-1366x768.png", output);
+        await admin.Page.GetByTestId("revoke-submit").ClickAsync();
+        await Expect(admin.Page.GetByTestId("revoke-operation-link")).ToHaveAttributeAsync("href", new Regex("/operations/[0-9a-f-]{36}$"));
+        await admin.Page.GetByTestId("revoke-close").ClickAsync();
+        await Expect(viewer.Page.Locator($"[data-testid=key-version-row][data-kid='{oldKid}']")).ToHaveAttributeAsync("data-state", "revoked", new() { Timeout = 30_000 });
+        await Expect(viewer.Page.Locator($"[data-testid=key-version-row][data-kid='{newKid}']")).ToHaveAttributeAsync("data-state", "active");
+        await Expect(viewer.Page.Locator($"[data-testid=key-timeline-row][data-kid='{oldKid}'] [data-kind=revoked]")).ToHaveCountAsync(1);
+        Assert.True(await Flows.IsSamePageAsync(viewer.Page), "the viewer's key ring page reloaded instead of updating live");
+        await Expect(admin.Page.Locator("[data-testid=key-ring-operation]")).ToHaveCountAsync(0, new() { Timeout = 60_000 }); // the revocation ended
+
+        // Screenshots of both pages at the two sizes people use.
         await Expect(admin.Page.GetByTestId("key-version-row")).ToHaveCountAsync(2);
         await Screenshots.SaveAsync(admin.Page, "key-ring-1366x768.png", output);
         await using var wide = await chromium.OpenAsync(console.BaseAddress, 1920, 1080);
