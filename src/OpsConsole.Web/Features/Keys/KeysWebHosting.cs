@@ -5,7 +5,7 @@ using OpsConsole.Web.Hosting;
 namespace OpsConsole.Web.Features.Keys;
 
 /// <summary>
-/// Signing keys: the capability (rings, their stored keys, the JWKS cache) and the public JWKS endpoints
+/// Signing keys: the capability (rings, their stored keys, the JWKS cache), its pages (/keys, /keys/{ring}) and the public JWKS endpoints
 /// /.well-known/jwks.json and /keys/{ring}/jwks.json. Not part of /api/v1 (they are public documents, like /health).
 /// </summary>
 public static class KeysWebHosting
@@ -15,6 +15,8 @@ public static class KeysWebHosting
         builder.RequireShell(nameof(AddKeysWeb));
         builder.Services.AddSingleton<OpsConsole.Core.Hosting.ILocalAddress, ServerLocalAddress>();
         builder.AddConsoleKeys();
+        builder.Services.AddSingleton<IKeyCommands, KeyCommands>();
+        builder.Services.AddSingleton<KeyFeed>();
         return builder;
     }
 

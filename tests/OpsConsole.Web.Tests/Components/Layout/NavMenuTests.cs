@@ -69,7 +69,7 @@ public sealed class NavMenuTests : BunitContext
     {
         var cut = RenderFor(SignedIn("ada", ConsoleRoles.Sre));
 
-        cut.WaitForAssertion(() => Assert.Equal(11, cut.FindAll("a[href]").Count), Timeout);
+        cut.WaitForAssertion(() => Assert.Equal(12, cut.FindAll("a[href]").Count), Timeout);
         var hrefs = cut.FindAll("a[href]").Select(a => a.GetAttribute("href")).ToList();
         Assert.Contains("/", hrefs);
         Assert.Contains("/services", hrefs);
@@ -80,6 +80,7 @@ public sealed class NavMenuTests : BunitContext
         Assert.Contains("/rules", hrefs);
         Assert.Contains("/operations", hrefs);
         Assert.Contains("/databases", hrefs);
+        Assert.Contains("/keys", hrefs);
         Assert.Contains("/audit", hrefs);
         Assert.Contains("/system", hrefs);
     }
@@ -89,7 +90,7 @@ public sealed class NavMenuTests : BunitContext
     {
         var cut = RenderFor(SignedIn("grace", ConsoleRoles.Viewer, ConsoleRoles.OnCall));
 
-        cut.WaitForAssertion(() => Assert.Equal(["Overview", "Services", "Targets", "Explore", "Alerts", "Silences", "Rules", "Databases", "Operations", "System"], VisibleAreas(cut)), Timeout);
+        cut.WaitForAssertion(() => Assert.Equal(["Overview", "Services", "Targets", "Explore", "Alerts", "Silences", "Rules", "Databases", "Operations", "Keys", "System"], VisibleAreas(cut)), Timeout);
     }
 
     [Fact]

@@ -1,0 +1,23 @@
+using OpsConsole.Core.Keys;
+using OpsConsole.Core.Live;
+using OpsConsole.Core.Operations;
+
+namespace OpsConsole.Web.Features.Keys;
+
+/// <summary>
+/// What the key pages subscribe to (components never see the live bus): a ring's keys changed (created, rotated,
+/// revoked) or an operation on a ring moved (requested, approved, running, ended). Throttled per subscriber.
+/// </summary>
+public sealed class KeyFeed(ILiveEvents live)
+{
+    public static readonly TimeSpan MinimumRefresh = TimeSpan.FromMilliseconds(500);
+
+    private static readonly string TargetPrefix = KeyKinds.Target("");
+
+    /// <summary>Any ring (<paramref name="ring"/> null) or just one.</summary>
+    public IDisposable OnKeysChanged(Func<Task> onChanged, string? ring = null) =>
+        new Subscriptions(
+            live.SubscribeThrottled(KeyTopics.Changed, MinimumRefresh, onChanged, e => ring is null || e.Ring == ring),
+            live.SubscribeThrottled(OperationTopics.Changed, MinimumRefresh, onChanged,
+                e => ring is null ? e.Target.StartsWith(TargetPrefix, StringComparison.Ordinal) : e.Target == KeyKinds.Target(ring)));
+}
