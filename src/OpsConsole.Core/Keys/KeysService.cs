@@ -37,6 +37,9 @@ public sealed record KeyRingView(
     OperationView? Active)
 {
     public string Name => Ring.Name;
+
+    /// <summary>Services validating the ring's tokens, by kid, over the last hour (from their scraped metrics).</summary>
+    public IReadOnlyList<KeyConsumerUsage> Consumers { get; init; } = [];
 }
 
 /// <summary>What revoking a version would do now: the timeline's refusal, or its warnings (the dialog shows them before the typed confirmation).</summary>
@@ -50,7 +53,8 @@ public sealed class KeyRequestException(string field, string message) : Argument
 /// (<see cref="ConsolePolicies.KeysRotate"/>) or an emergency revocation (<see cref="ConsolePolicies.KeysRevoke"/>, a
 /// second person's approval on rings with RequireApproval). Each change runs as an operation on the ring's target.
 /// </summary>
-public sealed class KeysService(ConfiguredKeyRings rings, KeyRingStore store, OperationService operations, ConsoleDbContext db, AuditedActions actions, TimeProvider time)
+public sealed class KeysService(
+    ConfiguredKeyRings rings, KeyRingStore store, OperationService operations, ConsoleDbContext db, AuditedActions actions, KeyWatch watch, TimeProvider time)
 {
     public const string Scheduled = "scheduled";
 
@@ -68,7 +72,7 @@ public sealed class KeysService(ConfiguredKeyRings rings, KeyRingStore store, Op
         var keys = await store.ReadAsync([.. rings.Rings.Select(r => r.Name)], cancellationToken);
         var active = await ActiveAsync(null, cancellationToken);
         var now = time.GetUtcNow();
-        return [.. rings.Rings.Select(r => View(r, [.. keys.Where(k => k.Ring == r.Name)], active, now))];
+        return [.. rings.Rings.Select(r => View(r, [.. keys.Where(k => k.Ring == r.Name)], active, now) with { Consumers = watch.ConsumersOf(r.Name) })];
     }
 
     /// <exception cref="KeyNotFoundException">No such ring.</exception>
@@ -78,7 +82,7 @@ public sealed class KeysService(ConfiguredKeyRings rings, KeyRingStore store, Op
         var found = Find(ring);
         var keys = await store.ReadAsync([found.Name], cancellationToken);
         var active = await ActiveAsync(KeyKinds.Target(found.Name), cancellationToken);
-        return View(found, keys, active, time.GetUtcNow());
+        return View(found, keys, active, time.GetUtcNow()) with { Consumers = watch.ConsumersOf(found.Name) };
     }
 
     /// <summary>

@@ -176,3 +176,39 @@ public sealed class KeyRingPageTests : KeysTestBed
         dialogs.WaitForAssertion(() => Assert.Single(dialogs.FindAll("[data-testid=revoke-dialog]")), Timeout);
     }
 }
+
+public sealed class KeyConsumersTests : KeysTestBed
+{
+    [Fact]
+    public void Services_validating_the_rings_tokens_are_listed_by_kid_and_one_rejecting_a_removed_key_stands_out()
+    {
+        Commands.Set(FakeKeyCommands.View(FakeKeyCommands.SampleShop, FakeKeyCommands.Rotated()) with
+        {
+            Consumers =
+            [
+                new KeyConsumerUsage("sampleshop", FakeKeyCommands.SigningKid, 812.4, new Dictionary<string, double> { ["expired"] = 2 }),
+                new KeyConsumerUsage("sampleshop", FakeKeyCommands.OldKid, 0, new Dictionary<string, double> { ["unknown_kid"] = 17.2 }),
+            ],
+        });
+
+        var cut = RenderRing(Vera);
+
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("[data-testid=key-consumer-row]").Count), Timeout);
+        var rows = cut.FindAll("[data-testid=key-consumer-row]");
+        Assert.Equal([FakeKeyCommands.SigningKid, FakeKeyCommands.OldKid], rows.Select(r => r.GetAttribute("data-kid")));
+        Assert.Equal(["2", "17"], rows.Select(r => r.QuerySelector("[data-testid=key-consumer-rejected]")!.TextContent));
+        Assert.DoesNotContain("ks-bad", rows[0].ClassList);
+        Assert.Contains("ks-bad", rows[1].ClassList); // removed, yet still presented
+        Assert.Contains("unknown kid 17", rows[1].TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Without_reporting_services_the_page_says_how_a_service_gets_listed()
+    {
+        Commands.Set(FakeKeyCommands.View(FakeKeyCommands.SampleShop, FakeKeyCommands.Rotated()));
+
+        var cut = RenderRing(Vera);
+
+        cut.WaitForAssertion(() => Assert.Contains("jwt_tokens_validated_total", cut.Find("[data-testid=key-consumers-none]").TextContent, StringComparison.Ordinal), Timeout);
+    }
+}
