@@ -116,4 +116,35 @@ public static class AuditCheckpointStore
 
         return checkpoints;
     }
+
+    /// <summary>
+    /// Checks every checkpoint's signature with the public key it names (keys are never deleted, so checkpoints signed
+    /// before a rotation still verify). Returns how many each key signed, and the numbers of those that do not verify.
+    /// </summary>
+    public static async Task<(IReadOnlyDictionary<string, int> ByKey, IReadOnlyList<long> Failed)> VerifySignaturesAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        var keys = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        await using (var command = new NpgsqlCommand("SELECT id, public_key FROM console.audit_signing_keys WHERE length(public_key) > 0", connection))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                keys[reader.GetString(0)] = (byte[])reader[1];
+            }
+        }
+
+        var byKey = new Dictionary<string, int>(StringComparer.Ordinal);
+        var failed = new List<long>();
+        foreach (var checkpoint in await ReadAllAsync(connection, cancellationToken))
+        {
+            byKey[checkpoint.KeyId] = byKey.GetValueOrDefault(checkpoint.KeyId) + 1;
+            if (!keys.TryGetValue(checkpoint.KeyId, out var key) || !AuditCheckpointSigning.Verify(checkpoint, key))
+            {
+                failed.Add(checkpoint.Number);
+            }
+        }
+
+        return (byKey, failed);
+    }
 }

@@ -40,6 +40,8 @@ public static class KeysHosting
         services.AddScoped<JwksSelfCheck>();
         services.AddOperationKind<RotateKeyOperation>();
         services.AddOperationKind<RevokeKeyOperation>();
+        services.AddScoped<ConsoleKeysService>();
+        services.AddOperationKind<AuditKeyRotation>();
         services.AddAttentionSource<KeyWatch>();
         services.AddHostedService(sp => sp.GetRequiredService<KeyWatch>());
         services.AddSingleton<KeyRotationScheduler>();

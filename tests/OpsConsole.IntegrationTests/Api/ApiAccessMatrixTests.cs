@@ -200,6 +200,13 @@ public sealed partial class ApiAccessMatrixTests(PostgresFixture postgres) : Con
         }),
         ["GET /api/v1/databases/{name}/migrations"] = (OperationReaders, c => c.Get($"/api/v1/databases/{c.MigrationShown}/migrations")),
         ["POST /api/v1/keys/{ring}/sign"] = ([ConsoleRoles.Signer], c => c.Json(HttpMethod.Post, "/api/v1/keys/shown/sign", new { claims = new { sub = "matrix" } })),
+        ["GET /api/v1/console-keys"] = (KeyReaders, c => c.Get("/api/v1/console-keys")),
+        // One target for every call: each waits until the previous rotation ended (a second while one runs is a 409).
+        ["POST /api/v1/console-keys/audit-checkpoint/rotate"] = (OperationActors, c =>
+        {
+            c.WaitUntilIdle("audit:checkpoint-key");
+            return c.Post("/api/v1/console-keys/audit-checkpoint/rotate");
+        }),
         ["GET /api/v1/keys"] = (KeyReaders, c => c.Get("/api/v1/keys")),
         ["GET /api/v1/keys/{ring}"] = (KeyReaders, c => c.Get("/api/v1/keys/shown")),
         // Each call rotates a ring of its own (a second rotation of one ring is refused while its new key is pending).
@@ -289,6 +296,29 @@ public sealed partial class ApiAccessMatrixTests(PostgresFixture postgres) : Con
         public Queue<(string Ring, string Kid)> RevocableKeys { get; init; } = [];
 
         public T Next<T>(Queue<T> pool) => pool.Dequeue();
+
+        /// <summary>The console database, for <see cref="WaitUntilIdle"/>.</summary>
+        public string ConnectionString { get; init; } = "";
+
+        /// <summary>Blocks (the matrix builds requests synchronously) until no operation on <paramref name="target"/> is active, for at most 30 s.</summary>
+        public void WaitUntilIdle(string target)
+        {
+            using var connection = new Npgsql.NpgsqlConnection(ConnectionString);
+            connection.Open();
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (true)
+            {
+                using var command = new Npgsql.NpgsqlCommand("SELECT count(*) FROM console.operations WHERE target = @t AND state IN ('Queued', 'AwaitingApproval', 'Running')", connection);
+                command.Parameters.AddWithValue("t", target);
+                if ((long)command.ExecuteScalar()! == 0)
+                {
+                    return;
+                }
+
+                Assert.True(DateTime.UtcNow < deadline, $"operations on {target} still active after 30 s");
+                Thread.Sleep(50);
+            }
+        }
 
         /// <summary>A live session of the user making the next call (a random id for anonymous calls).</summary>
         public Guid CallerSessionId { get; set; }
@@ -436,6 +466,7 @@ public sealed partial class ApiAccessMatrixTests(PostgresFixture postgres) : Con
             MigrationApplies = new([.. Enumerable.Range(perCall, perCall).Select(i => $"g{i:00}")]),
             MigrationUndos = new([.. Enumerable.Range(2 * perCall, perCall).Select(i => $"g{i:00}")]),
             RotatedRings = new(RotatedRings),
+            ConnectionString = Postgres.SharedConnectionString,
             RevocableKeys = new(revocable),
             OperationId = awaiting.Peek(),
             AwaitingOperations = awaiting,

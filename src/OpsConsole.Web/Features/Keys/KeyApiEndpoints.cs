@@ -4,6 +4,7 @@ using OpsConsole.Web.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Alerts.Rules;
+using OpsConsole.Core.Audit;
 using OpsConsole.Core.Keys;
 using OpsConsole.Core.Operations;
 using OpsConsole.Web.Api;
@@ -60,6 +61,9 @@ public sealed record KeyRingResponse(
 }
 
 public sealed record KeyRingListResponse(IReadOnlyList<KeyRingResponse> Items);
+
+/// <summary>The console's own keys: the audit checkpoint signing keys (newest first: the first signs) and Data Protection's key ring (read-only).</summary>
+public sealed record ConsoleKeysResponse(IReadOnlyList<AuditSigningKeyInfo> AuditCheckpointKeys, DataProtectionKeysView DataProtection, OperationResponse? Operation);
 
 /// <summary>/api/v1/keys: the rings with their versions (metadata only), rotate, revoke. Approval goes through /api/v1/operations/{id}/approve.</summary>
 public static class KeyApiEndpoints
@@ -141,6 +145,22 @@ public static class KeyApiEndpoints
             .RequireAuthorization(ConsolePolicies.KeysSign)
             .WithName("SignWithKeyRing")
             .WithSummary("Sign a set of claims with the ring's signing key (the private key never leaves the console): 200 with the compact JWS, its kid and validity. Signer role only; counted per caller in /metrics, not audited one by one. 422 for a reserved claim (iat, nbf, exp, jti) or a lifetime past MaxTokenLifetime; 413 above 16 KiB");
+
+        var console = api.MapGroup("/console-keys");
+        console.MapGet("", async (ClaimsPrincipal caller, ConsoleKeysService service, TimeProvider time, CancellationToken ct) =>
+            {
+                var view = await service.GetAsync(caller, ct);
+                return TypedResults.Ok(new ConsoleKeysResponse(view.AuditKeys, view.DataProtection, view.Active is { } op ? OperationResponse.From(op, time.GetUtcNow()) : null));
+            })
+            .RequireAuthorization(ConsolePolicies.KeysRead)
+            .WithName("GetConsoleKeys")
+            .WithSummary("The console's own keys: the audit checkpoint signing keys with how many checkpoints each signed, and ASP.NET Core Data Protection's key ring (current key, expiry, read-only)");
+
+        console.MapPost("/audit-checkpoint/rotate", async Task<Results<Accepted<OperationResponse>, ProblemHttpResult>> (HttpContext http, ConsoleKeysService service, TimeProvider time, CancellationToken ct) =>
+                await GuardAsync(async () => OperationApiEndpoints.Started(await service.RotateAuditKeyAsync(http.User, ct), time)))
+            .RequireAuthorization(ConsolePolicies.KeysRotate)
+            .WithName("RotateAuditCheckpointKey")
+            .WithSummary("Rotate the audit checkpoint signing key: 202 with the operation, which signs a checkpoint with the new key and checks every checkpoint still verifies with the key it names; 409 while one runs");
 
         return keys;
     }

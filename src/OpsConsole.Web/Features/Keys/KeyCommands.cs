@@ -76,3 +76,26 @@ public static class KeyMessages
         return exception.Message.Split(" (Parameter", 2)[0];
     }
 }
+
+/// <summary>What the console-keys panel calls (<see cref="ConsoleKeyCommands"/>; page tests fake it).</summary>
+public interface IConsoleKeyCommands
+{
+    Task<ConsoleKeysView> GetAsync(ClaimsPrincipal caller, CancellationToken cancellationToken = default);
+
+    Task<OperationView> RotateAuditKeyAsync(ClaimsPrincipal caller);
+}
+
+public sealed class ConsoleKeyCommands(IServiceScopeFactory scopes) : IConsoleKeyCommands
+{
+    public async Task<ConsoleKeysView> GetAsync(ClaimsPrincipal caller, CancellationToken cancellationToken = default)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<ConsoleKeysService>().GetAsync(caller, cancellationToken);
+    }
+
+    public async Task<OperationView> RotateAuditKeyAsync(ClaimsPrincipal caller)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<ConsoleKeysService>().RotateAuditKeyAsync(caller);
+    }
+}

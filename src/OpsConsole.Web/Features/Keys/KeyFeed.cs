@@ -20,4 +20,10 @@ public sealed class KeyFeed(ILiveEvents live)
             live.SubscribeThrottled(KeyTopics.Changed, MinimumRefresh, onChanged, e => ring is null || e.Ring == ring),
             live.SubscribeThrottled(OperationTopics.Changed, MinimumRefresh, onChanged,
                 e => ring is null ? e.Target.StartsWith(TargetPrefix, StringComparison.Ordinal) : e.Target == KeyKinds.Target(ring)));
+
+    /// <summary>The console's own keys: the audit checkpoint key rotated (any instance) or its operation moved.</summary>
+    public IDisposable OnConsoleKeysChanged(Func<Task> onChanged) =>
+        new Subscriptions(
+            live.SubscribeThrottled(Core.Audit.AuditSigningKeyStore.Rotated, MinimumRefresh, onChanged),
+            live.SubscribeThrottled(OperationTopics.Changed, MinimumRefresh, onChanged, e => e.Target == ConsoleKeysService.AuditKeyTarget));
 }

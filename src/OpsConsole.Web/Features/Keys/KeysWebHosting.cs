@@ -16,6 +16,7 @@ public static class KeysWebHosting
         builder.Services.AddSingleton<OpsConsole.Core.Hosting.ILocalAddress, ServerLocalAddress>();
         builder.AddConsoleKeys();
         builder.Services.AddSingleton<IKeyCommands, KeyCommands>();
+        builder.Services.AddSingleton<IConsoleKeyCommands, ConsoleKeyCommands>();
         builder.Services.AddSingleton<KeyFeed>();
         return builder;
     }

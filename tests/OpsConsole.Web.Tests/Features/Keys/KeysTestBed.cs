@@ -27,6 +27,7 @@ public abstract class KeysTestBed : BunitContext, IAsyncLifetime
         Services.AddSingleton<TimeProvider>(Time);
         Services.AddSingleton<ILiveEvents>(Bus);
         Services.AddSingleton<IKeyCommands>(Commands);
+        Services.AddSingleton<IConsoleKeyCommands>(ConsoleKeys);
         Services.AddSingleton(new KeyFeed(Bus));
         Services.AddMudServices();
         Services.AddViewerTime();
@@ -36,6 +37,8 @@ public abstract class KeysTestBed : BunitContext, IAsyncLifetime
     protected LiveEventBus Bus { get; } = new();
 
     protected FakeKeyCommands Commands { get; } = new();
+
+    protected FakeConsoleKeyCommands ConsoleKeys { get; } = new();
 
     protected FakeTimeProvider Time { get; } = new(FakeKeyCommands.T0);
 
