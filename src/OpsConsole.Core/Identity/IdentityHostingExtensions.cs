@@ -23,6 +23,7 @@ public static class IdentityHostingExtensions
         builder.Services.AddScoped<IDatabaseSeeder, BootstrapAdminSeeder>();
         builder.Services.AddSingleton<SignInThrottle>();
         builder.Services.AddScoped<ApiTokens.ApiTokenService>();
+        builder.Services.AddSingleton<ApiTokens.ApiTokenCache>();
         builder.Services.AddScoped<Users.UserAdministrationService>();
         builder.Services.AddScoped<Displays.DisplayDeviceService>();
         builder.Services.AddScoped<Sessions.UserSessionService>();

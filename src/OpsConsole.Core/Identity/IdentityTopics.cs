@@ -16,6 +16,9 @@ public static class IdentityTopics
     /// <summary>Distributed: open circuits of that user on every instance drop their sign-in at once.</summary>
     public static LiveTopic<SessionsRevoked> SessionsRevoked { get; } = new("identity.sessions.revoked", Distributed: true);
 
+    /// <summary>Distributed: every instance forgets its cached validation of the token (or all of the user's tokens).</summary>
+    public static LiveTopic<ApiTokens.ApiTokensRevoked> TokensRevoked { get; } = new("identity.tokens.revoked", Distributed: true);
+
     /// <summary>Distributed: the display's open circuits on every instance lose their sign-in at once.</summary>
     public static LiveTopic<DisplayRevoked> DisplayRevoked { get; } = new("identity.display.revoked", Distributed: true);
 

@@ -8,6 +8,7 @@ using OpsConsole.Core.Access;
 using OpsConsole.Core.Data;
 using OpsConsole.Core.Identity;
 using OpsConsole.Core.Identity.ApiTokens;
+using OpsConsole.Core.Identity.Users;
 using OpsConsole.IntegrationTests.Infrastructure;
 using OpsConsole.Web.Api;
 
@@ -75,12 +76,11 @@ public sealed class ApiTokenLifecycleTests(PostgresFixture postgres) : ConsoleTe
             Assert.NotEqual(HttpStatusCode.Forbidden, allowed.StatusCode);
         }
 
+        // Roles change as an administrator changes them (which also drops the token's cached validation).
+        var administrator = TestPrincipals.Of("admin", ConsoleRoles.Admin);
         await using (var scope = Console.Services.CreateAsyncScope())
         {
-            var users = scope.ServiceProvider.GetRequiredService<UserManager<ConsoleUser>>();
-            var fresh = await users.FindByIdAsync(user.Id);
-            await users.RemoveFromRoleAsync(fresh!, ConsoleRoles.Admin);
-            await users.AddToRoleAsync(fresh!, ConsoleRoles.Viewer);
+            await scope.ServiceProvider.GetRequiredService<UserAdministrationService>().SetRolesAsync(administrator, user.Id, [ConsoleRoles.Viewer]);
         }
 
         // The token never has more than its user has now (an unnarrowed token follows the user's roles).
@@ -92,13 +92,13 @@ public sealed class ApiTokenLifecycleTests(PostgresFixture postgres) : ConsoleTe
         // A token narrowed to one role keeps only that role, and loses it with the user.
         await using (var scope = Console.Services.CreateAsyncScope())
         {
-            var users = scope.ServiceProvider.GetRequiredService<UserManager<ConsoleUser>>();
-            var fresh = await users.FindByIdAsync(user.Id);
-            await users.AddToRoleAsync(fresh!, ConsoleRoles.Sre);
+            var administration = scope.ServiceProvider.GetRequiredService<UserAdministrationService>();
+            await administration.SetRolesAsync(administrator, user.Id, [ConsoleRoles.Viewer, ConsoleRoles.Sre]);
+            var fresh = await scope.ServiceProvider.GetRequiredService<UserManager<ConsoleUser>>().FindByIdAsync(user.Id);
             var narrowed = await scope.ServiceProvider.GetRequiredService<ApiTokenService>().CreateAsync(fresh!, "narrow", TimeSpan.FromHours(1), [ConsoleRoles.Sre]);
             using var narrowClient = Client(narrowed.Secret);
             Assert.Equal([ConsoleRoles.Sre], (await narrowClient.GetFromJsonAsync<MeResponse>("/api/v1/me"))!.Roles);
-            await users.RemoveFromRoleAsync(fresh!, ConsoleRoles.Sre);
+            await administration.SetRolesAsync(administrator, user.Id, [ConsoleRoles.Viewer]);
             using var nothingLeft = await narrowClient.GetAsync(new Uri("/api/v1/me", UriKind.Relative)); // no role, no access
             Assert.Equal(HttpStatusCode.Forbidden, nothingLeft.StatusCode);
         }

@@ -30,6 +30,7 @@ public sealed partial class ApiTokenService(
     ConsoleDbContext db,
     UserManager<ConsoleUser> users,
     Audit.AuditedActions actions,
+    ApiTokenCache cache,
     TimeProvider time,
     ILogger<ApiTokenService> logger)
 {
@@ -182,13 +183,30 @@ public sealed partial class ApiTokenService(
         token.RevokedAt = time.GetUtcNow();
         token.RevokedBy = revokedBy;
         await db.SaveChangesAsync(cancellationToken);
+        // After the caller's commit, if it has a transaction: here at once, on the other instances through the event.
+        db.OnCommitted(() => cache.Forget(tokenId));
+        actions.Publish(IdentityTopics.TokensRevoked, new ApiTokensRevoked(tokenId, null));
         LogRevoked(token.Name, revokedBy);
         return true;
     }
 
     /// <summary>Revokes every live token of <paramref name="userId"/> in the caller's transaction; the count.</summary>
-    public Task<int> RevokeAllAsync(string userId, string revokedBy, CancellationToken cancellationToken = default) =>
-        RevokeAllAsync(db, userId, revokedBy, time.GetUtcNow(), cancellationToken);
+    public async Task<int> RevokeAllAsync(string userId, string revokedBy, CancellationToken cancellationToken = default)
+    {
+        var revoked = await RevokeAllAsync(db, userId, revokedBy, time.GetUtcNow(), cancellationToken);
+        ForgetCachedAfterCommit(userId);
+        return revoked;
+    }
+
+    /// <summary>
+    /// After the caller's commit, every cached validation of the user's tokens is dropped (here at once, elsewhere through
+    /// the event): their roles or their account changed.
+    /// </summary>
+    public void ForgetCachedAfterCommit(string userId)
+    {
+        db.OnCommitted(() => cache.ForgetUser(userId));
+        actions.Publish(IdentityTopics.TokensRevoked, new ApiTokensRevoked(null, userId));
+    }
 
     /// <summary>Revokes every live token of <paramref name="userId"/> (disabling the account or resetting its password); the count.</summary>
     public static Task<int> RevokeAllAsync(ConsoleDbContext db, string userId, string revokedBy, DateTimeOffset now, CancellationToken cancellationToken = default)

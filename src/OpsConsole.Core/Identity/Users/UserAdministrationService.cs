@@ -82,6 +82,7 @@ public sealed class UserAdministrationService(
             // Open sessions carry the old roles in their cookie; a new stamp makes them re-authenticate.
             Check(await users.UpdateSecurityStampAsync(user));
             act.Publish(IdentityTopics.SessionsRevoked, new SessionsRevoked(user.Id, "roles changed"));
+            tokens.ForgetCachedAfterCommit(user.Id);
             await act.RecordAsync("identity.user.roles_changed", "user", user.Id, ("roles", string.Join(",", wanted)));
         });
 
@@ -115,6 +116,7 @@ public sealed class UserAdministrationService(
             // Enabling again must not bring old tokens back to life: they are revoked, not merely refused while disabled.
             var revoked = await tokens.RevokeAllAsync(user.Id, act.CallerName);
             act.Publish(IdentityTopics.SessionsRevoked, new SessionsRevoked(user.Id, "account disabled"));
+            tokens.ForgetCachedAfterCommit(user.Id);
             await act.RecordAsync("identity.user.disabled", "user", user.Id, ("tokensRevoked", revoked.ToString(CultureInfo.InvariantCulture)));
             return revoked;
         });
@@ -141,6 +143,7 @@ public sealed class UserAdministrationService(
             await RefuseForProviderAccountAsync(user, "This account signs in through the identity provider; it has no console password.");
             var otp = await accounts.ResetPasswordAsync(user.UserName!, act.CallerName);
             act.Publish(IdentityTopics.SessionsRevoked, new SessionsRevoked(user.Id, "password reset"));
+            tokens.ForgetCachedAfterCommit(user.Id);
             await act.RecordAsync("identity.user.password_reset", "user", user.Id, ("tokensRevoked", otp.TokensRevoked.ToString(CultureInfo.InvariantCulture)));
             return otp;
         });
@@ -153,6 +156,7 @@ public sealed class UserAdministrationService(
             Check(await users.UpdateSecurityStampAsync(user));
             await sessions.EndAllAsync(caller, user.Id, "signed out everywhere by an administrator");
             act.Publish(IdentityTopics.SessionsRevoked, new SessionsRevoked(user.Id, "signed out by an administrator"));
+            tokens.ForgetCachedAfterCommit(user.Id);
             await act.RecordAsync("identity.user.signed_out_everywhere", "user", user.Id);
         });
 

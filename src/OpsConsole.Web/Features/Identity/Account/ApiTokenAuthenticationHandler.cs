@@ -16,7 +16,8 @@ public sealed class ApiTokenAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    ApiTokenService tokens)
+    ApiTokenService tokens,
+    ApiTokenCache cache)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiToken";
@@ -26,7 +27,6 @@ public sealed class ApiTokenAuthenticationHandler(
 
     private ApiTokenRejection? _rejection;
 
-    /// <summary>True when the request carries an API token (so the API token scheme, not the cookie, should judge it).</summary>
     /// <summary>The bearer token the request presents (header, or query string on the hub), if any.</summary>
     public static string? PresentedToken(HttpRequest request)
     {
@@ -42,7 +42,7 @@ public sealed class ApiTokenAuthenticationHandler(
             return AuthenticateResult.NoResult();
         }
 
-        var result = await tokens.ValidateAsync(presented, Context.RequestAborted);
+        var result = await cache.GetOrValidateAsync(presented, () => tokens.ValidateAsync(presented, Context.RequestAborted));
         if (!result.IsValid)
         {
             _rejection = result.Rejection;
