@@ -38,8 +38,9 @@ public sealed class KeySigner(ConfiguredKeyRings rings, JwksCache jwks, IService
 
     private static readonly JsonWebTokenHandler Handler = new();
 
-    // Loaded keys are dropped, not disposed, when their kid stops signing: a request on another thread may still hold one.
-    private readonly ConcurrentDictionary<(string Ring, string Kid), Lazy<Task<SigningKey>>> _loaded = new();
+    // Per ring, the key loaded for its signing kid. A replaced key is dropped, not disposed: a request on another thread may
+    // still hold it (the GC releases it).
+    private readonly ConcurrentDictionary<string, (string Kid, Lazy<Task<SigningKey>> Key)> _loaded = new(StringComparer.Ordinal);
 
     /// <exception cref="KeyNotFoundException">No such ring.</exception>
     /// <exception cref="SignRequestException">Not a claims object, a reserved claim, a lifetime past the ring's maximum, or no signing key.</exception>
@@ -80,19 +81,21 @@ public sealed class KeySigner(ConfiguredKeyRings rings, JwksCache jwks, IService
 
     private async Task<SigningKey> KeyAsync(string ring, string kid, CancellationToken ct)
     {
-        foreach (var stale in _loaded.Keys.Where(k => k.Ring == ring && k.Kid != kid))
+        // The hot path: the ring's loaded key is the signing one (a lookup, no allocation).
+        if (!_loaded.TryGetValue(ring, out var entry) || entry.Kid != kid)
         {
-            _loaded.TryRemove(stale, out _);
+            entry = _loaded.AddOrUpdate(ring,
+                _ => (kid, new Lazy<Task<SigningKey>>(() => LoadAsync(ring, kid))),
+                (_, current) => current.Kid == kid ? current : (kid, new Lazy<Task<SigningKey>>(() => LoadAsync(ring, kid))));
         }
 
-        var lazy = _loaded.GetOrAdd((ring, kid), key => new Lazy<Task<SigningKey>>(() => LoadAsync(key.Ring, key.Kid)));
         try
         {
-            return await lazy.Value.WaitAsync(ct);
+            return await entry.Key.Value.WaitAsync(ct);
         }
-        catch (Exception) when (lazy.Value.IsFaulted)
+        catch (Exception) when (entry.Key.Value.IsFaulted)
         {
-            _loaded.TryRemove(new KeyValuePair<(string, string), Lazy<Task<SigningKey>>>((ring, kid), lazy)); // the next request tries again
+            _loaded.TryRemove(new KeyValuePair<string, (string, Lazy<Task<SigningKey>>)>(ring, entry)); // the next request tries again
             throw;
         }
     }
