@@ -42,12 +42,12 @@ public sealed class SecretInventoryTests(PostgresFixture postgres) : ConsoleTest
         var items = document.RootElement.GetProperty("items").EnumerateArray().ToList();
         Assert.Equal(["it-payments", "it-webhook"], items.Select(i => i.GetProperty("name").GetString()));
         var payments = items[0];
-        Assert.Equal(("payments-team", "env PAYMENT_API_KEY on sampleshop", "30d", "7d", "unknown", "https://dashboard.stripe.com/apikeys"), (
+        Assert.Equal(("payments-team", "env PAYMENT_API_KEY on sampleshop", "30d", "1w", "unknown", "https://dashboard.stripe.com/apikeys"), (
             payments.GetProperty("owner").GetString(), payments.GetProperty("location").GetString(), payments.GetProperty("rotationPeriod").GetString(),
             payments.GetProperty("warnBefore").GetString(), payments.GetProperty("state").GetString(), payments.GetProperty("url").GetString()));
         Assert.Equal(JsonValueKind.Null, payments.GetProperty("lastRotatedAt").ValueKind);
         Assert.Equal(payments.GetProperty("firstDeclaredAt").GetDateTimeOffset().AddDays(30), payments.GetProperty("dueAt").GetDateTimeOffset());
-        Assert.Equal(("90d", "14d"), (items[1].GetProperty("rotationPeriod").GetString(), items[1].GetProperty("warnBefore").GetString())); // the defaults
+        Assert.Equal(("90d", "2w"), (items[1].GetProperty("rotationPeriod").GetString(), items[1].GetProperty("warnBefore").GetString())); // the defaults
 
         using var missing = await viewer.GetAsync(new Uri("/api/v1/keys/secrets/nope", UriKind.Relative));
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
@@ -77,7 +77,9 @@ public sealed class SecretInventoryTests(PostgresFixture postgres) : ConsoleTest
         var audit = Assert.Single(await AuditLog.WaitForCountAsync(Postgres.SharedConnectionString, "action = 'keys.secret_rotated' AND target_id = 'it-payments'", 1));
         Assert.Equal(("secret", "sre-sam", "CHG-1234, rolled in the provider dashboard"), (audit.TargetType, audit.ActorName, audit.Reason));
         var details = OpsConsole.Core.Audit.AuditCanonical.ParseDetails(audit.Details);
-        Assert.Equal(["location", "rotated_at"], details.Keys.Order(StringComparer.Ordinal));
+        // "token" names the API token the call came with (the audit trail adds it to every token-authenticated record).
+        Assert.Equal(["location", "rotated_at", "token"], details.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(Micros(rotatedAt), DateTimeOffset.Parse(details["rotated_at"]!, CultureInfo.InvariantCulture));
 
         await WaitForMetricAsync(sre, "opsconsole_secret_last_rotated_timestamp_seconds{secret=\"it-payments\"} " + Micros(rotatedAt).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture));
         var metrics = await MetricsAsync(sre);
