@@ -10,8 +10,9 @@ namespace OpsConsole.Core.Keys.Secrets;
 
 /// <summary>
 /// Looks at the declared secrets every <see cref="Interval"/> and after every recorded rotation (on any instance): exports
-/// their due dates to <c>/metrics</c> for the rules in keys.rules.yml, and puts overdue, due-soon and never-recorded
-/// secrets on the status board under "External secrets".
+/// their due dates to <c>/metrics</c> for the rules in keys.rules.yml, and puts overdue and due-soon secrets on the
+/// status board under "External secrets". A secret never recorded and not yet due stays off the board (the Keys page
+/// asks for its first record): a fresh declaration, like the demo's, must not turn an all-clear board amber.
 /// </summary>
 public sealed partial class SecretWatch(ConfiguredSecrets secrets, IServiceScopeFactory scopes, ILiveEvents live, TimeProvider time, ILogger<SecretWatch> logger)
     : BackgroundService, IAttentionSource
@@ -100,7 +101,7 @@ public sealed partial class SecretWatch(ConfiguredSecrets secrets, IServiceScope
         }
     }
 
-    /// <summary>The board's item for a secret, if it needs one: pure, for tests.</summary>
+    /// <summary>The board's item for a secret, if it needs one (overdue: warning; due soon: info): pure, for tests.</summary>
     internal static IEnumerable<AttentionItem> ItemsOf(SecretView view)
     {
         const string Href = "/keys#external-secrets";
@@ -116,10 +117,6 @@ public sealed partial class SecretWatch(ConfiguredSecrets secrets, IServiceScope
             case SecretState.DueSoon:
                 yield return new AttentionItem($"secrets-due-soon:{s.Name}", AttentionLevel.Info, $"{s.Name}: rotation due {due:u}",
                     $"{s.Owner} rotates it ({s.Location}) within {PromDurationWords(due - view.Now)}", view.Now, Href);
-                break;
-            case SecretState.Unknown:
-                yield return new AttentionItem($"secrets-unknown:{s.Name}", AttentionLevel.Info, $"{s.Name}: no rotation recorded yet",
-                    $"record when it was last rotated; without a record it counts as due {due:u}", view.FirstDeclaredAt, Href);
                 break;
             default:
                 break;
