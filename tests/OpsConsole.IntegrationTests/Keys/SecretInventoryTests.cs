@@ -151,6 +151,23 @@ public sealed class SecretInventoryTests(PostgresFixture postgres) : ConsoleTest
         Assert.Equal(0L, await ScalarAsync("SELECT count(*) FROM console.secret_rotations"));
     }
 
+    [Fact]
+    public async Task A_bad_declaration_stops_the_console_at_startup_naming_each_key()
+    {
+        var settings = new Dictionary<string, string?>(Secrets)
+        {
+            ["Keys:Secrets:it-payments:WarnBefore"] = "30d",
+            ["Keys:Secrets:it-webhook:RotationPeriod"] = "quarterly",
+            ["Keys:Secrets:it-webhook:Owner"] = null,
+        };
+
+        var failure = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => TestConsole.StartAsync(Postgres.SharedConnectionString, settings));
+
+        Assert.Contains("Keys:Secrets:it-payments:WarnBefore (30d) must be shorter than RotationPeriod (30d)", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("Keys:Secrets:it-webhook:RotationPeriod \"quarterly\" is not a duration", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("Keys:Secrets:it-webhook:Owner is required", failure.Message, StringComparison.Ordinal);
+    }
+
     private static DateTimeOffset Micros(DateTimeOffset at) => new(at.UtcTicks - (at.UtcTicks % 10), TimeSpan.Zero);
 
     private async Task<long> ScalarAsync(string sql)
