@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using OpsConsole.Core.Alerts.Rules;
 using OpsConsole.Core.Attention;
+using OpsConsole.Core.Keys.Secrets;
 using OpsConsole.Core.Operations;
 
 namespace OpsConsole.Core.Keys;
@@ -46,6 +47,7 @@ public static class KeysHosting
         services.AddHostedService(sp => sp.GetRequiredService<KeyWatch>());
         services.AddSingleton<KeyRotationScheduler>();
         services.AddHostedService(sp => sp.GetRequiredService<KeyRotationScheduler>());
+        builder.AddConsoleSecrets();
         return builder;
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using OpsConsole.Core.Demo;
 using OpsConsole.Core.Keys;
+using OpsConsole.Core.Keys.Secrets;
 
 namespace OpsConsole.Core.Tests.Demo;
 
@@ -34,5 +35,21 @@ public sealed class DemoKeysTests
         Assert.Equal("RS256", options.Rings["sampleshop"].Algorithm);
         Assert.Equal("30d", options.Rings["sampleshop"].RotationPeriod); // the option's default, none of the demo's settings merged in
         Assert.Equal(["mine", "partners", "sampleshop"], options.Rings.Keys.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void The_demo_declares_sampleshops_external_secrets_which_pass_the_start_checks_and_a_configured_one_wins()
+    {
+        var configuration = new ConfigurationManager();
+        configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Keys:Secrets:sampleshop-mail-relay:Owner"] = "me", ["Keys:Secrets:sampleshop-mail-relay:Location"] = "env MAIL" });
+        configuration.AddInMemoryCollection(DemoKeys.Entries(configuration));
+        var options = configuration.GetSection(SecretsOptions.Section).Get<SecretsOptions>() ?? new SecretsOptions();
+
+        var (secrets, errors) = DeclaredSecrets.Parse(options);
+
+        Assert.Empty(errors);
+        Assert.Equal([DemoKeys.MailSecret, DemoKeys.PaymentSecret, DemoKeys.WebhookSecret], secrets.Select(s => s.Name));
+        Assert.Equal(("me", TimeSpan.FromDays(90)), (secrets[0].Owner, secrets[0].RotationPeriod)); // configured: the demo's 365d not merged in
+        Assert.Equal("env PAYMENT_API_KEY on sampleshop", secrets[1].Location);
     }
 }

@@ -82,6 +82,10 @@ public sealed partial class ApiAccessMatrixTests(PostgresFixture postgres) : Con
             settings[$"Keys:Rings:{ring}:Algorithm"] = "ES256";
         }
 
+        // One declared external secret: read, and recorded by every allowed call (each at "now", so never before the last).
+        settings["Keys:Secrets:shown:Owner"] = "matrix-team";
+        settings["Keys:Secrets:shown:Location"] = "env MATRIX_KEY";
+
         return await TestConsole.StartAsync(Postgres.SharedConnectionString, settings, OperationGates.Register);
     }
 
@@ -209,6 +213,9 @@ public sealed partial class ApiAccessMatrixTests(PostgresFixture postgres) : Con
         }),
         ["GET /api/v1/keys"] = (KeyReaders, c => c.Get("/api/v1/keys")),
         ["GET /api/v1/keys/{ring}"] = (KeyReaders, c => c.Get("/api/v1/keys/shown")),
+        ["GET /api/v1/keys/secrets"] = (KeyReaders, c => c.Get("/api/v1/keys/secrets")),
+        ["GET /api/v1/keys/secrets/{name}"] = (KeyReaders, c => c.Get("/api/v1/keys/secrets/shown")),
+        ["POST /api/v1/keys/secrets/{name}/rotations"] = (OperationActors, c => c.Json(HttpMethod.Post, "/api/v1/keys/secrets/shown/rotations", new { note = "matrix" })),
         // Each call rotates a ring of its own (a second rotation of one ring is refused while its new key is pending).
         ["POST /api/v1/keys/{ring}/rotate"] = (OperationActors, c =>
         {

@@ -1192,6 +1192,64 @@ namespace OpsConsole.Core.Data.Migrations
                     b.ToTable("UserSessions", "console");
                 });
 
+            modelBuilder.Entity("OpsConsole.Core.Keys.Secrets.SecretDeclaration", b =>
+                {
+                    b.Property<string>("Secret")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("secret");
+
+                    b.Property<DateTimeOffset>("FirstDeclaredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("first_declared_at");
+
+                    b.HasKey("Secret");
+
+                    b.ToTable("secret_declarations", "console");
+                });
+
+            modelBuilder.Entity("OpsConsole.Core.Keys.Secrets.SecretRotationRecord", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Note")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("note");
+
+                    b.Property<DateTimeOffset>("RecordedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("recorded_at");
+
+                    b.Property<string>("RecordedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("recorded_by");
+
+                    b.Property<DateTimeOffset>("RotatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("rotated_at");
+
+                    b.Property<string>("Secret")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("secret");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Secret", "RotatedAt")
+                        .HasDatabaseName("ix_secret_rotations_secret");
+
+                    b.ToTable("secret_rotations", "console");
+                });
+
             modelBuilder.Entity("OpsConsole.Core.Keys.StoredSigningKey", b =>
                 {
                     b.Property<string>("Ring")

@@ -1,4 +1,5 @@
 using OpsConsole.Core.Keys;
+using OpsConsole.Web.Features.Keys.Secrets;
 using OpsConsole.Web.Api;
 using OpsConsole.Web.Hosting;
 
@@ -18,6 +19,7 @@ public static class KeysWebHosting
         builder.Services.AddSingleton<IKeyCommands, KeyCommands>();
         builder.Services.AddSingleton<IConsoleKeyCommands, ConsoleKeyCommands>();
         builder.Services.AddSingleton<KeyFeed>();
+        builder.Services.AddSecretsWeb();
         return builder;
     }
 
@@ -32,7 +34,7 @@ public static class KeysWebHosting
                     ? JwksResponse.Write(context, document, rings.JwksMaxAge)
                     : TypedResults.Problem($"There is no key ring \"{ring}\".", title: "Not found", statusCode: StatusCodes.Status404NotFound))
             .AllowAnonymous().ExcludeFromDescription();
-        endpoints.MapConsoleApiGroup().MapKeyApi();
+        endpoints.MapConsoleApiGroup().MapKeyApi().MapSecretApi();
         return endpoints;
     }
 }

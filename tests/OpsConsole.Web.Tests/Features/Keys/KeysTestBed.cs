@@ -7,6 +7,8 @@ using MudBlazor.Services;
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Live;
 using OpsConsole.Web.Features.Keys;
+using OpsConsole.Web.Features.Keys.Secrets;
+using OpsConsole.Web.Tests.Features.Keys.Secrets;
 using OpsConsole.Web.Tests.Shared;
 
 namespace OpsConsole.Web.Tests.Features.Keys;
@@ -29,6 +31,9 @@ public abstract class KeysTestBed : BunitContext, IAsyncLifetime
         Services.AddSingleton<IKeyCommands>(Commands);
         Services.AddSingleton<IConsoleKeyCommands>(ConsoleKeys);
         Services.AddSingleton(new KeyFeed(Bus));
+        Secrets = new FakeSecretCommands(Time, seeded: true);
+        Services.AddSingleton<ISecretCommands>(Secrets);
+        Services.AddSingleton(new SecretFeed(Bus));
         Services.AddMudServices();
         Services.AddViewerTime();
         JSInterop.Mode = JSRuntimeMode.Loose;
@@ -41,6 +46,9 @@ public abstract class KeysTestBed : BunitContext, IAsyncLifetime
     protected FakeConsoleKeyCommands ConsoleKeys { get; } = new();
 
     protected FakeTimeProvider Time { get; } = new(FakeKeyCommands.T0);
+
+    /// <summary>The /keys page's External secrets section (its own component) reads these.</summary>
+    protected FakeSecretCommands Secrets { get; }
 
     protected NavigationManager Navigation => Services.GetRequiredService<NavigationManager>();
 
