@@ -69,47 +69,21 @@ public sealed class KeyRingStore(ConsoleDbContext db, AuditedActions actions, ID
     /// Instances starting together take turns on a transaction-scoped advisory lock keyed by the ring and re-read under
     /// it, so a ring gets exactly one first key. Audited (<c>keys.created</c>, by the system); <c>keys.changed</c> after commit.
     /// </summary>
-    public Task<bool> EnsureActiveAsync(KeyRing ring, CancellationToken cancellationToken = default)
+    public async Task<bool> EnsureActiveAsync(KeyRing ring, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(ring);
-        return actions.RunAsync(AuditActors.System, async work =>
+        // The timeline's rule for a ring without a signing key: published and signing from now.
+        var created = await ChangeAsync(ring, new KeyChangeCause(AuditActors.System.Identity?.Name ?? "system", Reason: "first key of the ring"), "keys.created", (versions, now) =>
         {
-            var lockName = "opsconsole.keys." + ring.Name;
-            await db.Database.ExecuteSqlInterpolatedAsync($"SELECT pg_advisory_xact_lock(hashtextextended({lockName}, 0))", cancellationToken);
-            if (await db.SigningKeys.AnyAsync(k => k.Ring == ring.Name, cancellationToken))
+            if (versions.Count > 0)
             {
-                return false;
+                return null;
             }
 
             var generated = KeyMaterial.Generate(ring.Algorithm, ring.RsaKeySize);
-            try
-            {
-                // The timeline's rule for a ring without a signing key: published and signing from now.
-                var version = KeyTimeline.Rotate(ring, [], generated.Kid, ToStoredPrecision(time.GetUtcNow())).Versions.Single();
-                db.SigningKeys.Add(new StoredSigningKey
-                {
-                    Ring = ring.Name,
-                    Kid = generated.Kid,
-                    Algorithm = ring.Algorithm.Name,
-                    PublicJwk = JsonSerializer.Serialize(generated.PublicJwk, JwkJson),
-                    ProtectedPrivateKey = dataProtection.CreateProtector(PrivateKeyPurpose).Protect(generated.PrivateKeyPkcs8),
-                    CreatedAt = version.CreatedAt,
-                    PublishAt = version.PublishAt,
-                    ActivateAt = version.ActivateAt,
-                    CreatedBy = work.CallerName,
-                });
-                await db.SaveChangesAsync(cancellationToken);
-            }
-            finally
-            {
-                CryptographicOperations.ZeroMemory(generated.PrivateKeyPkcs8);
-            }
-
-            await work.RecordAsync("keys.created", "key_ring", ring.Name,
-                ("kid", generated.Kid), ("algorithm", ring.Algorithm.Name), ("reason", "first key of the ring"));
-            work.Publish(KeyTopics.Changed, new KeysChanged(ring.Name));
-            return true;
+            return (KeyTimeline.Rotate(ring, [], generated.Kid, now), generated);
         }, cancellationToken);
+        return created is not null;
     }
 
     /// <summary>
