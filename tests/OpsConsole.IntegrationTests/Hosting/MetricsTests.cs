@@ -36,6 +36,9 @@ public sealed partial class MetricsTests(PostgresFixture postgres)
         Assert.Matches("opsconsole_db_pool_connections\\{state=\"idle\"\\} [0-9]+", text);
         Assert.Contains("npgsql_db_client_connection_max", names); // Npgsql's own meter is exported
         Assert.DoesNotContain(names, n => n.StartsWith("private_internaldiagnostics", StringComparison.Ordinal)); // filtered meters
+        // Per-request ASP.NET Core instruments that repeat HttpMetrics' series cost more than they tell (keys harness profile).
+        Assert.DoesNotContain(names, n => n.StartsWith("http_server_request_duration", StringComparison.Ordinal) || n.StartsWith("http_server_active_requests", StringComparison.Ordinal));
+        Assert.DoesNotContain(names, n => n.StartsWith("aspnetcore_routing_", StringComparison.Ordinal) || n.StartsWith("aspnetcore_memory_pool_", StringComparison.Ordinal));
         Assert.DoesNotContain("Password=", text, StringComparison.OrdinalIgnoreCase); // pool names must not leak secrets
         // The console labels its pools by name only: a connection string would tell anonymous callers host, port, user
         // and database. (This test process also holds the fixture's own superuser pools; only the console uses the runtime role.)

@@ -124,7 +124,14 @@ public sealed class SigningKeyTests(PostgresFixture postgres) : ConsoleTest(post
             other.Headers.IfNoneMatch.Add(new EntityTagHeaderValue("\"something-else\""));
             using var changed = await client.SendAsync(other);
             Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
+            Assert.Equal("nosniff", changed.Headers.GetValues("X-Content-Type-Options").Single()); // short-circuited after the headers
         }
+
+        // Short-circuited past HttpMetrics, the JWKS endpoints count themselves, by ring and status.
+        var metrics = await client.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        Assert.Matches("opsconsole_jwks_requests_total\\{ring=\"sessions\",code=\"304\"\\} [1-9]", metrics);
+        Assert.Matches("opsconsole_jwks_requests_total\\{ring=\"_all\",code=\"200\"\\} [1-9]", metrics);
+        Assert.DoesNotContain("jwks.json\"", metrics, StringComparison.Ordinal); // not in http_request_* by endpoint
     }
 
     [Theory]

@@ -25,7 +25,7 @@ public sealed class JwksResponseTests
         var context = new DefaultHttpContext();
         var document = Jwks.Build([]);
 
-        JwksResponse.Write(context, document, TimeSpan.FromMinutes(5));
+        JwksResponse.Write(context, document, TimeSpan.FromMinutes(5), "shop");
 
         Assert.Equal(document.ETag, context.Response.Headers.ETag.ToString());
         Assert.Equal("public, max-age=300", context.Response.Headers.CacheControl.ToString());

@@ -16,7 +16,6 @@ public sealed class ApiTokenAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    ApiTokenService tokens,
     ApiTokenCache cache)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
@@ -42,7 +41,10 @@ public sealed class ApiTokenAuthenticationHandler(
             return AuthenticateResult.NoResult();
         }
 
-        var result = await cache.GetOrValidateAsync(presented, () => tokens.ValidateAsync(presented, Context.RequestAborted));
+        // Resolved only on a cache miss: ApiTokenService brings a DbContext and a UserManager, whose construction was a
+        // fifth of an API call's CPU when every request built them (dotnet-trace of the keys harness, issue 19).
+        var result = await cache.GetOrValidateAsync(
+            presented, () => Context.RequestServices.GetRequiredService<ApiTokenService>().ValidateAsync(presented, Context.RequestAborted));
         if (!result.IsValid)
         {
             _rejection = result.Rejection;
