@@ -97,7 +97,13 @@ public sealed partial class KeyWatch(
             var snapshot = KeyTimeline.Snapshot(ring, versions, now);
             Export(ring, snapshot);
             var consumers = Attribute(versions, usage);
+            var seen = ConsumersOf(ring.Name);
             _usage = new Dictionary<string, IReadOnlyList<KeyConsumerUsage>>(_usage, StringComparer.Ordinal) { [ring.Name] = consumers };
+            if (!SameUsage(seen, consumers))
+            {
+                live.Publish(KeyTopics.ConsumersChanged, ring.Name);
+            }
+
             items.AddRange(ItemsOf(ring, snapshot, consumers));
         }
 
@@ -173,6 +179,13 @@ public sealed partial class KeyWatch(
 
     private static KeyState? StateOf(KeyRingSnapshot snapshot, string kid) =>
         snapshot.Versions.Where(v => v.Version.Kid == kid).Select(v => (KeyState?)v.State).FirstOrDefault();
+
+    /// <summary>Same rows with the same whole counts: increase() extrapolates, so fractions alone would publish every look.</summary>
+    internal static bool SameUsage(IReadOnlyList<KeyConsumerUsage> before, IReadOnlyList<KeyConsumerUsage> now) =>
+        before.Count == now.Count && before.Zip(now).All(p =>
+            p.First.Job == p.Second.Job && p.First.Kid == p.Second.Kid
+            && Math.Round(p.First.Validated) == Math.Round(p.Second.Validated)
+            && Math.Round(p.First.Failed) == Math.Round(p.Second.Failed));
 
     /// <summary>The usage rows whose kid belongs to the ring.</summary>
     private static List<KeyConsumerUsage> Attribute(IReadOnlyList<KeyVersion> versions, IReadOnlyList<KeyConsumerUsage> usage)

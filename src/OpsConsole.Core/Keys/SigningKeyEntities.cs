@@ -48,6 +48,12 @@ public static class KeyTopics
 {
     /// <summary>Distributed: the JWKS of every instance follows a change made on any.</summary>
     public static LiveTopic<KeysChanged> Changed { get; } = new("keys.changed", Distributed: true);
+
+    /// <summary>
+    /// Local: KeyWatch's look at a ring's consumers (the scraped jwt_* counters) came out different; the payload is the
+    /// ring. Each instance scrapes and looks for itself, so this never crosses instances.
+    /// </summary>
+    public static LiveTopic<string> ConsumersChanged { get; } = new("keys.consumers.changed");
 }
 
 internal sealed class SigningKeyModel : IConsoleModel

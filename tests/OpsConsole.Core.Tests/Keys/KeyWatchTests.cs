@@ -58,4 +58,17 @@ public sealed class KeyWatchTests
         Assert.Contains("k1", item.Title, StringComparison.Ordinal);
         Assert.Contains("12 rejected", item.Detail, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void The_ring_page_is_told_when_a_consumer_appears_or_its_whole_counts_move_but_not_for_extrapolated_fractions()
+    {
+        var failures = new Dictionary<string, double>();
+        KeyConsumerUsage[] seen = [new("sampleshop", "k1", 40.2, failures)];
+
+        Assert.False(KeyWatch.SameUsage([], seen));
+        Assert.True(KeyWatch.SameUsage(seen, [new("sampleshop", "k1", 40.4, failures)]));
+        Assert.False(KeyWatch.SameUsage(seen, [new("sampleshop", "k1", 41, failures)]));
+        Assert.False(KeyWatch.SameUsage(seen, [new("sampleshop", "k1", 40.2, new Dictionary<string, double> { ["unknown_kid"] = 2 })]));
+        Assert.False(KeyWatch.SameUsage(seen, [new("sampleshop", "k2", 40.2, failures)]));
+    }
 }

@@ -14,10 +14,11 @@ public sealed class KeyFeed(ILiveEvents live)
 
     private static readonly string TargetPrefix = KeyKinds.Target("");
 
-    /// <summary>Any ring (<paramref name="ring"/> null) or just one.</summary>
+    /// <summary>Any ring (<paramref name="ring"/> null) or just one; for one ring also its consumers' usage (at most every 30 s).</summary>
     public IDisposable OnKeysChanged(Func<Task> onChanged, string? ring = null) =>
         new Subscriptions(
             live.SubscribeThrottled(KeyTopics.Changed, MinimumRefresh, onChanged, e => ring is null || e.Ring == ring),
+            live.SubscribeThrottled(KeyTopics.ConsumersChanged, MinimumRefresh, onChanged, r => ring is not null && r == ring),
             live.SubscribeThrottled(OperationTopics.Changed, MinimumRefresh, onChanged,
                 e => ring is null ? e.Target.StartsWith(TargetPrefix, StringComparison.Ordinal) : e.Target == KeyKinds.Target(ring)));
 

@@ -211,4 +211,22 @@ public sealed class KeyConsumersTests : KeysTestBed
 
         cut.WaitForAssertion(() => Assert.Contains("jwt_tokens_validated_total", cut.Find("[data-testid=key-consumers-none]").TextContent, StringComparison.Ordinal), Timeout);
     }
+
+    [Fact]
+    public void A_service_that_starts_reporting_appears_when_KeyWatch_next_looks_without_a_reload()
+    {
+        Commands.Set(FakeKeyCommands.View(FakeKeyCommands.SampleShop, FakeKeyCommands.Rotated()));
+        var cut = RenderRing(Vera);
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=key-consumers-none]")), Timeout);
+        cut.WaitForAssertion(() => Assert.Equal(1, Subscribers(KeyTopics.ConsumersChanged.Name)), Timeout);
+
+        Commands.Set(FakeKeyCommands.View(FakeKeyCommands.SampleShop, FakeKeyCommands.Rotated()) with
+        {
+            Consumers = [new KeyConsumerUsage("sampleshop", FakeKeyCommands.SigningKid, 3, new Dictionary<string, double>())],
+        });
+        Bus.Publish(KeyTopics.ConsumersChanged, "partners"); // another ring's consumers: not this page's
+        Bus.Publish(KeyTopics.ConsumersChanged, "sampleshop");
+
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=key-consumer-row]")), Timeout);
+    }
 }
