@@ -79,9 +79,22 @@ public sealed partial class ConsoleExceptionHandler(IProblemDetailsService probl
             : StatusCodes.Status500InternalServerError;
     }
 
-    private static bool IsUnavailable(Exception exception) =>
-        exception is Core.Audit.AuditUnavailableException
-        || exception.GetBaseException() is Npgsql.NpgsqlException { IsTransient: true };
+    /// <summary>
+    /// Anywhere in the chain: a refused connection is an NpgsqlException around a SocketException, so the innermost
+    /// exception alone (GetBaseException) missed it and a rotation during an outage answered 500.
+    /// </summary>
+    internal static bool IsUnavailable(Exception exception)
+    {
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            if (current is Core.Audit.AuditUnavailableException or Npgsql.NpgsqlException { IsTransient: true })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled exception on {Path}")]
     private partial void LogUnhandled(Exception exception, string path);

@@ -147,6 +147,45 @@ public sealed class KeyRotationTests(PostgresFixture postgres) : ConsoleTest(pos
     }
 
     [Fact]
+    public async Task A_rotation_asked_for_while_PostgreSQL_is_down_is_a_503_problem_the_JWKS_is_still_served_and_nothing_is_half_rotated()
+    {
+        using var client = await ClientAsync("sre-sue", ConsoleRoles.Sre);
+        await SigningKeyTests.WaitForKeysAsync(client, "/keys/sessions/jwks.json", 1);
+        using (var warm = await client.GetAsync(new Uri("/api/v1/keys/sessions", UriKind.Relative)))
+        {
+            Assert.Equal(HttpStatusCode.OK, warm.StatusCode); // the token is in the cache, so the request reaches the rotation
+        }
+
+        var before = await RingAsync("sessions");
+        await Postgres.Server.StopServerAsync();
+        try
+        {
+            using var refused = await client.PostAsJsonAsync("/api/v1/keys/sessions/rotate", new { confirmation = "sessions", reason = "during an outage" });
+            var text = await refused.Content.ReadAsStringAsync();
+            Assert.True(refused.StatusCode == HttpStatusCode.ServiceUnavailable, $"{(int)refused.StatusCode}: {text}");
+            Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+
+            // Consumers keep validating: the JWKS is served from memory.
+            var keys = await SigningKeyTests.GetKeysAsync(client, "/keys/sessions/jwks.json");
+            Assert.Equal(before.Versions.Select(v => v.Kid), keys.Select(k => k.GetProperty("kid").GetString()));
+        }
+        finally
+        {
+            await Postgres.Server.StartServerAsync();
+            NpgsqlConnection.ClearAllPools();
+            Core.Data.NamedDataSources.ClearAll();
+        }
+
+        var after = await RingAsync("sessions");
+        Assert.Equal(before.Versions.Select(v => (v.Kid, v.State)), after.Versions.Select(v => (v.Kid, v.State)));
+        Assert.Null(after.Active); // no rotation left requested or running
+        await using var connection = new NpgsqlConnection(Postgres.SharedConnectionString);
+        await connection.OpenAsync();
+        await using var count = new NpgsqlCommand("SELECT count(*) FROM console.operations WHERE target = 'key-ring:sessions'", connection);
+        Assert.Equal(0L, (long)(await count.ExecuteScalarAsync())!);
+    }
+
+    [Fact]
     public async Task Revoking_on_a_ring_that_requires_approval_waits_for_a_second_Admin_and_cancels_the_rotation_it_undoes()
     {
         using var ann = await ClientAsync("admin-ann", ConsoleRoles.Admin);
