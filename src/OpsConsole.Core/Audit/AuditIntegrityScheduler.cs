@@ -9,74 +9,6 @@ using OpsConsole.Core.Data;
 namespace OpsConsole.Core.Audit;
 
 /// <summary>
-/// Leader election on a PostgreSQL session advisory lock: the instance whose connection holds the lock is the leader
-/// until that connection ends (stop, crash, network loss), and the others keep trying. A keep-alive on the held
-/// connection notices a lost lock and cancels the leader's work.
-/// </summary>
-public static class PostgresLeaderLease
-{
-    public static async Task RunAsync(
-        string connectionString, long lockKey, Func<CancellationToken, Task> leaderWork, TimeSpan retryInterval, TimeProvider time, CancellationToken stoppingToken)
-    {
-        ArgumentNullException.ThrowIfNull(leaderWork);
-        // Not pooled: a pooled connection goes back to the pool still holding a session lock (released only at its
-        // next use), so a stopped leader could keep the lock. Unpooled, closing it ends the session and the lock.
-        var unpooled = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, ApplicationName = "opsconsole-leader" }.ConnectionString;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            await using (var connection = NamedDataSources.CreateConnection(unpooled, "console-leader"))
-            {
-                await connection.OpenAsync(stoppingToken);
-                await using var tryLock = new NpgsqlCommand($"SELECT pg_try_advisory_lock({lockKey})", connection);
-                if ((bool)(await tryLock.ExecuteScalarAsync(stoppingToken))!)
-                {
-                    using var lost = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-                    var keepAlive = KeepAliveAsync(connection, retryInterval, time, lost);
-                    try
-                    {
-                        await leaderWork(lost.Token);
-                    }
-                    catch (OperationCanceledException) when (lost.IsCancellationRequested && !stoppingToken.IsCancellationRequested)
-                    {
-                        // The lock's connection went away: someone else may lead now; try again below.
-                    }
-                    finally
-                    {
-                        await lost.CancelAsync();
-                        await keepAlive;
-                    }
-
-                    // Closing the connection releases the session lock.
-                }
-            }
-
-            await Task.Delay(retryInterval, time, stoppingToken);
-        }
-    }
-
-    private static async Task KeepAliveAsync(NpgsqlConnection connection, TimeSpan interval, TimeProvider time, CancellationTokenSource lost)
-    {
-        try
-        {
-            while (!lost.IsCancellationRequested)
-            {
-                await Task.Delay(interval, time, lost.Token);
-                await using var ping = new NpgsqlCommand("SELECT 1", connection);
-                await ping.ExecuteScalarAsync(lost.Token);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // Leader work ended.
-        }
-        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException)
-        {
-            await lost.CancelAsync();
-        }
-    }
-}
-
-/// <summary>
 /// Writes a checkpoint every <see cref="AuditIntegrityOptions.CheckpointInterval"/> and verifies the whole log every
 /// <see cref="AuditIntegrityOptions.VerifyInterval"/>, on one instance only (the advisory-lock leader). When they
 /// are due comes from the database (the last checkpoint's time, the last scheduled <c>audit.verified</c> record), so
@@ -106,23 +38,11 @@ public sealed partial class AuditIntegrityScheduler(
             await Task.Delay(TimeSpan.FromMilliseconds(500), time, stoppingToken);
         }
 
-        while (!stoppingToken.IsCancellationRequested)
+        await PostgresLeaderLease.RunUntilStoppedAsync(connections.Runtime, LeaderLockKey, LeadAsync, RetryInterval, time, ex =>
         {
-            try
-            {
-                await PostgresLeaderLease.RunAsync(connections.Runtime, LeaderLockKey, LeadAsync, RetryInterval, time, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException)
-            {
-                IsLeader = false;
-                LogRetry(ex.GetBaseException().Message);
-                await Task.Delay(RetryInterval, time, stoppingToken);
-            }
-        }
+            IsLeader = false;
+            LogRetry(ex.GetBaseException().Message);
+        }, stoppingToken);
     }
 
     private async Task LeadAsync(CancellationToken cancellationToken)

@@ -55,22 +55,8 @@ public sealed partial class BackupScheduler(
             await Task.Delay(TimeSpan.FromMilliseconds(200), time, stoppingToken);
         }
 
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await PostgresLeaderLease.RunAsync(connections.Runtime, LeaderLockKey, LeadAsync, TimeSpan.FromSeconds(15), time, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException)
-            {
-                LogLeaseFailed(ex);
-                await Task.Delay(TimeSpan.FromSeconds(15), time, stoppingToken);
-            }
-        }
+        await PostgresLeaderLease.RunUntilStoppedAsync(
+            connections.Runtime, LeaderLockKey, LeadAsync, TimeSpan.FromSeconds(15), time, LogLeaseFailed, stoppingToken);
     }
 
     private async Task LeadAsync(CancellationToken cancellationToken)
