@@ -103,6 +103,8 @@ public sealed class KeysHarness : IHarness
             var library = Measure(seconds, () => handler.CreateToken(payload, key.Credentials));
             var signer = services.GetRequiredService<KeySigner>();
             var console = Measure(seconds, () => signer.SignAsync(Ring, claims, null, "bench").GetAwaiter().GetResult());
+            // As many signers at once as wrk has connections: what the thread pool does under load, on the same 2 cores.
+            var crowded = Measure(seconds, () => signer.SignAsync(Ring, claims, null, "bench").GetAwaiter().GetResult(), connections);
 
             // Over HTTP: wrk on the same 2 cores, as a real client on the machine would be.
             var script = Path.Combine(dataDirectory.FullName, "sign.lua");
@@ -119,18 +121,25 @@ public sealed class KeysHarness : IHarness
             var meScript = Path.Combine(dataDirectory.FullName, "me.lua");
             await File.WriteAllTextAsync(meScript, $$"""wrk.headers["Authorization"] = "Bearer {{token}}" """);
             var me = await WrkAsync(wrk, new Uri(baseAddress, "/api/v1/me"), seconds, connections, meScript);
+            // The sign call up to the signing: the same body with a reserved claim is refused (422) just before it signs.
+            var refusedScript = Path.Combine(dataDirectory.FullName, "refused.lua");
+            await File.WriteAllTextAsync(refusedScript, (await File.ReadAllTextAsync(script)).Replace("\"scope\"", "\"exp\":1,\"scope\"", StringComparison.Ordinal));
+            var refused = await WrkAsync(wrk, new Uri(baseAddress, $"/api/v1/keys/{Ring}/sign"), seconds, connections, refusedScript);
             var live = await WrkAsync(wrk, new Uri(baseAddress, "/health/live"), seconds, connections, null);
 
             Console.WriteLine();
             Console.WriteLine($"{"ES256 signatures",-64} {"per s",10}");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"in-process, JsonWebTokenHandler.CreateToken (" + Environment.ProcessorCount + " threads)",-64} {library,10:N0}"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"in-process, KeySigner.SignAsync (" + Environment.ProcessorCount + " threads)",-64} {console,10:N0}"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"in-process, KeySigner.SignAsync (" + connections + " threads)",-64} {crowded,10:N0}"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"over HTTP, POST /api/v1/keys/bench/sign (wrk, " + connections + " connections)",-64} {http.RequestsPerSecond,10:N0}"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  latency p50 {http.P50}, p99 {http.P99}; non-2xx {http.Errors}; {http.Cost}"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"JWKS, GET /keys/bench/jwks.json (wrk, " + Math.Max(connections, 64) + " connections)",-64} {jwksRun.RequestsPerSecond,10:N0}"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  latency p50 {jwksRun.P50}, p99 {jwksRun.P99}; non-2xx {jwksRun.Errors}; {jwksRun.Cost}"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"for scale: GET /api/v1/me with the Signer token (wrk, " + connections + ")",-64} {me.RequestsPerSecond,10:N0}"));
             Console.WriteLine($"  {me.Cost}");
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"for scale: the sign call refused for a reserved claim (422, no signing)",-64} {refused.RequestsPerSecond,10:N0}"));
+            Console.WriteLine($"  {refused.Cost}");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"for scale: GET /health/live, anonymous (wrk, " + connections + ")",-64} {live.RequestsPerSecond,10:N0}"));
             Console.WriteLine($"  {live.Cost}");
             Console.WriteLine();
@@ -168,8 +177,9 @@ public sealed class KeysHarness : IHarness
     }
 
     /// <summary>Calls per second of <paramref name="work"/> on one thread per core for <paramref name="seconds"/> (after a 1 s warm-up).</summary>
-    private static double Measure(int seconds, Action work)
+    private static double Measure(int seconds, Action work, int? threads = null)
     {
+        var parallelism = threads ?? Environment.ProcessorCount;
         var warm = Stopwatch.StartNew();
         while (warm.Elapsed < TimeSpan.FromSeconds(1))
         {
@@ -179,7 +189,7 @@ public sealed class KeysHarness : IHarness
         var count = 0L;
         var clock = Stopwatch.StartNew();
         var deadline = TimeSpan.FromSeconds(seconds);
-        Parallel.For(0, Environment.ProcessorCount, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, _ =>
+        var workers = Enumerable.Range(0, parallelism).Select(_ => new Thread(() =>
         {
             var mine = 0L;
             while (clock.Elapsed < deadline)
@@ -189,7 +199,9 @@ public sealed class KeysHarness : IHarness
             }
 
             Interlocked.Add(ref count, mine);
-        });
+        })).ToList();
+        workers.ForEach(w => w.Start());
+        workers.ForEach(w => w.Join());
         return count / clock.Elapsed.TotalSeconds;
     }
 

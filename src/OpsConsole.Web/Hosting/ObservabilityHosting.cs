@@ -42,12 +42,22 @@ public static class ObservabilityHosting
         return IsExportedMeter(instrument.Meter.Name)
             && !instrument.Name.EndsWith(".count", StringComparison.Ordinal)
             && !PerRequestMeters.Contains(instrument.Meter.Name)
-            && instrument.Name != "aspnetcore.authentication.authenticate.duration";
+            && !PerRequestInstruments.Contains(instrument.Name);
     }
 
     /// <summary>http.server.request.duration and active_requests (HttpMetrics has both), routing match attempts, Kestrel's memory pool.</summary>
     private static readonly HashSet<string> PerRequestMeters =
         ["Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Routing", "Microsoft.AspNetCore.MemoryPool"];
+
+    /// <summary>
+    /// Recorded on every request: authentication time, authorization attempts (denials are audited one by one), and the
+    /// rate limiter's leases (its rejections stay, in aspnetcore.rate_limiting.requests).
+    /// </summary>
+    private static readonly HashSet<string> PerRequestInstruments =
+    [
+        "aspnetcore.authentication.authenticate.duration", "aspnetcore.authorization.attempts",
+        "aspnetcore.rate_limiting.request_lease.duration", "aspnetcore.rate_limiting.active_request_leases",
+    ];
 
     private static readonly Lock MetricsGate = new();
     private static bool s_metricsConfigured;

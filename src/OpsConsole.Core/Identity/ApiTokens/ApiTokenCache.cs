@@ -21,6 +21,7 @@ public sealed class ApiTokenCache : IDisposable
     private const int MaxEntries = 10_000;
 
     private readonly ConcurrentDictionary<string, (ApiTokenValidation Validation, DateTimeOffset Until)> _entries = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Task<ApiTokenValidation>> _inflight = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
     private readonly IDisposable[] _subscriptions;
 
@@ -48,7 +49,35 @@ public sealed class ApiTokenCache : IDisposable
             return hit.Validation;
         }
 
-        var validation = await validate();
+        // Concurrent misses of one token share one validation: when a busy caller's entry expired, each of its requests
+        // in flight validated on its own (32 at once in the keys harness, each a DbContext and three queries).
+        var mine = new TaskCompletionSource<ApiTokenValidation>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var shared = _inflight.GetOrAdd(key, mine.Task);
+        if (shared != mine.Task)
+        {
+            return await shared;
+        }
+
+        try
+        {
+            var validation = await validate();
+            Store(key, validation, now);
+            mine.SetResult(validation);
+        }
+        catch (Exception ex)
+        {
+            mine.SetException(ex);
+        }
+        finally
+        {
+            _inflight.TryRemove(KeyValuePair.Create(key, mine.Task));
+        }
+
+        return await mine.Task;
+    }
+
+    private void Store(string key, ApiTokenValidation validation, DateTimeOffset now)
+    {
         if (validation.IsValid)
         {
             if (_entries.Count >= MaxEntries)
@@ -63,8 +92,6 @@ public sealed class ApiTokenCache : IDisposable
         {
             _entries.TryRemove(key, out _);
         }
-
-        return validation;
     }
 
     /// <summary>Forgets one token now (the instance that revoked it: the live event reaches the others, and this one a moment later).</summary>

@@ -46,6 +46,34 @@ public sealed class ApiTokenCacheTests : IDisposable
     }
 
     [Fact]
+    public async Task Concurrent_misses_of_one_token_share_one_validation_and_a_failed_one_is_not_kept()
+    {
+        var gate = new TaskCompletionSource<ApiTokenValidation>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var calls = 0;
+        var waiting = Enumerable.Range(0, 32).Select(_ => _cache.GetOrValidateAsync("opc_a", () =>
+        {
+            Interlocked.Increment(ref calls);
+            return gate.Task;
+        })).ToList();
+
+        gate.SetResult(Valid("u1", Guid.NewGuid(), _time.GetUtcNow().AddDays(1)));
+        Assert.All(await Task.WhenAll(waiting), v => Assert.True(v.IsValid));
+        Assert.Equal(1, calls);
+
+        // A validation that throws (the database is down) reaches every waiter and leaves nothing behind.
+        var down = new TaskCompletionSource<ApiTokenValidation>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var failing = Enumerable.Range(0, 4).Select(_ => _cache.GetOrValidateAsync("opc_b", () => down.Task)).ToList();
+        down.SetException(new TimeoutException("database unavailable"));
+        foreach (var task in failing)
+        {
+            await Assert.ThrowsAsync<TimeoutException>(() => task);
+        }
+
+        Assert.True((await ValidateAsync("opc_b", Valid("u2", Guid.NewGuid(), _time.GetUtcNow().AddDays(1)))).IsValid);
+        Assert.Equal(1, _validations);
+    }
+
+    [Fact]
     public async Task A_token_expiring_within_the_lifetime_is_checked_again_when_it_expires()
     {
         await ValidateAsync("opc_a", Valid("u1", Guid.NewGuid(), _time.GetUtcNow().AddSeconds(3)));

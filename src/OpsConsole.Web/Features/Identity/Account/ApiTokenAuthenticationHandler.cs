@@ -43,8 +43,9 @@ public sealed class ApiTokenAuthenticationHandler(
 
         // Resolved only on a cache miss: ApiTokenService brings a DbContext and a UserManager, whose construction was a
         // fifth of an API call's CPU when every request built them (dotnet-trace of the keys harness, issue 19).
+        // Not this request's RequestAborted: concurrent requests with the same token may be waiting on this validation.
         var result = await cache.GetOrValidateAsync(
-            presented, () => Context.RequestServices.GetRequiredService<ApiTokenService>().ValidateAsync(presented, Context.RequestAborted));
+            presented, () => Context.RequestServices.GetRequiredService<ApiTokenService>().ValidateAsync(presented, CancellationToken.None));
         if (!result.IsValid)
         {
             _rejection = result.Rejection;
