@@ -17,6 +17,7 @@ public static class PostgresLeaderLease
         string connectionString, long lockKey, Func<CancellationToken, Task> leaderWork, TimeSpan retryInterval, TimeProvider time,
         Action<Exception> leaseFailed, CancellationToken stoppingToken)
     {
+        ArgumentNullException.ThrowIfNull(leaderWork);
         ArgumentNullException.ThrowIfNull(leaseFailed);
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -36,10 +37,10 @@ public static class PostgresLeaderLease
         }
     }
 
-    public static async Task RunAsync(
+    /// <summary>One lease: tries the lock every <paramref name="retryInterval"/> and leads while it holds it; a database error ends it.</summary>
+    private static async Task RunAsync(
         string connectionString, long lockKey, Func<CancellationToken, Task> leaderWork, TimeSpan retryInterval, TimeProvider time, CancellationToken stoppingToken)
     {
-        ArgumentNullException.ThrowIfNull(leaderWork);
         // Not pooled: a pooled connection goes back to the pool still holding a session lock (released only at its
         // next use), so a stopped leader could keep the lock. Unpooled, closing it ends the session and the lock.
         var unpooled = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, ApplicationName = "opsconsole-leader" }.ConnectionString;
